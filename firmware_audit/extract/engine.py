@@ -1,0 +1,636 @@
+"""The unpacking engine: identify by content, carve, recurse within limits, account for every byte."""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from firmware_audit.extract.entropy import fill_byte, shannon
+from firmware_audit.extract.formats import HANDLERS
+from firmware_audit.extract.formats.base import (
+    Claim,
+    Content,
+    Detection,
+    Entry,
+    Handler,
+    Lazy,
+    NodeKind,
+    Output,
+    Slice,
+)
+from firmware_audit.extract.limits import Budget, LimitExceeded, Limits
+from firmware_audit.extract.mtdparts import Table, find_tables
+from firmware_audit.extract.names import CONTAINER_SEP, link_escapes, member_path, segment
+from firmware_audit.extract.tree import FileTree, Hop, Node
+from firmware_audit.model import Coverage, ImageInfo, Issue, IssueKind, Location, UnexplainedRegion
+
+HEAD_SIZE = 64 * 1024
+"""Bytes read from a lazy file to recognise its format before reading it whole."""
+
+_MIN_PARTITION_FLASH = 512 * 1024
+_GLOBAL_LIMITS = frozenset({"bytes", "files", "time"})
+
+# Names that labels use for formats, mapped to the handler names that content identification gives.
+_FORMAT_ALIASES = {"jffs2": "jffs2", "squashfs": "squashfs", "cramfs": "cramfs", "ubifs": "ubi", "ubi": "ubi"}
+
+
+@dataclass(slots=True)
+class _Region:
+    start: int
+    length: int
+    handler: Handler
+    detection: Detection
+    out: Output
+
+
+@dataclass(slots=True)
+class _State:
+    limits: Limits
+    budget: Budget
+    nodes: dict[str, Node] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    unexplained: list[UnexplainedRegion] = field(default_factory=list)
+    unexplained_image_bytes: float = 0.0
+    stopped: dict[str, int] = field(default_factory=dict)
+
+    def issue(self, kind: IssueKind, path: str, message: str, offset: int | None = None) -> None:
+        self.issues.append(Issue(kind=kind, location=Location(path=path, offset=offset), message=message))
+
+    def limit(self, exc: LimitExceeded, path: str) -> None:
+        """Record a limit once; later branches stopped by the same global limit are only counted."""
+        if exc.limit in _GLOBAL_LIMITS and exc.limit in self.stopped:
+            self.stopped[exc.limit] += 1
+            return
+        self.stopped.setdefault(exc.limit, 0)
+        self.issue(
+            IssueKind.LIMIT, path, f"{exc.limit} limit: {exc.message}; this branch was not unpacked further"
+        )
+
+
+def unpack(
+    image: str | os.PathLike[str] | bytes, *, limits: Limits | None = None, name: str | None = None
+) -> FileTree:
+    """Unpack a firmware image in memory into a read-only `FileTree`.
+
+    Every payload is identified by its content, containers are opened recursively within `limits`,
+    and every byte of the image is either explained or listed in the tree's coverage. Problems never
+    raise: they are the tree's `issues`.
+
+    Args:
+        image: A path to the image, or its bytes.
+        limits: Bounds on depth, bytes, files, ratio and time (defaults: `Limits()`).
+        name: Display name of the image (defaults to the file name).
+    """
+    limits = limits or Limits()
+    if isinstance(image, bytes):
+        data: memoryview = memoryview(image)
+        path_text, display = "", name or "image"
+    else:
+        path = Path(image)
+        data = _map(path)
+        path_text, display = str(path), name or path.name
+    info = ImageInfo(path=path_text, name=display, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    state = _State(limits, Budget(limits))
+    root = Node(
+        path="",
+        name=display.encode(),
+        kind=NodeKind.FILE,
+        size=len(data),
+        mode=None,
+        link=None,
+        provenance=(),
+        payload=True,
+        content=data,
+    )
+    if not len(data):
+        state.issue(IssueKind.EMPTY, "", "the image is empty")
+    else:
+        root = _Unpacker(state).expand_payload(root, data, depth=0, weight=1.0, claims=())
+    for kind, count in sorted(state.stopped.items()):
+        if count:
+            state.issue(
+                IssueKind.LIMIT, "", f"{count} more branches were not unpacked because of the {kind} limit"
+            )
+    explained = max(0, len(data) - round(state.unexplained_image_bytes))
+    coverage = Coverage(
+        bytes_total=len(data),
+        bytes_explained=explained,
+        explained_ratio=round(explained / len(data), 6) if len(data) else 0.0,
+        unexplained=tuple(state.unexplained),
+    )
+    return FileTree(image=info, root=root, nodes=state.nodes, issues=tuple(state.issues), coverage=coverage)
+
+
+def _map(path: Path) -> memoryview:
+    """Map the image read-only; the OS pages it in as handlers look at it."""
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return memoryview(b"")
+        return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+
+
+class _Unpacker:
+    def __init__(self, state: _State) -> None:
+        self.s = state
+
+    # -- payloads: carve ---------------------------------------------------------------------------
+
+    def expand_payload(
+        self, node: Node, data: memoryview, *, depth: int, weight: float, claims: tuple[Claim, ...]
+    ) -> Node:
+        """Carve a payload: partitions, then known formats at any offset, then the gaps between them."""
+        tables = self._partition_tables(node, data)
+        if tables:
+            return self._expand_partitions(node, data, tables[0], depth=depth, weight=weight)
+        regions = self._carve(node, data, depth=depth)
+        self._account_gaps(node, data, regions, weight)
+        if len(regions) == 1 and regions[0].start == 0:
+            region = regions[0]
+            node = _replace(node, format=region.handler.name, label=region.detection.label)
+            self._add(node)
+            claims = self._check_claims(node, region.handler, claims)
+            self._attach(node, region, data, depth=depth, weight=weight, claims=claims)
+            return node
+        node = _replace(node, format="carved" if regions else None)
+        self._add(node)
+        for region in regions:
+            rname = f"{region.start:#010x}.{region.handler.name}"
+            rpath = self._unique(f"{_prefix(node)}{rname}", NodeKind.FILE)
+            rnode = Node(
+                path=rpath,
+                name=rname.encode(),
+                kind=NodeKind.FILE,
+                size=region.length,
+                mode=None,
+                link=None,
+                provenance=(*node.provenance, Hop(node.path, "carve", region.start)),
+                format=region.handler.name,
+                label=region.detection.label,
+                payload=True,
+                content=data[region.start : region.start + region.length],
+            )
+            self._add(rnode)
+            self._attach(rnode, region, data, depth=depth, weight=weight, claims=())
+        return node
+
+    def _partition_tables(self, node: Node, data: memoryview) -> list[Table]:
+        if len(data) < _MIN_PARTITION_FLASH or _haystack(data).find(b"mtdparts=") < 0:
+            return []
+        tables = []
+        for table in find_tables(data, len(data)):
+            end = max((p.offset + p.size for p in table.partitions), default=0)
+            if table.partitions and end <= len(data) and _ordered(table):
+                tables.append(table)
+            else:
+                self.s.issue(
+                    IssueKind.MALFORMED,
+                    node.path,
+                    f"partition table '{table.text}' does not fit the {len(data)} bytes here; ignored",
+                    table.found_at,
+                )
+        return tables
+
+    def _expand_partitions(
+        self, node: Node, data: memoryview, table: Table, *, depth: int, weight: float
+    ) -> Node:
+        node = _replace(node, format="mtdparts", label=f"flash with mtdparts={table.controller}")
+        self._add(node)
+        covered = 0
+        for index, part in enumerate(table.partitions):
+            if part.offset > covered:
+                self._account_gap(node, data, covered, part.offset - covered, weight)
+            covered = part.offset + part.size
+            pname = f"mtd{index}-{segment(part.name.encode())}"
+            ppath = self._unique(f"{_prefix(node)}{pname}", NodeKind.FILE)
+            view = data[part.offset : part.offset + part.size]
+            pnode = Node(
+                path=ppath,
+                name=pname.encode(),
+                kind=NodeKind.FILE,
+                size=part.size,
+                mode=None,
+                link=None,
+                provenance=(*node.provenance, Hop(node.path, "mtdparts", part.offset)),
+                payload=True,
+                content=view,
+            )
+            try:
+                self.s.budget.charge_file()
+                self.s.budget.check_time()
+            except LimitExceeded as exc:
+                self.s.limit(exc, ppath)
+                return node
+            if part.size == 0:
+                self._add(pnode)
+                continue
+            self.expand_payload(pnode, view, depth=depth, weight=weight, claims=())
+        if covered < len(data):
+            self._account_gap(node, data, covered, len(data) - covered, weight)
+        return node
+
+    def _carve(self, node: Node, data: memoryview, *, depth: int) -> list[_Region]:
+        haystack = _haystack(data)
+        candidates = sorted(
+            (pos - handler.magic_offset, order, handler)
+            for order, handler in enumerate(HANDLERS)
+            for magic in handler.magics
+            for pos in _find_all(haystack, magic)
+            if pos >= handler.magic_offset
+        )
+        regions: list[_Region] = []
+        covered = 0
+        for start, _, handler in candidates:
+            if start < covered:
+                continue
+            region = self._try(node, handler, data, start, depth=depth)
+            if region is not None:
+                regions.append(region)
+                covered = start + region.length
+        return regions
+
+    def _try(
+        self, node: Node, handler: Handler, data: memoryview, start: int, *, depth: int
+    ) -> _Region | None:
+        view = data[start:]
+        detection = _probe(handler, view)
+        if detection is None:
+            return None
+        out = Output(self.s.budget)
+        length = detection.length
+        if depth >= self.s.limits.max_depth:
+            self.s.limit(
+                LimitExceeded("depth", f"{handler.name} nested deeper than {self.s.limits.max_depth}"),
+                node.path,
+            )
+        else:
+            bounded = view if length is None else view[:length]
+            try:
+                extent = handler.unpack(bounded, out)
+            except LimitExceeded as exc:
+                self.s.limit(exc, node.path)
+                extent = None
+            except Exception as exc:  # noqa: BLE001  (a library failing on hostile bytes is data)
+                out.issue(IssueKind.PARSER_ERROR, f"{handler.name}: {type(exc).__name__}: {exc}")
+                extent = None
+            if extent is not None:
+                length = extent
+        if length is None:
+            if not out.entries:
+                return None
+            length = len(view)
+        if length > len(view):
+            out.issue(
+                IssueKind.TRUNCATED,
+                f"{handler.name} says it spans {length} bytes; only {len(view)} are there",
+            )
+            length = len(view)
+        return _Region(start, max(length, 1), handler, detection, out)
+
+    def _account_gaps(self, node: Node, data: memoryview, regions: list[_Region], weight: float) -> None:
+        covered = 0
+        for region in regions:
+            if region.start > covered:
+                self._account_gap(node, data, covered, region.start - covered, weight)
+            covered = region.start + region.length
+        if covered < len(data):
+            self._account_gap(node, data, covered, len(data) - covered, weight)
+
+    def _account_gap(self, node: Node, data: memoryview, start: int, length: int, weight: float) -> None:
+        gap = data[start : start + length]
+        if weight <= 0 or fill_byte(gap) is not None:
+            return
+        image_bytes = length * weight
+        self.s.unexplained_image_bytes += image_bytes
+        self.s.unexplained.append(
+            UnexplainedRegion(
+                location=Location(path=node.path, offset=start),
+                length=length,
+                image_bytes=round(image_bytes),
+                entropy=shannon(gap),
+            )
+        )
+
+    # -- containers: attach members ------------------------------------------------------------------
+
+    def _check_claims(self, node: Node, handler: Handler, claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
+        """Compare what labels said with what the content is; return the claims left for a wrapped payload.
+
+        A wrapper (uImage, gzip) consumes the claims that name it and passes the others on to the
+        payload it wraps; any other format must match every claim, and a mismatch is a lie in a label.
+        """
+        left = []
+        for claim in claims:
+            said = _FORMAT_ALIASES.get(claim.format, claim.format)
+            if said == handler.name:
+                continue
+            if handler.wrapper:
+                left.append(claim)
+            else:
+                self.s.issue(
+                    IssueKind.MISLABELED,
+                    node.path,
+                    f"{claim.source} says {claim.format}; the content is {node.label or handler.name}",
+                )
+        return tuple(left)
+
+    def _attach(
+        self,
+        node: Node,
+        region: _Region,
+        data: memoryview,
+        *,
+        depth: int,
+        weight: float,
+        claims: tuple[Claim, ...],
+    ) -> None:
+        for problem in region.out.problems:
+            offset = None if problem.offset is None else region.start + problem.offset
+            self.s.issue(problem.kind, node.path, f"{region.handler.name}: {problem.message}", offset)
+        prefix = _prefix(node)
+        hop = Hop(node.path, region.handler.name, region.start or None)
+        base = data[region.start : region.start + region.length]
+        payload_weights = _payload_weights(region, weight)
+        inherited = claims if region.handler.wrapper else ()
+        for entry, child_weight in zip(region.out.entries, payload_weights, strict=True):
+            try:
+                self.s.budget.check_time()
+                self.s.budget.charge_file()
+            except LimitExceeded as exc:
+                self.s.limit(exc, node.path)
+                return
+            self._member(
+                node,
+                prefix,
+                hop,
+                entry,
+                base,
+                depth=depth + 1,
+                weight=child_weight,
+                claims=(*inherited, *entry.claims),
+            )
+
+    def _member(
+        self,
+        container: Node,
+        prefix: str,
+        hop: Hop,
+        entry: Entry,
+        base: memoryview,
+        *,
+        depth: int,
+        weight: float,
+        claims: tuple[Claim, ...],
+    ) -> None:
+        mp = member_path(entry.name, backslash_separates=entry.backslash_separates)
+        shown = entry.name.decode("utf-8", "backslashreplace")
+        for problem in mp.problems:
+            self.s.issue(IssueKind.UNSAFE_PATH, container.path, f"member '{shown}': {problem}")
+        rel = "/".join(mp.segments) or "payload"
+        self._ensure_dirs(prefix, mp.segments[:-1], hop)
+        path = self._unique(prefix + rel, entry.kind)
+        link = entry.link
+        if link is not None and entry.kind is NodeKind.SYMLINK and link_escapes(mp.segments[:-1], link):
+            self.s.issue(
+                IssueKind.UNSAFE_PATH,
+                path,
+                f"symlink points outside its filesystem: {link.decode('utf-8', 'backslashreplace')}",
+            )
+        if link is not None and entry.kind is NodeKind.HARDLINK:
+            target = member_path(link)
+            if target.problems:
+                self.s.issue(
+                    IssueKind.UNSAFE_PATH,
+                    path,
+                    f"hard link points outside its container: {link.decode('utf-8', 'backslashreplace')}",
+                )
+        if entry.kind in {NodeKind.CHAR_DEVICE, NodeKind.BLOCK_DEVICE}:
+            self.s.issue(IssueKind.UNSAFE_PATH, path, f"device node ({entry.kind}); recorded, never created")
+        node = Node(
+            path=path,
+            name=entry.name,
+            kind=entry.kind,
+            size=0,
+            mode=entry.mode,
+            link=link,
+            provenance=(*container.provenance, hop),
+            payload=entry.payload,
+        )
+        if entry.kind is not NodeKind.FILE or entry.content is None:
+            self._add(node)
+            return
+        self._file(node, entry.content, base, depth=depth, weight=weight, claims=claims)
+
+    def _file(
+        self,
+        node: Node,
+        content: Content,
+        base: memoryview,
+        *,
+        depth: int,
+        weight: float,
+        claims: tuple[Claim, ...],
+    ) -> None:
+        data: memoryview | None
+        stored: memoryview | bytes | Lazy
+        if isinstance(content, Slice):
+            data = stored = base[content.offset : content.offset + content.length]
+            size = len(data)
+        elif isinstance(content, bytes):
+            data = memoryview(content)
+            stored, size = content, len(content)
+        else:
+            stored, size, data = content, content.size, None
+            withheld = self._admit_lazy(node, content)
+            if withheld is not None:
+                self._add(_replace(node, size=size, withheld=withheld))
+                return
+        node = _replace(node, size=size, content=stored)
+        if size == 0:
+            self._add(node)
+            return
+        if node.payload:
+            if data is None:
+                data = self._materialize(node, None)
+                if data is None:
+                    return
+            self.expand_payload(node, data, depth=depth, weight=weight, claims=claims)
+            return
+        self._identify(node, data, depth=depth, claims=claims)
+
+    def _admit_lazy(self, node: Node, content: Lazy) -> str | None:
+        try:
+            if content.compressed_size is not None:
+                self.s.budget.check_ratio(content.size, content.compressed_size, node.path)
+            self.s.budget.charge_bytes(content.size)
+        except LimitExceeded as exc:
+            self.s.limit(exc, node.path)
+            return f"withheld by the {exc.limit} limit: {exc.message}"
+        return None
+
+    def _materialize(self, node: Node, limit: int | None) -> memoryview | None:
+        assert isinstance(node.content, Lazy)
+        try:
+            return memoryview(node.content.read(limit))
+        except Exception as exc:  # noqa: BLE001  (a library failing on hostile bytes is data)
+            self.s.issue(IssueKind.PARSER_ERROR, node.path, f"cannot read: {type(exc).__name__}: {exc}")
+            self._add(_replace(node, withheld=f"unreadable: {type(exc).__name__}: {exc}"))
+            return None
+
+    def _identify(
+        self, node: Node, data: memoryview | None, *, depth: int, claims: tuple[Claim, ...]
+    ) -> None:
+        """Recognise an ordinary file's format at offset 0 only; add it, and open it if it is a container."""
+        head = data if data is not None else self._materialize(node, HEAD_SIZE)
+        if head is None:
+            return
+        for handler in HANDLERS:
+            if not _magic_at(head, handler) or _probe(handler, head) is None:
+                continue
+            if data is None:
+                data = self._materialize(node, None)
+                if data is None:
+                    return
+            region = self._try(node, handler, data, 0, depth=depth)
+            if region is None:
+                continue
+            node = _replace(node, format=handler.name, label=region.detection.label)
+            self._add(node)
+            claims = self._check_claims(node, handler, claims)
+            self._attach(node, region, data, depth=depth, weight=0.0, claims=claims)
+            return
+        self._add(node)
+
+    def _ensure_dirs(self, prefix: str, segments: tuple[str, ...], hop: Hop) -> None:
+        path = prefix.rstrip("/") if prefix != "/" else ""
+        provenance: tuple[Hop, ...] | None = None
+        for seg in segments:
+            path = f"{path}/{seg}"
+            existing = self.s.nodes.get(path)
+            if existing is not None and existing.kind is NodeKind.DIRECTORY:
+                continue
+            if provenance is None:
+                parent = self.s.nodes.get(prefix[: -len(CONTAINER_SEP)]) if prefix != "/" else None
+                provenance = (*(parent.provenance if parent else ()), hop)
+            if existing is not None:
+                self.s.issue(
+                    IssueKind.UNSAFE_PATH,
+                    path,
+                    f"a member path goes through this {existing.kind}; the member is kept apart",
+                )
+                path = self._unique(path, NodeKind.DIRECTORY)
+            self._add(
+                Node(
+                    path=path,
+                    name=seg.encode(),
+                    kind=NodeKind.DIRECTORY,
+                    size=0,
+                    mode=None,
+                    link=None,
+                    provenance=provenance,
+                )
+            )
+
+    def _unique(self, path: str, kind: NodeKind) -> str:
+        existing = self.s.nodes.get(path)
+        if existing is None or (kind is NodeKind.DIRECTORY and existing.kind is NodeKind.DIRECTORY):
+            return path
+        n = 1
+        while f"{path}~{n}" in self.s.nodes:
+            n += 1
+        return f"{path}~{n}"
+
+    def _add(self, node: Node) -> None:
+        if node.path:
+            self.s.nodes[node.path] = node
+
+
+def _payload_weights(region: _Region, weight: float) -> list[float]:
+    """Share the region's image weight among its payload members, by the input each was decoded from."""
+    entries = region.out.entries
+    weights = [0.0] * len(entries)
+    if weight <= 0:
+        return weights
+    unspanned = 0
+    for i, entry in enumerate(entries):
+        if not entry.payload or entry.kind is not NodeKind.FILE:
+            continue
+        content = entry.content
+        size = _size(content)
+        if isinstance(content, Slice):
+            weights[i] = weight
+        elif entry.span is not None and size:
+            weights[i] = weight * entry.span.length / size
+        elif isinstance(content, Lazy) and content.compressed_size is not None and size:
+            weights[i] = weight * content.compressed_size / size
+        else:
+            unspanned += size
+    if unspanned:
+        share = weight * region.length / unspanned
+        for i, entry in enumerate(entries):
+            if entry.payload and weights[i] == 0.0 and not isinstance(entry.content, Slice):
+                weights[i] = min(share, weight)
+    return weights
+
+
+def _size(content: Content | None) -> int:
+    if content is None:
+        return 0
+    if isinstance(content, Slice):
+        return content.length
+    if isinstance(content, Lazy):
+        return content.size
+    return len(content)
+
+
+def _probe(handler: Handler, view: memoryview) -> Detection | None:
+    try:
+        return handler.probe(view)
+    except Exception:  # noqa: BLE001  (a probe that trips on garbage simply did not recognise it)
+        return None
+
+
+def _magic_at(head: memoryview, handler: Handler) -> bool:
+    at = handler.magic_offset
+    return any(bytes(head[at : at + len(m)]) == m for m in handler.magics)
+
+
+def _haystack(data: memoryview) -> bytes | bytearray | mmap.mmap:
+    """Something with `find`: the buffer behind a whole view, or a copy of a partial one (made once)."""
+    obj = data.obj
+    if isinstance(obj, (bytes, bytearray, mmap.mmap)) and data.nbytes == len(obj):
+        return obj
+    return bytes(data)
+
+
+def _find_all(haystack: bytes | bytearray | mmap.mmap, magic: bytes) -> list[int]:
+    hits: list[int] = []
+    pos = haystack.find(magic)
+    while pos >= 0:
+        hits.append(pos)
+        pos = haystack.find(magic, pos + 1)
+    return hits
+
+
+def _ordered(table: Table) -> bool:
+    ends = 0
+    for part in table.partitions:
+        if part.offset < ends:
+            return False
+        ends = part.offset + part.size
+    return True
+
+
+def _prefix(node: Node) -> str:
+    return "/" if node.path == "" else node.path + CONTAINER_SEP
+
+
+def _replace(node: Node, **changes: object) -> Node:
+    from dataclasses import replace  # noqa: PLC0415  (kept local: only this helper needs it)
+
+    return replace(node, **changes)  # type: ignore[arg-type]
+
+
+__all__ = ["HEAD_SIZE", "unpack"]

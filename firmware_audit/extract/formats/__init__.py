@@ -1,0 +1,22 @@
+"""Every format the unpacker knows, in the order they are tried.
+
+Order matters where two handlers accept the same bytes: vendor containers come before the generic
+formats they are built from (a Xiongmai General bin is a zip, a Dahua bin nearly one), and
+filesystems come before compression streams that might also match inside them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from firmware_audit.extract.formats import gzip, uimage
+
+if TYPE_CHECKING:
+    from firmware_audit.extract.formats.base import Handler
+
+HANDLERS: tuple[Handler, ...] = (
+    uimage.HANDLER,
+    gzip.HANDLER,
+)
+
+__all__ = ["HANDLERS"]

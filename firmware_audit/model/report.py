@@ -1,0 +1,163 @@
+"""The report: everything an audit says about one image, and its JSON form."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, field_validator
+
+from firmware_audit.model._base import Frozen
+from firmware_audit.model.common import Issue, Location
+from firmware_audit.model.finding import Finding
+
+SCHEMA_VERSION = "1.0"
+
+
+class Tool(Frozen):
+    """The program that wrote the report."""
+
+    name: str
+    version: str
+
+
+class RefData(Frozen):
+    """An offline reference data set the audit used, with its date."""
+
+    name: str
+    date: str
+
+
+class Signatures(Frozen):
+    """The signature set the audit used: its version and a digest of its content."""
+
+    version: str
+    digest: str
+
+
+class ImageInfo(Frozen):
+    """The audited image file."""
+
+    path: str
+    name: str
+    size: int = Field(ge=0)
+    sha256: str
+
+
+class Declared(Frozen):
+    """What the supplier declares the product to be."""
+
+    vendor: str | None = None
+    model: str | None = None
+    country: str | None = None
+
+
+class UnexplainedRegion(Frozen):
+    """Bytes no handler could explain: where, how many and how random they look."""
+
+    location: Location
+    length: int = Field(ge=0, description="Length in bytes of the region inside the file at location.")
+    image_bytes: int = Field(ge=0, description="Share of the image's own bytes this region stands for.")
+    entropy: float = Field(ge=0.0, le=8.0, description="Shannon entropy in bits per byte.")
+
+
+class Coverage(Frozen):
+    """How much of the image was explained, and what was not."""
+
+    bytes_total: int = Field(ge=0)
+    bytes_explained: int = Field(ge=0)
+    explained_ratio: float = Field(ge=0.0, le=1.0)
+    unexplained: tuple[UnexplainedRegion, ...] = ()
+
+    @field_validator("unexplained")
+    @classmethod
+    def _sort_regions(cls, value: tuple[UnexplainedRegion, ...]) -> tuple[UnexplainedRegion, ...]:
+        return tuple(sorted(value, key=lambda r: (r.location.path, r.location.offset or 0)))
+
+
+class OemCandidate(Frozen):
+    """A maker the evidence points to, with the findings behind it."""
+
+    vendor: str
+    country: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    basis: tuple[str, ...] = Field(default=(), description="Ids of the supporting findings.")
+
+
+class Contradiction(Frozen):
+    """Where the evidence disagrees with the declared identity."""
+
+    field: str
+    declared: str
+    observed: str
+    basis: tuple[str, ...] = ()
+
+
+class Verdict(Frozen):
+    """What the findings add up to for the whole image."""
+
+    oem: tuple[OemCandidate, ...] = ()
+    soc: str | None = None
+    countries: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("countries")
+    @classmethod
+    def _sort_countries(cls, value: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(value.items()))
+
+    contradictions: tuple[Contradiction, ...] = ()
+    unverifiable: bool = False
+    unverifiable_reason: str | None = None
+
+
+class Outcome(StrEnum):
+    """A policy's answer for one image."""
+
+    ACCEPT = "accept"
+    REVIEW = "review"
+    REJECT = "reject"
+
+
+class Decision(Frozen):
+    """The policy's outcome and the reasons for it, citing finding ids."""
+
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+
+
+class Report(Frozen):
+    """Everything one audit says about one image."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: Tool
+    refdata: tuple[RefData, ...] = ()
+    signatures: Signatures
+    image: ImageInfo
+    declared: Declared | None = None
+    files: int = Field(ge=0, description="Number of entries in the unpacked tree.")
+    coverage: Coverage
+    findings: tuple[Finding, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    verdict: Verdict = Field(default_factory=Verdict)
+    decision: Decision | None = None
+
+    @field_validator("findings")
+    @classmethod
+    def _sort_findings(cls, value: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        return tuple(sorted(value, key=lambda f: (f.location.path, f.location.offset or 0, f.category, f.id)))
+
+    @field_validator("issues")
+    @classmethod
+    def _sort_issues(cls, value: tuple[Issue, ...]) -> tuple[Issue, ...]:
+        return tuple(
+            sorted(value, key=lambda i: (i.location.path, i.location.offset or 0, i.kind, i.message))
+        )
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Serialize to JSON; the same report always gives the same text."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Read a report written by `to_json`."""
+        return cls.model_validate_json(text)
