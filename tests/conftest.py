@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import TEXT_BLOB
 
 DATA = Path(__file__).parent / "data"
 SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "formats"
@@ -14,6 +15,12 @@ SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "f
 def data_dir() -> Path:
     """The committed test data (each folder's make.sh says how every file was made)."""
     return DATA
+
+
+@pytest.fixture
+def text_blob() -> bytes:
+    """A compressible text, like a kernel log."""
+    return TEXT_BLOB
 
 
 @pytest.fixture

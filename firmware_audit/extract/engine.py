@@ -156,6 +156,8 @@ class _Unpacker:
             return node
         node = _replace(node, format="carved" if regions else None)
         self._add(node)
+        if not regions or regions[0].start != 0:
+            self._unmatched_claims(node, claims)
         for region in regions:
             rname = f"{region.start:#010x}.{region.handler.name}"
             rpath = self._unique(f"{_prefix(node)}{rname}", NodeKind.FILE)
@@ -318,15 +320,15 @@ class _Unpacker:
     def _check_claims(self, node: Node, handler: Handler, claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
         """Compare what labels said with what the content is; return the claims left for a wrapped payload.
 
-        A wrapper (uImage, gzip) consumes the claims that name it and passes the others on to the
-        payload it wraps; any other format must match every claim, and a mismatch is a lie in a label.
+        A wrapper (uImage, gzip) consumes the claims that name it and passes the other non-immediate
+        ones on to the payload it wraps; anything else must match, and a mismatch is a lie in a label.
         """
         left = []
         for claim in claims:
             said = _FORMAT_ALIASES.get(claim.format, claim.format)
             if said == handler.name:
                 continue
-            if handler.wrapper:
+            if handler.wrapper and not claim.immediate:
                 left.append(claim)
             else:
                 self.s.issue(
@@ -335,6 +337,14 @@ class _Unpacker:
                     f"{claim.source} says {claim.format}; the content is {node.label or handler.name}",
                 )
         return tuple(left)
+
+    def _unmatched_claims(self, node: Node, claims: tuple[Claim, ...]) -> None:
+        for claim in claims:
+            self.s.issue(
+                IssueKind.MISLABELED,
+                node.path,
+                f"{claim.source} says {claim.format}; the content is not a format firmware_audit recognises",
+            )
 
     def _attach(
         self,

@@ -61,10 +61,19 @@ Content = Slice | bytes | Lazy
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """What a label (a header field, a member name) says the content is; checked against the content."""
+    """What a label (a header field, a member name) says the content is; checked against the content.
+
+    Attributes:
+        source: Who says it, for the Issue ("uImage header", "member name").
+        format: The handler name it implies ("gzip", "cramfs", ...).
+        immediate: The label describes the bytes right under it (a header's compression field), so a
+            wrapper there must match it. Otherwise (a member name that says "cramfs") the claim is
+            about what is inside any wrappers, and passes through them.
+    """
 
     source: str
     format: str
+    immediate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

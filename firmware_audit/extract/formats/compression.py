@@ -62,6 +62,9 @@ def unpack_stream(name: str, decomp: Decompressor, data: memoryview, out: Output
     """Decompress one stream into a single payload member; return the stream's extent."""
     result = inflate(decomp, data, budget=out.budget, what=name)
     if result.limit is not None:
+        # Keep what was decoded before the limit (it is evidence too), then stop this branch.
+        if result.data:
+            out.file("payload", result.data, payload=True, span=Slice(0, result.consumed))
         raise result.limit
     if result.error is not None:
         out.issue(

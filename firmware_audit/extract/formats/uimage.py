@@ -63,7 +63,7 @@ class UImageHandler(Handler):
         elif zlib.crc32(data[HEADER.size : HEADER.size + size]) != dcrc:
             out.issue(IssueKind.CHECKSUM, "data CRC does not match the header")
         said = _COMPRESSION.get(comp)
-        claims = (Claim("uImage header", said),) if said else ()
+        claims = (Claim("uImage header", said, immediate=True),) if said else ()
         if image_type == _TYPE_MULTI:
             self._multi(data, size, claims, out)
         else:

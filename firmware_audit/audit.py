@@ -1,0 +1,109 @@
+"""The audit pipeline: unpack, run the analyzers over every file, and assemble the report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from firmware_audit._version import __version__
+from firmware_audit.analyze import ANALYZERS, Analyzer, FileContext
+from firmware_audit.extract import ContentUnavailableError, FileTree, Limits, unpack
+from firmware_audit.model import (
+    Declared,
+    Finding,
+    Issue,
+    IssueKind,
+    Location,
+    Report,
+    Tool,
+    Verdict,
+)
+from firmware_audit.signatures import identity
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+UNVERIFIABLE_BELOW = 0.5
+"""An image whose explained share of bytes is below this cannot be judged: its verdict is unverifiable."""
+
+
+def audit(
+    image: str | os.PathLike[str] | bytes,
+    *,
+    declared: Declared | None = None,
+    limits: Limits | None = None,
+    analyzers: Sequence[Analyzer] = ANALYZERS,
+) -> Report:
+    """Audit one firmware image and return its report.
+
+    Args:
+        image: Path to the image, or its bytes.
+        declared: What the supplier declares (vendor, model, country), if known.
+        limits: Unpacking limits (defaults are always on).
+        analyzers: The per-file analyzers to run (all registered ones by default).
+    """
+    tree = unpack(image, limits=limits)
+    return report_for(tree, declared=declared, analyzers=analyzers)
+
+
+def report_for(
+    tree: FileTree,
+    *,
+    declared: Declared | None = None,
+    analyzers: Sequence[Analyzer] = ANALYZERS,
+) -> Report:
+    """Run the analyzers over an unpacked tree and assemble the report."""
+    findings, issues = _analyze(tree, analyzers)
+    return Report(
+        tool=Tool(name="firmware_audit", version=__version__),
+        signatures=identity(),
+        image=tree.image,
+        declared=declared,
+        files=len(tree),
+        coverage=tree.coverage,
+        findings=tuple(findings),
+        issues=(*tree.issues, *issues),
+        verdict=_verdict(tree),
+    )
+
+
+def _analyze(tree: FileTree, analyzers: Sequence[Analyzer]) -> tuple[list[Finding], list[Issue]]:
+    findings: dict[str, Finding] = {}
+    issues: list[Issue] = []
+    if not analyzers:
+        return [], issues
+    for node in tree.files():
+        if node.withheld is not None:
+            continue
+        ctx = FileContext(tree, node)
+        for analyzer in analyzers:
+            try:
+                if not analyzer.applies_to(node):
+                    continue
+                for finding in analyzer.analyze(ctx):
+                    findings.setdefault(finding.id, finding)
+            except ContentUnavailableError as exc:
+                issues.append(_issue(IssueKind.PARSER_ERROR, node.path, str(exc)))
+                break
+            except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
+                message = f"analyzer {analyzer.name} {analyzer.version} failed: {type(exc).__name__}: {exc}"
+                issues.append(_issue(IssueKind.ANALYZER_ERROR, node.path, message))
+    return list(findings.values()), issues
+
+
+def _verdict(tree: FileTree) -> Verdict:
+    ratio = tree.coverage.explained_ratio
+    if tree.coverage.bytes_total == 0:
+        return Verdict(unverifiable=True, unverifiable_reason="the image is empty")
+    if ratio < UNVERIFIABLE_BELOW:
+        return Verdict(
+            unverifiable=True,
+            unverifiable_reason=(
+                f"only {ratio:.0%} of the image could be explained; the rest is unknown or encrypted data"
+            ),
+        )
+    return Verdict()
+
+
+def _issue(kind: IssueKind, path: str, message: str) -> Issue:
+    return Issue(kind=kind, location=Location(path=path), message=message)

@@ -1,0 +1,165 @@
+"""The `firmware-audit` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from firmware_audit._version import __version__
+from firmware_audit.audit import report_for
+from firmware_audit.exitcodes import ExitCode
+from firmware_audit.extract import Limits, unpack
+from firmware_audit.extract.export import export
+from firmware_audit.model import Declared
+from firmware_audit.render import text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
+
+_FORMATS = ("text", "json")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code (see `ExitCode`)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except _UsageError as exc:
+        _err(f"firmware-audit: {exc}")
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        return ExitCode.INTERNAL
+    except Exception:  # noqa: BLE001  (the last line of defence: say it is our bug, keep the trace)
+        traceback.print_exc()
+        _err("firmware-audit: internal error; please report it with the trace above")
+        return ExitCode.INTERNAL
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="firmware-audit",
+        description="Static audit of IP-camera, NVR and DVR firmware.",
+        epilog="Exit codes: 0 audited (or all accepted), 2 usage error, 3 internal error, "
+        "10 needs review, 11 rejected.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    audit = sub.add_parser("audit", help="audit one image and print its report")
+    audit.add_argument("image", type=Path, metavar="IMAGE")
+    audit.add_argument("--format", choices=_FORMATS, default="text", help="report format (default: text)")
+    audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here")
+    audit.add_argument("--declared-vendor", metavar="V", help="vendor the supplier declares")
+    audit.add_argument("--declared-country", metavar="CC", help="country the supplier declares (ISO code)")
+    audit.add_argument("--declared-model", metavar="M", help="model the supplier declares")
+    _limit_options(audit)
+    audit.set_defaults(run=_audit)
+
+    extract = sub.add_parser("extract", help="list or safely export what an image holds")
+    extract.add_argument("image", type=Path, metavar="IMAGE")
+    what = extract.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="print one virtual path per line")
+    what.add_argument("--to", type=Path, metavar="DIR", help="write directories and regular files under DIR")
+    extract.add_argument("--provenance", action="store_true", help="with --list: add each entry's chain")
+    _limit_options(extract)
+    extract.set_defaults(run=_extract)
+    return parser
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Limits()
+    group = parser.add_argument_group("limits (always on)")
+    group.add_argument("--max-depth", type=int, default=defaults.max_depth, metavar="N")
+    group.add_argument("--max-bytes", type=int, default=defaults.max_bytes, metavar="N")
+    group.add_argument("--max-files", type=int, default=defaults.max_files, metavar="N")
+    group.add_argument("--max-ratio", type=int, default=defaults.max_ratio, metavar="N")
+    group.add_argument("--time-budget", type=float, default=defaults.time_budget, metavar="SECONDS")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        max_depth=args.max_depth,
+        max_bytes=args.max_bytes,
+        max_files=args.max_files,
+        max_ratio=args.max_ratio,
+        time_budget=args.time_budget,
+    )
+
+
+def _readable(path: Path) -> Path:
+    if not path.is_file():
+        raise _UsageError(f"{path}: not a readable file")
+    return path
+
+
+def _status(message: str) -> AbstractContextManager[object]:
+    """A spinner on an interactive stderr; nothing when output goes to a pipe or a log."""
+    console = Console(stderr=True)
+    return console.status(message) if console.is_terminal else nullcontext()
+
+
+def _audit(args: argparse.Namespace) -> ExitCode:
+    image = _readable(args.image)
+    declared = None
+    if args.declared_vendor or args.declared_country or args.declared_model:
+        declared = Declared(
+            vendor=args.declared_vendor,
+            model=args.declared_model,
+            country=args.declared_country.upper() if args.declared_country else None,
+        )
+    with _status(f"Unpacking {image.name}"):
+        tree = unpack(image, limits=_limits(args))
+    with _status(f"Analysing {len(tree):,} entries"):
+        report = report_for(tree, declared=declared)
+    rendered = report.to_json() + "\n" if args.format == "json" else text.render(report)
+    _write(rendered, args.output)
+    return ExitCode.AUDITED
+
+
+def _extract(args: argparse.Namespace) -> ExitCode:
+    image = _readable(args.image)
+    with _status(f"Unpacking {image.name}"):
+        tree = unpack(image, limits=_limits(args))
+    if args.list:
+        out = sys.stdout
+        for node in tree:
+            line = node.path if not args.provenance else f"{node.path}\t{tree.describe(node)}"
+            out.write(line.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    else:
+        result = export(tree, args.to)
+        _err(
+            f"wrote {result.files} files and {result.directories} directories under {args.to}; "
+            f"skipped {len(result.skipped)} entries"
+        )
+        for path, reason in result.skipped:
+            _err(f"  skipped {path}: {reason}")
+    for issue in tree.issues:
+        _err(f"issue: {issue.kind.value} {issue.location.path or '(image)'}: {issue.message}")
+    return ExitCode.AUDITED
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def _write(rendered: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        output.write_text(rendered, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Renderers: each turns one `Report` into one output format."""

@@ -1,0 +1,102 @@
+import pytest
+
+from firmware_audit.extract import ContentUnavailableError, FileTree, Hop, Node
+from firmware_audit.extract.formats.base import Lazy, NodeKind
+from firmware_audit.model import Coverage, ImageInfo
+
+_HOP = (Hop("", "squashfs"),)
+
+
+def _node(path: str, kind: NodeKind = NodeKind.FILE, content=None, link: bytes | None = None, **kw) -> Node:
+    size = len(content) if isinstance(content, bytes) else 0
+    return Node(
+        path=path,
+        name=path.rsplit("/", 1)[-1].encode(),
+        kind=kind,
+        size=size,
+        mode=None,
+        link=link,
+        provenance=_HOP,
+        content=content,
+        **kw,
+    )
+
+
+def _tree(*nodes: Node) -> FileTree:
+    info = ImageInfo(path="", name="fw.bin", size=10, sha256="0" * 64)
+    root = Node(path="", name=b"fw.bin", kind=NodeKind.FILE, size=10, mode=None, link=None, provenance=())
+    cov = Coverage(bytes_total=10, bytes_explained=10, explained_ratio=1.0)
+    return FileTree(image=info, root=root, nodes={n.path: n for n in nodes}, issues=(), coverage=cov)
+
+
+@pytest.fixture
+def tree() -> FileTree:
+    return _tree(
+        _node("/bin", NodeKind.DIRECTORY),
+        _node("/bin/busybox", content=b"\x7fELF busybox"),
+        _node("/bin/sh", NodeKind.SYMLINK, link=b"busybox"),
+        _node("/sbin", NodeKind.DIRECTORY),
+        _node("/sbin/init", NodeKind.SYMLINK, link=b"/bin/sh"),
+        _node("/etc", NodeKind.DIRECTORY),
+        _node("/etc/passwd", NodeKind.SYMLINK, link=b"../../../../etc/passwd"),
+        _node("/loop", NodeKind.SYMLINK, link=b"loop"),
+        _node("/a", NodeKind.SYMLINK, link=b"b"),
+        _node("/b", NodeKind.SYMLINK, link=b"a"),
+        _node("/hard", NodeKind.HARDLINK, link=b"bin/busybox"),
+        _node("/big", content=Lazy(size=5, read=lambda n: b"hello"[:n])),
+        _node("/cut", withheld="withheld by the ratio limit"),
+        _node("/img.bin", content=b"outer"),
+        _node("/img.bin!/etc", NodeKind.DIRECTORY),
+        _node("/img.bin!/etc/shadow", content=b"root:$1$x"),
+        _node("/img.bin!/etc/link", NodeKind.SYMLINK, link=b"/etc/shadow"),
+    )
+
+
+def test_resolve_follows_links_within_their_container(tree) -> None:
+    assert tree.resolve("/bin/sh") is tree["/bin/busybox"]
+    assert tree.resolve("/sbin/init") is tree["/bin/busybox"]
+    assert tree.resolve("/img.bin!/etc/link") is tree["/img.bin!/etc/shadow"]
+    assert tree.resolve("/hard") is tree["/bin/busybox"]
+
+
+def test_resolve_never_leaves_the_container_nor_loops(tree) -> None:
+    assert tree.resolve("/etc/passwd") is None
+    assert tree.resolve("/loop") is None
+    assert tree.resolve("/a") is None
+    assert tree.resolve("/missing") is None
+
+
+def test_read_view_and_limits(tree) -> None:
+    assert tree.read("/bin/busybox") == b"\x7fELF busybox"
+    assert tree.read("/bin/busybox", 4) == b"\x7fELF"
+    assert tree.read("/big") == b"hello"
+    assert tree.read("/big", 2) == b"he"
+    assert tree.read("/hard") == b"\x7fELF busybox"
+
+
+def test_read_refuses_what_has_no_content(tree) -> None:
+    with pytest.raises(ContentUnavailableError, match="ratio limit"):
+        tree.read("/cut")
+    with pytest.raises(ContentUnavailableError, match="has no content"):
+        tree.read("/bin")
+    with pytest.raises(ContentUnavailableError, match="has no content"):
+        tree.read("/bin/sh")
+
+
+def test_failing_lazy_read_becomes_content_unavailable() -> None:
+    def broken(_: int | None) -> bytes:
+        raise ValueError("bad block")
+
+    tree = _tree(_node("/x", content=Lazy(size=3, read=broken)))
+    with pytest.raises(ContentUnavailableError, match="ValueError: bad block"):
+        tree.read("/x")
+
+
+def test_find_files_and_layers(tree) -> None:
+    assert [n.path for n in tree.find("*/shadow")] == ["/img.bin!/etc/shadow"]
+    assert "/bin/busybox" in [n.path for n in tree.files()]
+    assert "/bin/sh" not in [n.path for n in tree.files()]
+    assert tree["/img.bin!/etc/shadow"].layer == "/img.bin!/"
+    assert tree["/bin/busybox"].layer == "/"
+    assert tree[""] is tree.root
+    assert len(tree) == 17

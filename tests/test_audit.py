@@ -1,0 +1,84 @@
+from collections.abc import Iterable
+from typing import ClassVar
+
+from builders import gz, noise, uimage
+
+from firmware_audit.analyze import FileContext
+from firmware_audit.audit import audit
+from firmware_audit.extract import Node
+from firmware_audit.model import (
+    Category,
+    Declared,
+    Finding,
+    IssueKind,
+    Location,
+    Severity,
+    TracePayload,
+)
+
+
+class _Marker:
+    """Finds the word 'sofia' in any file."""
+
+    name: ClassVar[str] = "marker"
+    version: ClassVar[str] = "1"
+
+    def applies_to(self, node: Node) -> bool:
+        return node.size > 0
+
+    def analyze(self, ctx: FileContext) -> Iterable[Finding]:
+        data = ctx.data()
+        at = data.find(b"sofia")
+        if at < 0:
+            return
+        loc = Location(path=ctx.node.path, offset=at)
+        yield Finding(
+            id=Finding.fingerprint("marker", loc, "sofia"),
+            category=Category.REBRANDING,
+            rule="marker",
+            title="sofia",
+            severity=Severity.LOW,
+            confidence=1.0,
+            location=loc,
+            trace=TracePayload(kind="string", detail="sofia"),
+        )
+
+
+class _Broken:
+    name: ClassVar[str] = "broken"
+    version: ClassVar[str] = "0"
+
+    def applies_to(self, node: Node) -> bool:
+        return node.is_file
+
+    def analyze(self, ctx: FileContext) -> Iterable[Finding]:
+        raise RuntimeError(f"boom at {ctx.node.path}")
+
+
+def test_report_without_analyzers_has_coverage_issues_and_file_count() -> None:
+    report = audit(uimage(gz(b"x" * 5000), comp=1))
+    assert report.files == 2
+    assert report.findings == ()
+    assert report.coverage.bytes_total > 0
+    assert report.signatures.digest
+    assert not report.verdict.unverifiable
+
+
+def test_analyzer_findings_and_failures_land_in_the_report() -> None:
+    report = audit(uimage(gz(b"..sofia.." * 100), comp=1), analyzers=(_Marker(), _Broken()))
+    assert [f.location.path for f in report.findings] == ["/payload!/payload"]
+    errors = [i for i in report.issues if i.kind is IssueKind.ANALYZER_ERROR]
+    assert len(errors) == 2
+    assert "analyzer broken 0 failed: RuntimeError: boom at /payload" in errors[0].message
+
+
+def test_unreadable_image_is_unverifiable_never_clean() -> None:
+    report = audit(noise(64 * 1024), declared=Declared(vendor="DVision", country="KR"))
+    assert report.verdict.unverifiable
+    assert "could be explained" in (report.verdict.unverifiable_reason or "")
+    assert report.declared == Declared(vendor="DVision", country="KR")
+
+
+def test_same_image_same_report() -> None:
+    image = uimage(gz(b"abc" * 999), comp=1)
+    assert audit(image).to_json() == audit(image).to_json()

@@ -1,0 +1,69 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from builders import gz, uimage
+
+from firmware_audit.cli import main
+from firmware_audit.exitcodes import ExitCode
+from firmware_audit.model import Report
+
+
+@pytest.fixture
+def image(tmp_path):
+    path = tmp_path / "fw.bin"
+    path.write_bytes(uimage(gz(b"kernel log line\n" * 200), comp=3))
+    return path
+
+
+def test_audit_json_report_round_trips(image, tmp_path) -> None:
+    out = tmp_path / "r.json"
+    assert main(["audit", str(image), "--format", "json", "-o", str(out)]) == ExitCode.AUDITED
+    report = Report.from_json(out.read_text())
+    assert report.image.name == "fw.bin"
+    assert report.files == 2
+    assert report.issues[0].kind == "mislabeled"
+    assert report.coverage.bytes_total == image.stat().st_size
+    assert json.loads(out.read_text())["schema_version"].startswith("1.")
+
+
+def test_audit_text_to_stdout_with_declared_identity(image, capsys) -> None:
+    code = main(["audit", str(image), "--declared-vendor", "DVision", "--declared-country", "kr"])
+    text = capsys.readouterr().out
+    assert code == ExitCode.AUDITED
+    assert "Declared: DVision (KR)" in text
+    assert "uImage header says lzma" in text
+
+
+def test_extract_list_and_provenance(image, capsys) -> None:
+    assert main(["extract", str(image), "--list"]) == ExitCode.AUDITED
+    assert capsys.readouterr().out.splitlines() == ["/payload", "/payload!/payload"]
+    main(["extract", str(image), "--list", "--provenance"])
+    assert "fw.bin » uimage » /payload » gzip » /payload" in capsys.readouterr().out
+
+
+def test_extract_to_directory(image, tmp_path, capsys) -> None:
+    out = tmp_path / "x"
+    assert main(["extract", str(image), "--to", str(out)]) == ExitCode.AUDITED
+    assert (out / "payload.extracted" / "payload").read_bytes() == b"kernel log line\n" * 200
+    assert "wrote 2 files" in capsys.readouterr().err
+
+
+def test_usage_errors(tmp_path, capsys) -> None:
+    assert main(["audit", str(tmp_path / "missing.bin")]) == ExitCode.USAGE
+    assert "not a readable file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["audit"])
+    assert exc.value.code == ExitCode.USAGE
+
+
+def test_console_script_runs(image) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "firmware_audit.cli", "audit", str(image), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == ExitCode.AUDITED, proc.stderr
+    assert Report.from_json(proc.stdout).files == 2
