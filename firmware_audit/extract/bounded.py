@@ -7,6 +7,7 @@ far, so a bomb is stopped after a few MiB rather than after it has filled memory
 
 from __future__ import annotations
 
+import lzma
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +15,15 @@ from firmware_audit.extract.limits import Budget, LimitExceeded, MiB
 
 _FEED = 64 * 1024
 _CHUNK = 1 * MiB
+# What the stdlib and lz4 decompressors raise on bad data (lzma's error class derives from none of these).
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    MemoryError,
+    lzma.LZMAError,
+)
 
 
 class Decompressor(Protocol):
@@ -57,6 +67,7 @@ def inflate(
     budget: Budget,
     what: str,
     max_output: int | None = None,
+    errors: tuple[type[Exception], ...] = (),
 ) -> Inflated:
     """Decompress `source` with `decomp`, charging the budget and enforcing the ratio as it goes.
 
@@ -66,6 +77,7 @@ def inflate(
         budget: The unpack's budget; produced bytes are charged to it.
         what: A name for messages.
         max_output: Stop after this many bytes (for probing a stream's first bytes).
+        errors: Further exception classes the decompressor raises on bad data (zstd's `ZstdError`).
 
     Returns:
         What was produced and how far the stream reached; errors and limits are returned, not raised.
@@ -92,7 +104,7 @@ def inflate(
                 return Inflated(bytes(out), fed, complete=False)
     except LimitExceeded as exc:
         return Inflated(bytes(out), fed, complete=False, limit=exc)
-    except (OSError, EOFError, ValueError, RuntimeError, MemoryError) as exc:
+    except (*DECODE_ERRORS, *errors) as exc:
         return Inflated(bytes(out), fed, complete=False, error=f"{type(exc).__name__}: {exc}")
     consumed = fed - len(decomp.unused_data)
     return Inflated(bytes(out), consumed, complete=True)

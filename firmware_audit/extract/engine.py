@@ -281,6 +281,10 @@ class _Unpacker:
                 length = extent
         if length is None:
             if not out.entries:
+                # Recognised but nothing came out: the bytes stay unexplained, the reasons must not vanish.
+                for problem in out.problems:
+                    at = start if problem.offset is None else start + problem.offset
+                    self.s.issue(problem.kind, node.path, f"{handler.name}: {problem.message}", at)
                 return None
             length = len(view)
         if length > len(view):

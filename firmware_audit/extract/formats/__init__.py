@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from firmware_audit.extract.formats import gzip, uimage
+from firmware_audit.extract.formats import bzip2, gzip, lz4, lzma, uimage, xz, zstd
 
 if TYPE_CHECKING:
     from firmware_audit.extract.formats.base import Handler
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 HANDLERS: tuple[Handler, ...] = (
     uimage.HANDLER,
     gzip.HANDLER,
+    bzip2.HANDLER,
+    xz.HANDLER,
+    lzma.HANDLER,
+    lz4.HANDLER,
+    zstd.HANDLER,
 )
 
 __all__ = ["HANDLERS"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import zlib
 
-from firmware_audit.extract.bounded import Decompressor, inflate
+from firmware_audit.extract.bounded import DECODE_ERRORS, Decompressor, inflate
 from firmware_audit.extract.formats.base import Output, Slice
 from firmware_audit.model import IssueKind
 
 PROBE_OUTPUT = 256
 """Bytes a probe decodes to be sure a magic really starts a stream."""
+PROBE_INPUT = 64 * 1024
+"""Input a probe feeds by default before giving up on seeing output."""
+DECODER_MEMORY = 256 * 1024 * 1024
+"""Most memory an lzma/xz decoder may ask for (xz -9 needs 65 MiB); more is reported as a limit."""
 
 
 class ZlibStream:
@@ -39,28 +43,52 @@ class ZlibStream:
         return self._d.decompress(self._d.unconsumed_tail + data, max(max_length, 0))
 
 
-def decodes(decomp: Decompressor, data: memoryview) -> bool:
-    """Tell whether `data` starts a stream this decompressor accepts (decodes its first bytes)."""
+def decodes(
+    decomp: Decompressor,
+    data: memoryview,
+    *,
+    max_input: int = PROBE_INPUT,
+    errors: tuple[type[Exception], ...] = (),
+) -> bool:
+    """Tell whether `data` starts a stream this decompressor accepts (decodes its first bytes).
+
+    Args:
+        decomp: A fresh decompressor.
+        data: The candidate stream.
+        max_input: Input to feed before giving up; formats whose first block must arrive whole
+            before any output (zstd: up to 128 KiB) need more than the default.
+        errors: Further exception classes the decompressor raises on bad data.
+    """
     produced = bytearray()
     fed = 0
     try:
         while len(produced) < PROBE_OUTPUT and not decomp.eof:
             if decomp.needs_input:
-                if fed >= len(data) or fed >= 64 * 1024:
+                if fed >= len(data) or fed >= max_input:
                     break
                 piece = bytes(data[fed : fed + 4096])
                 fed += len(piece)
             else:
                 piece = b""
             produced += decomp.decompress(piece, max_length=PROBE_OUTPUT - len(produced))
-    except (OSError, EOFError, ValueError, RuntimeError):
+    except (*DECODE_ERRORS, *errors):
         return False
     return bool(produced) or decomp.eof
 
 
-def unpack_stream(name: str, decomp: Decompressor, data: memoryview, out: Output) -> int | None:
-    """Decompress one stream into a single payload member; return the stream's extent."""
-    result = inflate(decomp, data, budget=out.budget, what=name)
+def unpack_stream(
+    name: str,
+    decomp: Decompressor,
+    data: memoryview,
+    out: Output,
+    *,
+    errors: tuple[type[Exception], ...] = (),
+) -> int | None:
+    """Decompress one stream into a single payload member; return the stream's extent.
+
+    `errors` are further exception classes the decompressor raises on bad data.
+    """
+    result = inflate(decomp, data, budget=out.budget, what=name, errors=errors)
     if result.limit is not None:
         # Keep what was decoded before the limit (it is evidence too), then stop this branch.
         if result.data:
@@ -68,9 +96,20 @@ def unpack_stream(name: str, decomp: Decompressor, data: memoryview, out: Output
         raise result.limit
     if result.error is not None:
         out.issue(
-            IssueKind.TRUNCATED if "ends early" in result.error else IssueKind.MALFORMED,
+            _error_kind(result.error),
             f"stream broken after {len(result.data)} bytes: {result.error}; kept what was decoded",
         )
     if result.data:
         out.file("payload", result.data, payload=True, span=Slice(0, result.consumed))
-    return result.consumed if result.complete else None
+    # A stream that ran out of input spans everything it was given.
+    truncated = result.error is not None and _error_kind(result.error) is IssueKind.TRUNCATED
+    return result.consumed if result.complete or truncated else None
+
+
+def _error_kind(error: str) -> IssueKind:
+    if "ends early" in error:
+        return IssueKind.TRUNCATED
+    # liblzma refuses a dictionary larger than DECODER_MEMORY with this message.
+    if "Memory usage limit" in error:
+        return IssueKind.LIMIT
+    return IssueKind.MALFORMED
