@@ -9,13 +9,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from firmware_audit.extract.formats import bzip2, gzip, lz4, lzma, uimage, xz, zstd
+from firmware_audit.extract.formats import (
+    bzip2,
+    cpio,
+    fit,
+    gzip,
+    lz4,
+    lzma,
+    tar,
+    ubi,
+    ubifs,
+    uimage,
+    xz,
+    zstd,
+)
+from firmware_audit.extract.formats import zip as zipfmt
 
 if TYPE_CHECKING:
     from firmware_audit.extract.formats.base import Handler
 
 HANDLERS: tuple[Handler, ...] = (
     uimage.HANDLER,
+    fit.HANDLER,
+    ubi.HANDLER,
+    ubifs.HANDLER,
+    tar.HANDLER,
+    cpio.HANDLER,
+    zipfmt.HANDLER,
     gzip.HANDLER,
     bzip2.HANDLER,
     xz.HANDLER,
