@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import gzip
 import random
-import struct
-import zlib
+
+from firmware_audit.writers.uimage import COMPRESSION, TYPE, build_uimage
 
 
 def uimage(
-    payload: bytes, *, comp: int = 0, image_type: int = 2, name: bytes = b"test", declared: int | None = None
+    payload: bytes,
+    *,
+    comp: int = 0,
+    image_type: int = 2,
+    name: bytes = b"test",
+    declared: int | None = None,
 ) -> bytes:
-    """A U-Boot legacy header (as mkimage writes it) over `payload`."""
-    size = len(payload) if declared is None else declared
-    fields = [
-        0x27051956,
-        0,
-        0,
-        size,
-        0x80008000,
-        0x80008000,
-        zlib.crc32(payload),
-        5,
-        2,
-        image_type,
-        comp,
-        name.ljust(32, b"\0"),
-    ]
-    header = struct.pack(">IIIIIIIBBBB32s", *fields)
-    fields[1] = zlib.crc32(header)
-    return struct.pack(">IIIIIIIBBBB32s", *fields) + payload
+    """A U-Boot legacy header over `payload`, with numeric fields as they appear in the header."""
+    return build_uimage(
+        payload,
+        name=name.decode(),
+        image_type=_TYPE_NAMES[image_type],
+        compression=_COMPRESSION_NAMES[comp],
+        load=0x80008000,
+        entry=0x80008000,
+        stated_size=declared,
+    )
+
+
+_TYPE_NAMES = {number: name for name, number in TYPE.items()}
+_COMPRESSION_NAMES = {number: name for name, number in COMPRESSION.items()}
 
 
 def gz(data: bytes) -> bytes:

@@ -13,17 +13,21 @@ from firmware_audit.extract.formats import (
     bzip2,
     cpio,
     cramfs,
+    dahua,
+    digicap,
     extfs,
     fit,
     gzip,
     jffs2,
     lz4,
     lzma,
+    reolink,
     squashfs,
     tar,
     ubi,
     ubifs,
     uimage,
+    xiongmai,
     xz,
     zstd,
 )
@@ -33,6 +37,10 @@ if TYPE_CHECKING:
     from firmware_audit.extract.formats.base import Handler
 
 HANDLERS: tuple[Handler, ...] = (
+    digicap.HANDLER,
+    dahua.HANDLER,
+    xiongmai.HANDLER,
+    reolink.HANDLER,
     uimage.HANDLER,
     fit.HANDLER,
     squashfs.HANDLER,
