@@ -8,6 +8,7 @@ far, so a bomb is stopped after a few MiB rather than after it has filled memory
 from __future__ import annotations
 
 import lzma
+import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +24,7 @@ DECODE_ERRORS: tuple[type[Exception], ...] = (
     RuntimeError,
     MemoryError,
     lzma.LZMAError,
+    zlib.error,
 )
 
 

@@ -32,6 +32,10 @@ HEAD_SIZE = 64 * 1024
 
 _MIN_PARTITION_FLASH = 512 * 1024
 _GLOBAL_LIMITS = frozenset({"bytes", "files", "time"})
+_WINDOW = 1024 * 1024
+"""Bytes of a payload searched for magics at a time."""
+_PAD = max(h.magic_offset + max(map(len, h.magics), default=0) for h in HANDLERS)
+"""How far past a window a structure's magic can lie (ext's sits at 0x438) or run on."""
 
 # Names that labels use for formats, mapped to the handler names that content identification gives.
 _FORMAT_ALIASES = {"jffs2": "jffs2", "squashfs": "squashfs", "cramfs": "cramfs", "ubifs": "ubi", "ubi": "ubi"}
@@ -179,7 +183,7 @@ class _Unpacker:
         return node
 
     def _partition_tables(self, node: Node, data: memoryview) -> list[Table]:
-        if len(data) < _MIN_PARTITION_FLASH or _haystack(data).find(b"mtdparts=") < 0:
+        if len(data) < _MIN_PARTITION_FLASH or not _contains(data, b"mtdparts="):
             return []
         tables = []
         for table in find_tables(data, len(data)):
@@ -234,23 +238,36 @@ class _Unpacker:
         return node
 
     def _carve(self, node: Node, data: memoryview, *, depth: int) -> list[_Region]:
-        haystack = _haystack(data)
-        candidates = sorted(
-            (pos - handler.magic_offset, order, handler)
-            for order, handler in enumerate(HANDLERS)
-            for magic in handler.magics
-            for pos in _find_all(haystack, magic)
-            if pos >= handler.magic_offset
-        )
+        """Find known formats at any offset, window by window, skipping what a found one covers.
+
+        Scanning in windows means a filesystem found at offset 0 that spans the whole payload costs
+        one window of search, not a search of every magic through all of it; and a partial view is
+        copied at most one window at a time.
+        """
         regions: list[_Region] = []
-        covered = 0
-        for start, _, handler in candidates:
-            if start < covered:
-                continue
-            region = self._try(node, handler, data, start, depth=depth)
-            if region is not None:
-                regions.append(region)
-                covered = start + region.length
+        covered = pos = 0
+        while pos < len(data):
+            end = min(pos + _WINDOW, len(data))
+            buf, base = _window(data, pos, end + _PAD)
+            candidates = sorted(
+                (hit + base - handler.magic_offset, order, handler)
+                for order, handler in enumerate(HANDLERS)
+                for magic in handler.magics
+                for hit in _find_all(
+                    buf,
+                    magic,
+                    pos + handler.magic_offset - base,
+                    end + handler.magic_offset - base + len(magic) - 1,
+                )
+            )
+            for start, _, handler in candidates:
+                if start < covered:
+                    continue
+                region = self._try(node, handler, data, start, depth=depth)
+                if region is not None:
+                    regions.append(region)
+                    covered = start + region.length
+            pos = max(end, covered)
         return regions
 
     def _try(
@@ -330,7 +347,7 @@ class _Unpacker:
         left = []
         for claim in claims:
             said = _FORMAT_ALIASES.get(claim.format, claim.format)
-            if said == handler.name:
+            if handler.name in {said, claim.format}:  # "ubifs" fits a UBI image or a bare UBIFS one
                 continue
             if handler.wrapper and not claim.immediate:
                 left.append(claim)
@@ -402,9 +419,9 @@ class _Unpacker:
         shown = entry.name.decode("utf-8", "backslashreplace")
         for problem in mp.problems:
             self.s.issue(IssueKind.UNSAFE_PATH, container.path, f"member '{shown}': {problem}")
-        rel = "/".join(mp.segments) or "payload"
-        self._ensure_dirs(prefix, mp.segments[:-1], hop)
-        path = self._unique(prefix + rel, entry.kind)
+        leaf = mp.segments[-1] if mp.segments else "payload"
+        parent = self._ensure_dirs(prefix, mp.segments[:-1], hop)
+        path = self._unique(f"{parent}/{leaf}", entry.kind)
         link = entry.link
         if link is not None and entry.kind is NodeKind.SYMLINK and link_escapes(mp.segments[:-1], link):
             self.s.issue(
@@ -517,7 +534,12 @@ class _Unpacker:
             return
         self._add(node)
 
-    def _ensure_dirs(self, prefix: str, segments: tuple[str, ...], hop: Hop) -> None:
+    def _ensure_dirs(self, prefix: str, segments: tuple[str, ...], hop: Hop) -> str:
+        """Create the member's directories and return the path of the last one.
+
+        A directory is renamed apart, with everything below it, when an earlier member put a
+        non-directory (a symlink, say) on the way: nothing is ever placed through a link.
+        """
         path = prefix.rstrip("/") if prefix != "/" else ""
         provenance: tuple[Hop, ...] | None = None
         for seg in segments:
@@ -546,15 +568,17 @@ class _Unpacker:
                     provenance=provenance,
                 )
             )
+        return path
 
     def _unique(self, path: str, kind: NodeKind) -> str:
-        existing = self.s.nodes.get(path)
-        if existing is None or (kind is NodeKind.DIRECTORY and existing.kind is NodeKind.DIRECTORY):
-            return path
-        n = 1
-        while f"{path}~{n}" in self.s.nodes:
+        """Return `path`, or `path~N` when it is taken; directories share a directory of the same name."""
+        candidate, n = path, 0
+        while True:
+            existing = self.s.nodes.get(candidate)
+            if existing is None or (kind is NodeKind.DIRECTORY and existing.kind is NodeKind.DIRECTORY):
+                return candidate
             n += 1
-        return f"{path}~{n}"
+            candidate = f"{path}~{n}"
 
     def _add(self, node: Node) -> None:
         if node.path:
@@ -611,21 +635,35 @@ def _magic_at(head: memoryview, handler: Handler) -> bool:
     return any(bytes(head[at : at + len(m)]) == m for m in handler.magics)
 
 
-def _haystack(data: memoryview) -> bytes | bytearray | mmap.mmap:
-    """Something with `find`: the buffer behind a whole view, or a copy of a partial one (made once)."""
+def _window(data: memoryview, start: int, end: int) -> tuple[bytes | bytearray | mmap.mmap, int]:
+    """A searchable buffer holding `data[start:end]`, and the offset in `data` of the buffer's first byte.
+
+    The buffer behind a whole view is searched in place; a partial view is copied, one window only.
+    """
     obj = data.obj
     if isinstance(obj, (bytes, bytearray, mmap.mmap)) and data.nbytes == len(obj):
-        return obj
-    return bytes(data)
+        return obj, 0
+    return bytes(data[start:end]), start
 
 
-def _find_all(haystack: bytes | bytearray | mmap.mmap, magic: bytes) -> list[int]:
+def _find_all(buf: bytes | bytearray | mmap.mmap, magic: bytes, start: int, end: int) -> list[int]:
+    """Offsets in `buf` where `magic` occurs wholly inside `buf[start:end]`."""
     hits: list[int] = []
-    pos = haystack.find(magic)
+    start = max(start, 0)
+    pos = buf.find(magic, start, end)
     while pos >= 0:
         hits.append(pos)
-        pos = haystack.find(magic, pos + 1)
+        pos = buf.find(magic, pos + 1, end)
     return hits
+
+
+def _contains(data: memoryview, needle: bytes) -> bool:
+    """Search a view for a byte string, window by window."""
+    for pos in range(0, len(data), _WINDOW):
+        buf, base = _window(data, pos, pos + _WINDOW + len(needle) - 1)
+        if _find_all(buf, needle, pos - base, pos - base + _WINDOW + len(needle) - 1):
+            return True
+    return False
 
 
 def _ordered(table: Table) -> bool:

@@ -43,7 +43,7 @@ def _number(token: bytes) -> int:
 def find_tables(data: memoryview | bytes, flash_size: int) -> list[Table]:
     """Return every well-formed `mtdparts=` table in `data`, with `-` sized to `flash_size`."""
     tables: list[Table] = []
-    for match in _TABLE.finditer(bytes(data) if isinstance(data, memoryview) else data):
+    for match in _TABLE.finditer(data):
         parts: list[Partition] = []
         offset = 0
         for size_tok, at_tok, name in _PART.findall(match.group(2)):
