@@ -8,6 +8,7 @@ for that container.
 
 from __future__ import annotations
 
+import stat
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,6 +32,24 @@ class NodeKind(StrEnum):
     BLOCK_DEVICE = "block-device"
     FIFO = "fifo"
     SOCKET = "socket"
+
+
+KIND_BY_MODE = {
+    stat.S_IFDIR: NodeKind.DIRECTORY,
+    stat.S_IFREG: NodeKind.FILE,
+    stat.S_IFLNK: NodeKind.SYMLINK,
+    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
+    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
+    stat.S_IFIFO: NodeKind.FIFO,
+    stat.S_IFSOCK: NodeKind.SOCKET,
+}
+"""Entry kinds by the file-type bits of a Unix mode (`stat.S_IFMT`), as the filesystems store them."""
+SPECIAL_BY_MODE = {
+    fmt: kind
+    for fmt, kind in KIND_BY_MODE.items()
+    if kind not in {NodeKind.DIRECTORY, NodeKind.FILE, NodeKind.SYMLINK}
+}
+"""Device nodes, FIFOs and sockets by the file-type bits of a Unix mode."""
 
 
 @dataclass(frozen=True, slots=True)

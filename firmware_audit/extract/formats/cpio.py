@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from firmware_audit.extract.formats.base import Detection, Handler, NodeKind, Output, Slice
+from firmware_audit.extract.formats.base import SPECIAL_BY_MODE, Detection, Handler, NodeKind, Output, Slice
 from firmware_audit.model import IssueKind
 
 _NEWC, _CRC, _ODC = b"070701", b"070702", b"070707"
@@ -31,12 +31,6 @@ _LABELS = {
     _NEWC: "cpio archive (newc)",
     _CRC: "cpio archive (newc with checksums)",
     _ODC: "cpio archive (odc)",
-}
-_SPECIAL = {
-    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
-    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
-    stat.S_IFIFO: NodeKind.FIFO,
-    stat.S_IFSOCK: NodeKind.SOCKET,
 }
 
 
@@ -143,8 +137,8 @@ def _emit(data: memoryview, headers: list[_Header], magic: bytes, out: Output) -
         if fmt == stat.S_IFDIR:
             if header.name.strip(b"./"):  # `.` is the archive's own root: nothing to record
                 out.directory(header.name, mode=mode)
-        elif fmt in _SPECIAL:
-            out.special(header.name, _SPECIAL[fmt], mode=mode)
+        elif fmt in SPECIAL_BY_MODE:
+            out.special(header.name, SPECIAL_BY_MODE[fmt], mode=mode)
         elif fmt == stat.S_IFLNK:
             _symlink(data, header, out)
         elif header.size == 0 and header.nlink > 1 and header.inode in holders:

@@ -21,8 +21,14 @@ from dissect.cramfs.c_cramfs import c_cramfs, cramfs_def
 from dissect.cstruct import cstruct
 
 from firmware_audit.extract.formats._blockcodec import zlib_block
-from firmware_audit.extract.formats._fswalk import MAX_LINK_TARGET, FsError, Member, Source, walk
-from firmware_audit.extract.formats.base import Detection, Handler, Lazy, NodeKind, Output
+from firmware_audit.extract.formats._fswalk import (
+    MAX_LINK_TARGET,
+    FsError,
+    Member,
+    Source,
+    walk,
+)
+from firmware_audit.extract.formats.base import KIND_BY_MODE, Detection, Handler, Lazy, NodeKind, Output
 from firmware_audit.model import IssueKind
 
 if TYPE_CHECKING:
@@ -44,16 +50,6 @@ _FLAG_EXT_POINTERS = c_cramfs.CRAMFS_FLAG_EXT_BLOCK_POINTERS
 _KNOWN_FLAGS = c_cramfs.CRAMFS_SUPPORTED_FLAGS | _FLAG_EXT_POINTERS
 _PTR_UNCOMPRESSED = c_cramfs.CRAMFS_FLAG_UNCOMPRESSED_BLOCK
 _PTR_DIRECT = c_cramfs.CRAMFS_FLAG_DIRECT_POINTER
-
-_KINDS = {
-    stat.S_IFDIR: NodeKind.DIRECTORY,
-    stat.S_IFREG: NodeKind.FILE,
-    stat.S_IFLNK: NodeKind.SYMLINK,
-    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
-    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
-    stat.S_IFIFO: NodeKind.FIFO,
-    stat.S_IFSOCK: NodeKind.SOCKET,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +152,7 @@ class _Source(Source[_Inode]):
             pos += child.length
 
     def member(self, entry: _Inode) -> Member:
-        kind = _KINDS.get(stat.S_IFMT(entry.mode))
+        kind = KIND_BY_MODE.get(stat.S_IFMT(entry.mode))
         if kind is None:
             raise FsError(IssueKind.MALFORMED, f"unknown file type in mode {entry.mode:#o}")
         if kind is NodeKind.FILE:

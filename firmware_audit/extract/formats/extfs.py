@@ -20,8 +20,15 @@ from dissect.extfs.c_ext import c_ext
 from dissect.extfs.extfs import ExtFS, INode
 from dissect.util.stream import RunlistStream
 
-from firmware_audit.extract.formats._fswalk import MAX_LINK_TARGET, FsError, Member, Source, failure, walk
-from firmware_audit.extract.formats.base import Detection, Handler, Lazy, NodeKind, Output
+from firmware_audit.extract.formats._fswalk import (
+    MAX_LINK_TARGET,
+    FsError,
+    Member,
+    Source,
+    failure,
+    walk,
+)
+from firmware_audit.extract.formats.base import KIND_BY_MODE, Detection, Handler, Lazy, NodeKind, Output
 from firmware_audit.extract.viewfile import ViewFile
 from firmware_audit.model import IssueKind
 
@@ -53,16 +60,6 @@ _MAX_EXTENT_DEPTH = 5
 """The kernel never builds an extent tree deeper than this (fs/ext4/ext4_extents.h)."""
 _UNWRITTEN = 32768
 """An extent longer than this is preallocated but unwritten: it reads as zeros."""
-
-_KINDS = {
-    stat.S_IFDIR: NodeKind.DIRECTORY,
-    stat.S_IFREG: NodeKind.FILE,
-    stat.S_IFLNK: NodeKind.SYMLINK,
-    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
-    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
-    stat.S_IFIFO: NodeKind.FIFO,
-    stat.S_IFSOCK: NodeKind.SOCKET,
-}
 
 
 class ExtfsHandler(Handler):
@@ -171,7 +168,7 @@ class _Source(Source[int]):
     def member(self, entry: int) -> Member:
         node = self.fs.get_inode(entry)
         mode = node.inode.i_mode
-        kind = _KINDS.get(stat.S_IFMT(mode))
+        kind = KIND_BY_MODE.get(stat.S_IFMT(mode))
         if kind is None:
             raise FsError(IssueKind.MALFORMED, f"unknown file type in mode {mode:#o}")
         if kind is NodeKind.FILE:

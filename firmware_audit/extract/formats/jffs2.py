@@ -21,8 +21,14 @@ from typing import TYPE_CHECKING
 from dissect.jffs.c_jffs2 import c_jffs2
 
 from firmware_audit.extract.formats._blockcodec import Codec, lzo_block, rtime_block, zlib_block
-from firmware_audit.extract.formats._fswalk import MAX_LINK_TARGET, FsError, Member, Source, walk
-from firmware_audit.extract.formats.base import Detection, Handler, Lazy, NodeKind, Output
+from firmware_audit.extract.formats._fswalk import (
+    MAX_LINK_TARGET,
+    FsError,
+    Member,
+    Source,
+    walk,
+)
+from firmware_audit.extract.formats.base import KIND_BY_MODE, Detection, Handler, Lazy, NodeKind, Output
 from firmware_audit.model import IssueKind
 
 if TYPE_CHECKING:
@@ -54,15 +60,6 @@ _COMPR_NAMES = {
     c_jffs2.JFFS2_COMPR_COPY: "copy",
     c_jffs2.JFFS2_COMPR_DYNRUBIN: "dynrubin",
     8: "lzma (OpenWrt)",
-}
-_KINDS = {
-    stat.S_IFDIR: NodeKind.DIRECTORY,
-    stat.S_IFREG: NodeKind.FILE,
-    stat.S_IFLNK: NodeKind.SYMLINK,
-    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
-    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
-    stat.S_IFIFO: NodeKind.FIFO,
-    stat.S_IFSOCK: NodeKind.SOCKET,
 }
 
 
@@ -286,7 +283,7 @@ class _Source(Source[int]):
                 return Member(NodeKind.DIRECTORY, entry, stat.S_IFDIR | 0o755)
             raise FsError(IssueKind.MALFORMED, f"inode {entry} has a name but no inode node")
         latest = nodes[-1]
-        kind = _KINDS.get(stat.S_IFMT(latest.mode))
+        kind = KIND_BY_MODE.get(stat.S_IFMT(latest.mode))
         if kind is None:
             raise FsError(IssueKind.MALFORMED, f"unknown file type in mode {latest.mode:#o}")
         if kind is NodeKind.FILE:

@@ -47,7 +47,15 @@ from ubireader.ubifs.defines import (
     UBIFS_SB_NODE_SZ,
 )
 
-from firmware_audit.extract.formats.base import Detection, Entry, Handler, Lazy, NodeKind, Output
+from firmware_audit.extract.formats.base import (
+    SPECIAL_BY_MODE,
+    Detection,
+    Entry,
+    Handler,
+    Lazy,
+    NodeKind,
+    Output,
+)
 from firmware_audit.model import IssueKind
 
 if sys.version_info >= (3, 14):
@@ -70,12 +78,6 @@ _MIN_LEB = 4096
 _MAX_LEB = 16 * 1024 * 1024
 _MAX_DEPTH = 256
 _TIME_EVERY = 4096
-_SPECIAL = {
-    stat.S_IFCHR: NodeKind.CHAR_DEVICE,
-    stat.S_IFBLK: NodeKind.BLOCK_DEVICE,
-    stat.S_IFIFO: NodeKind.FIFO,
-    stat.S_IFSOCK: NodeKind.SOCKET,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,8 +309,8 @@ class _Lister:
             self.queue.append((inum, path, depth + 1))
         elif fmt == stat.S_IFLNK:
             out.link(path, NodeKind.SYMLINK, inode.data[: inode.data_len], mode=mode)
-        elif fmt in _SPECIAL:
-            out.special(path, _SPECIAL[fmt], mode=mode)
+        elif fmt in SPECIAL_BY_MODE:
+            out.special(path, SPECIAL_BY_MODE[fmt], mode=mode)
         elif inum in self.first_name:
             out.link(path, NodeKind.HARDLINK, self.first_name[inum], mode=mode)
         else:
