@@ -381,7 +381,7 @@ class _Unpacker:
             offset = None if problem.offset is None else region.start + problem.offset
             self.s.issue(problem.kind, node.path, f"{region.handler.name}: {problem.message}", offset)
         prefix = _prefix(node)
-        hop = Hop(node.path, region.handler.name, region.start or None)
+        hop = Hop(node.path, region.handler.name)
         base = data[region.start : region.start + region.length]
         payload_weights = _payload_weights(region, weight)
         inherited = claims if region.handler.wrapper else ()

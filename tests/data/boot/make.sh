@@ -1,0 +1,17 @@
+#!/bin/sh
+# Rebuilds the uImage and gzip test data with u-boot-tools (mkimage) and gzip.
+# Run from this folder: sh make.sh
+set -eu
+export SOURCE_DATE_EPOCH=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+i=0
+while [ $i -lt 300 ]; do echo "Linux version 4.9.37 (builder@hikbuild) line $i"; i=$((i + 1)); done > kernel.txt
+gzip -n -9 -c kernel.txt > kernel.txt.gz
+
+# A kernel image as U-Boot boots it: gzip payload, header says gzip.
+mkimage -q -A arm -O linux -T kernel -C gzip -a 0x80008000 -e 0x80008000 -n "Linux-4.9.37" -d kernel.txt.gz kernel.uimg
+# A multi-file image: a gzip'd kernel and a raw blob, 4-byte aligned one after the other.
+printf 'ramdisk blob\n' > "$work/ramdisk.bin"
+mkimage -q -A mips -O linux -T multi -C none -n "multi" -d "kernel.txt.gz:$work/ramdisk.bin" multi.uimg
