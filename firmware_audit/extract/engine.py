@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware_audit.extract.entropy import fill_byte, shannon
+from firmware_audit.extract.entropy import shannon
 from firmware_audit.extract.formats import HANDLERS
 from firmware_audit.extract.formats.base import (
     Claim,
@@ -32,8 +33,12 @@ HEAD_SIZE = 64 * 1024
 
 _MIN_PARTITION_FLASH = 512 * 1024
 _GLOBAL_LIMITS = frozenset({"bytes", "files", "time"})
+_MIN_FILL = 64
+"""A run of 0x00 or 0xFF at least this long is padding (erased flash, alignment), not content."""
 _WINDOW = 1024 * 1024
 """Bytes of a payload searched for magics at a time."""
+_FALLBACKS = tuple(h for h in HANDLERS if not h.magics)
+_FILL = re.compile(rb"\x00{%d,}|\xff{%d,}" % (_MIN_FILL, _MIN_FILL))
 _PAD = max(h.magic_offset + max(map(len, h.magics), default=0) for h in HANDLERS)
 """How far past a window a structure's magic can lie (ext's sits at 0x438) or run on."""
 
@@ -149,7 +154,7 @@ class _Unpacker:
         tables = self._partition_tables(node, data)
         if tables:
             return self._expand_partitions(node, data, tables[0], depth=depth, weight=weight)
-        regions = self._carve(node, data, depth=depth)
+        regions = self._carve(node, data, depth=depth) or self._fallback(node, data, depth=depth)
         self._account_gaps(node, data, regions, weight)
         if len(regions) == 1 and regions[0].start == 0:
             region = regions[0]
@@ -183,6 +188,9 @@ class _Unpacker:
         return node
 
     def _partition_tables(self, node: Node, data: memoryview) -> list[Table]:
+        """Tables that fit this payload; none inside a partition (a kernel repeats the flash's table)."""
+        if any(hop.format == "mtdparts" for hop in node.provenance):
+            return []
         if len(data) < _MIN_PARTITION_FLASH or not _contains(data, b"mtdparts="):
             return []
         tables = []
@@ -270,6 +278,14 @@ class _Unpacker:
             pos = max(end, covered)
         return regions
 
+    def _fallback(self, node: Node, data: memoryview, *, depth: int) -> list[_Region]:
+        """Try the handlers without magic (kernels, boot loaders, environments) where nothing matched."""
+        for handler in _FALLBACKS:
+            region = self._try(node, handler, data, 0, depth=depth)
+            if region is not None:
+                return [region]
+        return []
+
     def _try(
         self, node: Node, handler: Handler, data: memoryview, start: int, *, depth: int
     ) -> _Region | None:
@@ -322,19 +338,21 @@ class _Unpacker:
             self._account_gap(node, data, covered, len(data) - covered, weight)
 
     def _account_gap(self, node: Node, data: memoryview, start: int, length: int, weight: float) -> None:
-        gap = data[start : start + length]
-        if weight <= 0 or fill_byte(gap) is not None:
+        """List the bytes of a gap that are not padding; runs of 0x00 or 0xFF are erased flash or fill."""
+        if weight <= 0:
             return
-        image_bytes = length * weight
-        self.s.unexplained_image_bytes += image_bytes
-        self.s.unexplained.append(
-            UnexplainedRegion(
-                location=Location(path=node.path, offset=start),
-                length=length,
-                image_bytes=round(image_bytes),
-                entropy=shannon(gap),
+        for piece_start, piece_length in _between_fills(data[start : start + length]):
+            piece = data[start + piece_start : start + piece_start + piece_length]
+            image_bytes = piece_length * weight
+            self.s.unexplained_image_bytes += image_bytes
+            self.s.unexplained.append(
+                UnexplainedRegion(
+                    location=Location(path=node.path, offset=start + piece_start),
+                    length=piece_length,
+                    image_bytes=round(image_bytes),
+                    entropy=shannon(piece),
+                )
             )
-        )
 
     # -- containers: attach members ------------------------------------------------------------------
 
@@ -633,6 +651,19 @@ def _probe(handler: Handler, view: memoryview) -> Detection | None:
 def _magic_at(head: memoryview, handler: Handler) -> bool:
     at = handler.magic_offset
     return any(bytes(head[at : at + len(m)]) == m for m in handler.magics)
+
+
+def _between_fills(gap: memoryview) -> list[tuple[int, int]]:
+    """The (offset, length) pieces of `gap` that lie outside runs of padding."""
+    pieces = []
+    pos = 0
+    for run in _FILL.finditer(gap):
+        if run.start() > pos:
+            pieces.append((pos, run.start() - pos))
+        pos = run.end()
+    if pos < len(gap):
+        pieces.append((pos, len(gap) - pos))
+    return pieces
 
 
 def _window(data: memoryview, start: int, end: int) -> tuple[bytes | bytearray | mmap.mmap, int]:

@@ -17,13 +17,3 @@ def shannon(data: memoryview | bytes) -> float:
     counts = byte_histogram(data)
     p = counts[counts > 0] / len(data)
     return round(float(-(p * np.log2(p)).sum()) + 0.0, 4)
-
-
-def fill_byte(data: memoryview | bytes) -> int | None:
-    """Return the byte value if `data` is one byte repeated (erased flash, zero padding), else None."""
-    if len(data) == 0:
-        return None
-    first = data[0]
-    if bytes(data[:1]) * len(data) == bytes(data):
-        return int(first)
-    return None

@@ -50,7 +50,7 @@ def test_size_field_of_4_gib(text_blob) -> None:
 
 def test_carving_finds_formats_at_any_offset_and_accounts_for_gaps(text_blob) -> None:
     junk = noise(1000, seed=7)
-    image = junk + gz(text_blob) + b"\xff" * 3000 + uimage(b"\0" * 100) + b"\0" * 50
+    image = junk + gz(text_blob) + b"\xff" * 3000 + uimage(b"\0" * 100) + b"\0" * 64
     tree = unpack(image)
     regions = [n.path for n in tree if n.path.count("!/") == 0]
     assert regions == [f"/{1000:#010x}.gzip", f"/{image.index(bytes.fromhex('27051956')):#010x}.uimage"]
@@ -60,6 +60,16 @@ def test_carving_finds_formats_at_any_offset_and_accounts_for_gaps(text_blob) ->
     assert [(r.location.offset, r.length) for r in top] == [(0, 1000)]
     assert top[0].entropy > 7.5
     assert top[0].image_bytes == 1000
+
+
+def test_padding_runs_inside_a_gap_are_not_listed() -> None:
+    content = b"\0".join([b"bootcmd=bootm 0x80000"] * 8)
+    # boot loader bytes, a short zero run that is content, then zero and 0xff padding as flash holds it
+    image = noise(300, seed=9) + b"\0" * 10 + content + b"\0" * 4000 + b"\xff" * 60000
+    tree = unpack(image)
+    listed = [(r.location.offset, r.length) for r in tree.coverage.unexplained]
+    assert listed == [(0, 300 + 10 + len(content))]
+    assert tree.coverage.bytes_explained == 64000
 
 
 def test_coverage_charges_decompressed_gaps_to_the_image_by_ratio(text_blob) -> None:

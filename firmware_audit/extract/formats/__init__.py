@@ -2,7 +2,8 @@
 
 Order matters where two handlers accept the same bytes: vendor containers come before the generic
 formats they are built from (a Xiongmai General bin is a zip, a Dahua bin nearly one), and
-filesystems come before compression streams that might also match inside them.
+filesystems come before compression streams that might also match inside them. Handlers without
+magics come last: the engine tries them only at the start of a payload in which nothing else matched.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from firmware_audit.extract.formats import (
     fit,
     gzip,
     jffs2,
+    linux,
     lz4,
     lzma,
     reolink,
@@ -26,6 +28,7 @@ from firmware_audit.extract.formats import (
     tar,
     ubi,
     ubifs,
+    ubootenv,
     uimage,
     xiongmai,
     xz,
@@ -58,6 +61,12 @@ HANDLERS: tuple[Handler, ...] = (
     lzma.HANDLER,
     lz4.HANDLER,
     zstd.HANDLER,
+    linux.ZIMAGE,
+    linux.ARM64_IMAGE,
+    # Fallbacks, without magic: tried only on a payload in which nothing above was found.
+    ubootenv.HANDLER,
+    linux.UBOOT,
+    linux.RAW_KERNEL,
 )
 
 __all__ = ["HANDLERS"]
