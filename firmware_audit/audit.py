@@ -12,7 +12,6 @@ from firmware_audit.model import (
     Finding,
     Issue,
     IssueKind,
-    Location,
     Report,
     Tool,
     Verdict,
@@ -83,11 +82,14 @@ def _analyze(tree: FileTree, analyzers: Sequence[Analyzer]) -> tuple[list[Findin
                 for finding in analyzer.analyze(ctx):
                     findings.setdefault(finding.id, finding)
             except ContentUnavailableError as exc:
-                issues.append(_issue(IssueKind.PARSER_ERROR, node.path, str(exc)))
+                ctx.issue(IssueKind.PARSER_ERROR, str(exc))
                 break
             except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
-                message = f"analyzer {analyzer.name} {analyzer.version} failed: {type(exc).__name__}: {exc}"
-                issues.append(_issue(IssueKind.ANALYZER_ERROR, node.path, message))
+                ctx.issue(
+                    IssueKind.ANALYZER_ERROR,
+                    f"analyzer {analyzer.name} {analyzer.version} failed: {type(exc).__name__}: {exc}",
+                )
+        issues.extend(ctx.issues)
     return list(findings.values()), issues
 
 
@@ -103,7 +105,3 @@ def _verdict(tree: FileTree) -> Verdict:
             ),
         )
     return Verdict()
-
-
-def _issue(kind: IssueKind, path: str, message: str) -> Issue:
-    return Issue(kind=kind, location=Location(path=path), message=message)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from builders import TEXT_BLOB
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "formats"
 

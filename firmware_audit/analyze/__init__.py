@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from firmware_audit.analyze.base import Analyzer, FileContext
+from firmware_audit.analyze.base import Analyzer
+from firmware_audit.analyze.context import FileContext, Text
 
 ANALYZERS: tuple[Analyzer, ...] = ()
 """Every per-file analyzer, in the order they run. Each later analyzer adds itself here."""
 
-__all__ = ["ANALYZERS", "Analyzer", "FileContext"]
+__all__ = ["ANALYZERS", "Analyzer", "FileContext", "Text"]

@@ -1,0 +1,137 @@
+"""The per-file context the analyzers share, so each expensive view of a file is computed once.
+
+One `FileContext` is made per file and handed to every analyzer in turn: the bytes are read once,
+printable strings are extracted once, an ELF file is parsed by LIEF once. Analyzers report problems
+through `issue`, which the audit turns into report Issues for that file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import lief
+
+from firmware_audit.model import Issue, IssueKind, Location
+
+if TYPE_CHECKING:
+    from firmware_audit.extract import FileTree, Node
+
+lief.logging.disable()  # LIEF reports through our Issues, not on stderr
+
+MIN_STRING = 4
+"""Shortest run of printable characters kept as a string (the `strings` default)."""
+_ASCII = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
+_UTF16LE = re.compile(rb"(?:[\x20-\x7e]\x00){%d,}" % MIN_STRING)
+_ELF_MAGIC = b"\x7fELF"
+_ELF_HEADER_SIZE = {1: 52, 2: 64}
+"""Size of the ELF file header by class (EI_CLASS 1: 32-bit, 2: 64-bit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A printable string found in a file.
+
+    Attributes:
+        offset: Byte offset of its first character in the file.
+        value: The text.
+        wide: True when it was stored as UTF-16LE (two bytes a character).
+    """
+
+    offset: int
+    value: str
+    wide: bool = False
+
+
+@dataclass(slots=True)
+class FileContext:
+    """What the analyzers of one file share.
+
+    Attributes:
+        tree: The unpacked image.
+        node: The file being analysed.
+        issues: Problems the analyzers met with this file.
+    """
+
+    tree: FileTree
+    node: Node
+    issues: list[Issue] = field(default_factory=list)
+    _data: bytes | None = None
+    _strings: tuple[Text, ...] | None = None
+    _elf: lief.ELF.Binary | None = None
+    _elf_tried: bool = False
+
+    def data(self) -> bytes:
+        """The file's bytes (read once)."""
+        if self._data is None:
+            self._data = self.tree.read(self.node)
+        return self._data
+
+    def strings(self) -> tuple[Text, ...]:
+        """Printable ASCII and UTF-16LE strings of at least `MIN_STRING` characters, in file order."""
+        if self._strings is None:
+            data = self.data()
+            found = [Text(m.start(), m.group().decode("ascii")) for m in _ASCII.finditer(data)]
+            found += [
+                Text(m.start(), m.group().decode("utf-16-le"), wide=True) for m in _UTF16LE.finditer(data)
+            ]
+            found.sort(key=lambda t: t.offset)
+            self._strings = tuple(found)
+        return self._strings
+
+    @property
+    def is_elf(self) -> bool:
+        """True when the file starts with the ELF magic."""
+        return self.data()[:4] == _ELF_MAGIC
+
+    def elf(self) -> lief.ELF.Binary | None:
+        """The file parsed by LIEF, or None when it is not ELF or LIEF cannot parse it (an Issue)."""
+        if not self._elf_tried:
+            self._elf_tried = True
+            if self.is_elf:
+                self._elf = self._parse_elf()
+        return self._elf
+
+    def _parse_elf(self) -> lief.ELF.Binary | None:
+        data = self.data()
+        # LIEF builds a header from whatever it is given, reading uninitialised memory for a short or
+        # invalid identification; check the identification and size first, as the kernel would.
+        problem = _ident_problem(data)
+        if problem is not None:
+            self.issue(IssueKind.MALFORMED, f"not a valid ELF file: {problem}")
+            return None
+        try:
+            parsed = lief.ELF.parse(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001  (LIEF's errors are data at this boundary)
+            self.issue(
+                IssueKind.PARSER_ERROR, f"LIEF cannot parse this ELF file: {type(exc).__name__}: {exc}"
+            )
+            return None
+        if parsed is None or not (len(parsed.segments) or len(parsed.sections)):
+            self.issue(IssueKind.PARSER_ERROR, "LIEF cannot parse this ELF file: no segments and no sections")
+            return None
+        return parsed
+
+    def issue(self, kind: IssueKind, message: str, offset: int | None = None) -> None:
+        """Record a problem with this file."""
+        self.issues.append(
+            Issue(kind=kind, location=Location(path=self.node.path, offset=offset), message=message)
+        )
+
+
+def _ident_problem(data: bytes) -> str | None:
+    """Why the ELF identification or file header is unusable, or None when it is fine."""
+    if len(data) < 16:
+        return "shorter than the identification"
+    ei_class, ei_data, ei_version = data[4], data[5], data[6]
+    if ei_class not in _ELF_HEADER_SIZE:
+        return f"unknown class {ei_class}"
+    if ei_data not in {1, 2}:
+        return f"unknown byte order {ei_data}"
+    if ei_version != 1:
+        return f"unknown version {ei_version}"
+    if len(data) < _ELF_HEADER_SIZE[ei_class]:
+        return "shorter than the file header"
+    return None
