@@ -18,6 +18,8 @@ from firmware_audit.extract import Limits, unpack
 from firmware_audit.extract.export import export
 from firmware_audit.model import Declared
 from firmware_audit.render import text
+from firmware_audit.signatures import data_files
+from firmware_audit.signatures.check import VALIDATORS, check
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -75,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--provenance", action="store_true", help="with --list: add each entry's chain")
     _limit_options(extract)
     extract.set_defaults(run=_extract)
+
+    signatures = sub.add_parser("signatures", help="work with the signature data")
+    signatures_sub = signatures.add_subparsers(required=True, metavar="ACTION")
+    check = signatures_sub.add_parser("check", help="validate every signature data file and rule")
+    check.set_defaults(run=_signatures_check)
     return parser
 
 
@@ -147,6 +154,18 @@ def _extract(args: argparse.Namespace) -> ExitCode:
             _err(f"  skipped {path}: {reason}")
     for issue in tree.issues:
         _err(f"issue: {issue.kind.value} {issue.location.path or '(image)'}: {issue.message}")
+    return ExitCode.AUDITED
+
+
+def _signatures_check(_args: argparse.Namespace) -> ExitCode:
+    problems = check()
+    for problem in problems:
+        _err(str(problem))
+    files = len(data_files())
+    if problems:
+        _err(f"{len(problems)} problems in the signature data ({files} files)")
+        return ExitCode.USAGE
+    sys.stdout.write(f"signature data is sound: {files} files, {len(VALIDATORS)} validators\n")
     return ExitCode.AUDITED
 
 

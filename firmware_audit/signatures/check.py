@@ -1,0 +1,51 @@
+"""`firmware-audit signatures check`: validate every signature data file and rule.
+
+Each kind of signature data has one validator, registered in `VALIDATORS`. A validator returns the
+problems it found as `Problem`s (file and message); an empty list means that data is sound. The
+first validator makes sure every TOML file parses at all, so a syntax error is reported by path and
+line even before a table is interpreted.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from firmware_audit.signatures import DATA_DIR, data_files
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a signature file."""
+
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        """`file: message`."""
+        return f"{self.file}: {self.message}"
+
+
+def _toml_parses() -> list[Problem]:
+    problems = []
+    for path in data_files():
+        if path.suffix != ".toml":
+            continue
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(Problem(path.relative_to(DATA_DIR).as_posix(), str(exc)))
+    return problems
+
+
+VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (("toml syntax", _toml_parses),)
+"""Every validator, by name. Each signature kind adds its own."""
+
+
+def check() -> list[Problem]:
+    """Run every validator and return all the problems found."""
+    return [problem for _, validate in VALIDATORS for problem in validate()]
