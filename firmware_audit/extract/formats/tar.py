@@ -16,6 +16,8 @@ from firmware_audit.model import IssueKind
 _BLOCK = 512
 _MAGIC_AT = 257
 _CHECKSUM = slice(148, 156)
+_MAX_PAX = 32 * 1024
+"""Largest pax extended header handed to `tarfile` (see `_oversized_pax`)."""
 _TIME_EVERY = 256
 _SPECIAL = {
     tarfile.CHRTYPE: NodeKind.CHAR_DEVICE,
@@ -42,6 +44,9 @@ class TarHandler(Handler):
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """List the members as slices; the extent ends after the two zero blocks that close the archive."""
+        refused = _refuse_pax(data, 0, out)  # opening the archive reads the first member already
+        if refused is not None:
+            return refused
         try:
             archive = tarfile.open(  # noqa: SIM115  (closed by the with below)
                 fileobj=ViewFile(data), mode="r:", encoding="utf-8", errors="surrogateescape"
@@ -55,6 +60,10 @@ class TarHandler(Handler):
             while True:
                 if count % _TIME_EVERY == 0:
                     out.budget.check_time()
+                # The first member was read when the archive was opened (and checked before that).
+                refused = _refuse_pax(data, archive.offset, out) if count else None
+                if refused is not None:
+                    return refused
                 try:
                     info = archive.next()
                 except tarfile.TarError as exc:
@@ -125,6 +134,37 @@ def _end(data: memoryview, end: int, out: Output) -> int:
         end,
     )
     return end
+
+
+def _refuse_pax(data: memoryview, offset: int, out: Output) -> int | None:
+    """Report an oversized pax header at `offset`; return where it ends (the listing stops there)."""
+    oversized = _oversized_pax(data, offset)
+    if oversized is None:
+        return None
+    out.issue(
+        IssueKind.UNSUPPORTED,
+        f"pax header of {oversized} bytes not read (more than {_MAX_PAX}); the listing stops there",
+        offset,
+    )
+    return min(offset + 512 + -(-oversized // 512) * 512, len(data))
+
+
+def _oversized_pax(data: memoryview, offset: int) -> int | None:
+    """The size of a pax header at `offset` when it is too big to hand to `tarfile`, else None.
+
+    Python's `tarfile` before 3.12.6 / 3.11.10 parses pax headers in quadratic time (CVE-2024-6232:
+    40 KB of digits take a second, 1 MB a quarter of an hour); real pax headers hold a few paths and
+    attributes, far below the cap.
+    """
+    header = bytes(data[offset : offset + 512])
+    if len(header) < 512 or header[156:157] not in {b"x", b"g", b"X"}:
+        return None
+    field = header[124:136].strip(b" \0")
+    try:
+        size = int(field, 8) if field else 0
+    except ValueError:
+        return None
+    return size if size > _MAX_PAX else None
 
 
 def _checksum_ok(header: bytes) -> bool:

@@ -1,5 +1,6 @@
 import io
 import tarfile
+import time
 
 import pytest
 
@@ -116,3 +117,21 @@ def test_probe_checks_the_header_checksum(data_dir) -> None:
     archive[0] ^= 0x01
     assert tar.HANDLER.probe(memoryview(archive)) is None
     assert tar.HANDLER.probe(memoryview(b"\0" * 257 + b"ustar\0" + b"\0" * 250)) is None
+
+
+def test_oversized_pax_header_is_not_parsed() -> None:
+    """CVE-2024-6232: tarfile parses a pax header in quadratic time; 1 MB of digits would hang it."""
+    payload = b"1" * (1024 * 1024)
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = len(payload)
+    pax = header.tobuf(format=tarfile.USTAR_FORMAT) + payload
+    member = tarfile.TarInfo("a").tobuf(format=tarfile.USTAR_FORMAT)
+    start = time.monotonic()
+    tree = unpack(pax + b"\0" * 1024)  # the first member
+    middle = unpack(member + pax + b"\0" * 1024)  # a later one
+    assert time.monotonic() - start < 5
+    for t in (tree, middle):
+        assert [i.kind for i in t.issues] == [IssueKind.UNSUPPORTED]
+        assert "pax header of 1048576 bytes not read" in t.issues[0].message
+    assert [n.path for n in middle] == ["/a"]
