@@ -16,8 +16,6 @@ from genlib.fs import Tree
 from genlib.parts import bootloader, busybox_root
 from genlib.toolchain import ARMEL
 
-from firmware_audit.writers.uimage import build_uimage
-from firmware_audit.writers.xiongmai import build_xiongmai
 from recipes import xm
 
 if TYPE_CHECKING:
@@ -28,11 +26,6 @@ OUTPUTS = ("01-xm-hi3516ev300-general.bin",)
 HISI_TOOLCHAIN = "(HC&C V100R002C00B027_20181107) 6.3.0"
 VERMAGIC = "4.9.37 SMP mod_unload ARMv7 p2v8 "
 MODULES = ("hi_osal", "hi3516ev200_base", "hi3516ev200_sys", "hi3516ev200_isp", "hi3516ev200_venc")
-
-
-def _img(data: bytes, name: str) -> bytes:
-    # XM burns every partition image with the same mkimage line: standalone, "gzip", whatever the payload.
-    return build_uimage(data, name=name, arch="arm", image_type="standalone", compression="gzip")
 
 
 def romfs(ctx: Context) -> Tree:
@@ -109,11 +102,8 @@ def build(ctx: Context) -> dict[str, bytes]:
         env=xm.xm_env("hi_sfc"),
         base=0x80800000,
     )
-    members = [
-        ("u-boot.bin.img", build_uimage(boot, name="u-boot", arch="arm", image_type="firmware")),
-        ("romfs-x.cramfs.img", _img(ctx.pack.squashfs(romfs(ctx)), "romfs")),
-        ("user-x.cramfs.img", _img(ctx.pack.squashfs(user(ctx), devices=False), "user")),
-        ("web-x.cramfs.img", _img(ctx.pack.cramfs(web(), name="web"), "web")),
-        ("custom-x.cramfs.img", _img(ctx.pack.cramfs(custom(), name="custom"), "custom")),
-    ]
-    return {OUTPUTS[0]: build_xiongmai(members)}
+    return {
+        OUTPUTS[0]: xm.general_bin(
+            ctx, boot=boot, romfs=romfs(ctx), user=user(ctx), web=web(), custom=custom()
+        )
+    }

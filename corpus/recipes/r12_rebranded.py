@@ -16,8 +16,6 @@ from genlib.fs import Tree
 from genlib.parts import bootloader, busybox_root
 from genlib.toolchain import ARMEL
 
-from firmware_audit.writers.uimage import build_uimage
-from firmware_audit.writers.xiongmai import build_xiongmai
 from recipes import xm
 
 if TYPE_CHECKING:
@@ -37,10 +35,6 @@ country = "DE"
 firmware = "12-rebranded.bin"
 statement = "Designed and manufactured in Germany. Firmware developed in-house."
 """
-
-
-def _img(data: bytes, name: str) -> bytes:
-    return build_uimage(data, name=name, arch="arm", image_type="standalone", compression="gzip")
 
 
 def romfs(ctx: Context) -> Tree:
@@ -125,11 +119,9 @@ def build(ctx: Context) -> dict[str, bytes]:
         env=xm.xm_env("xm_sfc"),
         base=0x80800000,
     )
-    members = [
-        ("u-boot.bin.img", build_uimage(boot, name="u-boot", arch="arm", image_type="firmware")),
-        ("romfs-x.cramfs.img", _img(ctx.pack.squashfs(romfs(ctx)), "romfs")),
-        ("user-x.cramfs.img", _img(ctx.pack.squashfs(user(ctx), devices=False), "user")),
-        ("web-x.cramfs.img", _img(ctx.pack.cramfs(web(), name="web"), "web")),
-        ("custom-x.cramfs.img", _img(ctx.pack.cramfs(custom(), name="custom"), "custom")),
-    ]
-    return {OUTPUTS[0]: build_xiongmai(members), OUTPUTS[1]: SUBMISSION.encode()}
+    return {
+        OUTPUTS[0]: xm.general_bin(
+            ctx, boot=boot, romfs=romfs(ctx), user=user(ctx), web=web(), custom=custom()
+        ),
+        OUTPUTS[1]: SUBMISSION.encode(),
+    }

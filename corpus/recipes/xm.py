@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
+
+from firmware_audit.writers.uimage import build_uimage
+from firmware_audit.writers.xiongmai import build_xiongmai
+
+if TYPE_CHECKING:
+    from genlib.fs import Tree
+    from genlib.run import Context
 
 WEB_TITLE = "NETSurveillance WEB"
 
@@ -70,3 +78,20 @@ def xm_env(controller: str) -> dict[str, str]:
         "dw": "mw.b 0x42000000 ff 1000000;tftp 0x42000000 web-x.cramfs.img;sf probe 0;flwrite",
         "dc": "mw.b 0x42000000 ff 1000000;tftp 0x42000000 custom-x.cramfs.img;sf probe 0;flwrite",
     }
+
+
+def partition_image(data: bytes, name: str) -> bytes:
+    """A member image as XM burns every one: standalone, header says gzip, whatever the payload is."""
+    return build_uimage(data, name=name, arch="arm", image_type="standalone", compression="gzip")
+
+
+def general_bin(ctx: Context, *, boot: bytes, romfs: Tree, user: Tree, web: Tree, custom: Tree) -> bytes:
+    """The General bin: a zip of uImage-wrapped partitions whose names say cramfs whatever they hold."""
+    members = [
+        ("u-boot.bin.img", build_uimage(boot, name="u-boot", arch="arm", image_type="firmware")),
+        ("romfs-x.cramfs.img", partition_image(ctx.pack.squashfs(romfs), "romfs")),
+        ("user-x.cramfs.img", partition_image(ctx.pack.squashfs(user, devices=False), "user")),
+        ("web-x.cramfs.img", partition_image(ctx.pack.cramfs(web, name="web"), "web")),
+        ("custom-x.cramfs.img", partition_image(ctx.pack.cramfs(custom, name="custom"), "custom")),
+    ]
+    return build_xiongmai(members)
