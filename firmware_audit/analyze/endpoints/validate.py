@@ -1,0 +1,174 @@
+"""Is a candidate a real endpoint? Public-suffix check, reserved addresses, and noise rejection.
+
+Strings that look like endpoints but are not: file names whose extension is also a TLD (`libc.so`,
+`demo.sh`, `setup.py`), version banners in dotted-quad form (`IOTCAPIs 3.1.10.7`, `firmware
+2.4.1.0`), netmasks (`255.255.255.0`), and names without a registrable domain under the public
+suffix list (`config.bin`, `NetWork.Nat`). Hosts the vendor data names are never noise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from firmware_audit.refdata import addresses, domains
+
+FILE_EXTENSION_TLDS = frozenset(
+    {"so", "sh", "py", "pl", "pm", "md", "mo", "ml", "mk", "cc", "rs", "ps", "ai", "la", "ar", "bz", "cf",
+     "do", "in", "am", "ac", "tk", "ly", "gd", "pt", "zip", "mov", "app", "cab", "inc", "run", "map",
+     "new", "data", "info"}
+)  # fmt: skip
+"""TLDs that are also common file extensions: `name.<tld>` alone is more likely a file than a host."""
+
+LEGACY_TLDS = frozenset({"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz"})
+"""Generic TLDs older than the 2012 round; names under the newer ones (`.top`, `.open`, `.data`) are
+often dotted words in code and help texts, so bare ones must be quoted or alone to count."""
+_QUOTES = frozenset({'"', "'", "`"})
+_NAME_LIKE = re.compile(r"[\d-]")
+"""A digit or hyphen: `cloud365.top` looks like a registered name, `people.box` like a dotted word."""
+_AFTER_VALUE = frozenset({'"', "'", "<", ",", ";", "/", ":"})
+
+_VERSION_BEFORE = re.compile(
+    r"(?i)(?:\bv|\bver|version|firmware|\bfw|\brev|revision|release|build|\bsdk|\bapi)\s*[:=]?\s*$"
+)
+_OID_FIRST_ARCS = frozenset({1, 2})
+"""OIDs (`2.5.4.3`, `1.3.6.1`) and versions (`2.4.1.0`) are dotted quads starting with 1 or 2; real
+servers there (1.1.1.1) come from the vendor data or stand after a key (`nameserver 1.1.1.1`)."""
+_BANNER = re.compile(r"^\s*[A-Za-z][\w+.-]*[ _/]$")
+"""A single word then the address, and nothing after it: `IOTCAPIs 3.1.10.7`, `iLnkP2P 4.2.3.5`."""
+_ADDRESS_KEYS = re.compile(
+    r"(?i)server|host|addr|\bip\b|dns|ntp|gateway|\bgw\b|proxy|relay|master|url|srv|svr|peer|remote|domain|broker"
+)
+"""Words that make the single word before an address its key (`nameserver 8.8.8.8`), not a product name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a candidate is an endpoint, and if it is a reserved one, why."""
+
+    endpoint: bool
+    reserved: str | None = None
+    reason: str | None = None
+
+
+NOISE = Verdict(endpoint=False)
+
+
+def check_host(written: str, *, bare: bool, before: str = "", after: str = "", code: bool = False) -> Verdict:
+    """A host name: registrable under the public suffix list, and not a file name or identifier.
+
+    A bare name (one that stood alone in the text, not in a URL, e-mail address or decoded list) is
+    held to more: it is not a file name (`libc.so`), a dotted identifier in mixed case
+    (`NetWork.Nat`), a short dotted word (`u.id`, `hh.mm.ss`), or, with no subdomain, a word in
+    running text rather than in quotes or alone (`value.cr`); under a newer generic TLD a two-label
+    name needs a digit or hyphen (`cloud365.top`, not `people.box`); in source code (`code`), only
+    quoted names count.
+
+    Args:
+        written: The host name as written.
+        bare: True when it stood alone in the text.
+        before: Text of its line or string before it.
+        after: Text of its line or string after it.
+        code: True in a source-code file (JavaScript, Lua, Python ...).
+    """
+    host = written.lower()
+    split = domains.split(host)
+    if split is None:
+        return Verdict(endpoint=False, reason="no registrable domain under the public suffix list")
+    problem = "a reverse-DNS zone name, not a server" if split.tld == "arpa" else None
+    if bare and problem is None:
+        problem = _bare_problem(written, split, before=before, after=after, code=code)
+    if problem is not None:
+        return Verdict(endpoint=False, reason=problem)
+    return Verdict(endpoint=True, reserved=addresses.reserved_name(host))
+
+
+def _bare_problem(written: str, split: domains.Split, *, before: str, after: str, code: bool) -> str | None:
+    """Why a name standing alone in text is not a host, or None when it may be one."""
+    host = written.lower()
+    registered = written[len(written) - len(split.registered) :]
+    legacy = split.tld in LEGACY_TLDS
+    quoted = before[-1:] in _QUOTES
+    checks = (
+        (split.suffix in FILE_EXTENSION_TLDS and _file_like(host, split), f"a file name (.{split.suffix})"),
+        (not (registered.islower() or written.isupper()), "an identifier: its domain is in mixed case"),
+        (len(split.domain) < (2 if legacy else 3), "a short dotted word (`u.id`, `mm.ss`), not a domain"),
+        (code and not quoted, "an identifier in source code (not in quotes)"),
+        (
+            not split.subdomain and not (quoted or _alone(before, after)),
+            "a dotted word in running text, neither quoted nor alone",
+        ),
+        (
+            not (legacy or len(split.tld) == 2 or _NAME_LIKE.search(host)),
+            f"a dotted word (.{split.tld} is a newer generic TLD)",
+        ),
+    )
+    return next((why for applies, why in checks if applies), None)
+
+
+def _file_like(host: str, split: domains.Split) -> bool:
+    """`libc.so`, `demo.sh`, `libbfd-2.40-arm64.so`: a file name, not a host under that ccTLD."""
+    labels = host.split(".")
+    return not split.subdomain or host.startswith("lib") or any(label[:1].isdigit() for label in labels)
+
+
+def _alone(before: str, after: str) -> bool:
+    """The name is the whole string, or a configuration value (`key=name`, `key: name`)."""
+    head = before.rstrip()
+    tail = after.strip()
+    return (not head or head[-1] in "=:>") and (not tail or tail[0] in _AFTER_VALUE)
+
+
+def check_address(
+    address: str, *, line_before: str = "", line_after: str = "", known: bool = False
+) -> Verdict:
+    """An IPv4 or IPv6 address: valid, not a netmask, not a version number written like an address.
+
+    Args:
+        address: The address as written.
+        line_before: Text of the same line (or string) before it.
+        line_after: Text of the same line after it (a banner ends with the version).
+        known: True when it is surely an address (in a URL, decoded, or named by the vendor data):
+            only validity and reserved ranges are checked then.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return Verdict(endpoint=False, reason="not a valid address")
+    if isinstance(ip, ipaddress.IPv4Address) and not known:
+        if ip.packed[0] == 255:
+            return Verdict(endpoint=False, reason="a netmask or broadcast mask")
+        if ip.packed[0] in _OID_FIRST_ARCS and not _ADDRESS_KEYS.search(line_before):
+            return Verdict(
+                endpoint=False, reason="an object identifier or version (1.x.x.x / 2.x.x.x without a key)"
+            )
+        if _VERSION_BEFORE.search(line_before):
+            return Verdict(endpoint=False, reason="a version number")
+        if (
+            not line_after.strip(" \t\"'")
+            and _BANNER.fullmatch(line_before)
+            and not _ADDRESS_KEYS.search(line_before)
+        ):
+            return Verdict(endpoint=False, reason="a version number in a banner")
+    return Verdict(endpoint=True, reserved=addresses.reserved_address(address))
+
+
+def plausible_ipv6(text: str) -> bool:
+    """An IPv6 candidate that is an address, not a C++ scope, a time or a hex dump.
+
+    It must parse, use one letter case, and either be written in full (8 groups) or compress zeros
+    with `::` after a first group of three or four digits (`2001:db8::10`, `fe80::1`, `ff02::1`).
+    """
+    if text.lower() != text and text.upper() != text:
+        return False
+    try:
+        ip = ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    if ip == ipaddress.IPv6Address("::"):
+        return False
+    groups = text.split(":")
+    if "::" in text:
+        return len(groups[0]) >= 3 and sum(1 for g in groups if g) >= 2
+    return len(groups) == 8

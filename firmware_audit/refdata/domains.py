@@ -1,0 +1,74 @@
+"""Host names against the public suffix list: tldextract's bundled snapshot, never a download.
+
+`TLDExtract(cache_dir=None, suffix_list_urls=())` neither reads nor writes a cache and has no URL to
+fetch, so it falls back to the snapshot inside the installed package (tests prove both). The
+snapshot's `VERSION` line gives the date written into reports.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import tldextract
+
+from firmware_audit.model import RefData
+
+_SNAPSHOT = ".tld_set_snapshot"
+_VERSION = re.compile(rb"^// VERSION: (\d{4}-\d{2}-\d{2})", re.MULTILINE)
+_COMMIT = re.compile(rb"^// COMMIT: ([0-9a-f]{7})", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A host name cut at its public suffix.
+
+    Attributes:
+        subdomain: Labels left of the registered domain ('' when none).
+        domain: The label registered under the suffix.
+        suffix: The public suffix (`com`, `co.uk`, `cn`).
+    """
+
+    subdomain: str
+    domain: str
+    suffix: str
+
+    @property
+    def registered(self) -> str:
+        """The registered domain, e.g. `secu100.net`."""
+        return f"{self.domain}.{self.suffix}"
+
+    @property
+    def tld(self) -> str:
+        """The last label of the suffix (`uk` for `co.uk`)."""
+        return self.suffix.rsplit(".", 1)[-1]
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(
+        cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True, include_psl_private_domains=False
+    )
+
+
+@lru_cache(maxsize=65536)
+def split(host: str) -> Split | None:
+    """Cut a lower-case host name at its ICANN public suffix; None when it has no registrable domain."""
+    parts = _extractor().extract_str(host)
+    if not parts.suffix or not parts.domain:
+        return None
+    return Split(parts.subdomain, parts.domain, parts.suffix)
+
+
+@cache
+def refdata() -> RefData:
+    """Name and date of the suffix list snapshot."""
+    text = pkgutil.get_data("tldextract", _SNAPSHOT) or b""
+    date = _VERSION.search(text)
+    commit = _COMMIT.search(text)
+    version = getattr(tldextract, "__version__", "?")
+    name = f"Public Suffix List (tldextract {version} snapshot"
+    name += f", commit {commit.group(1).decode()})" if commit else ")"
+    return RefData(name=name, date=date.group(1).decode() if date else "unknown")
