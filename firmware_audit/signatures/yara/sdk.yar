@@ -1,0 +1,73 @@
+/*
+ * SDK families in stripped or statically linked code, found by their strings.
+ *
+ * Meta of every rule: id, description, vendor, source (the public source of the strings), example (text
+ * the rule must match; "\n" separates the parts) and family (the SDK family id of ../sdk/*.toml whose
+ * finding the rule supports). `corpus` names a corpus file the rule must also match
+ * (image:virtual path), checked by the tests.
+ */
+
+rule throughtek_kalay_strings
+{
+    meta:
+        id = "sdk/throughtek-kalay/strings"
+        description = "ThroughTek Kalay (TUTK) P2P code without symbols: its packet scrambler key, or both IOTC and AV error names"
+        vendor = "ThroughTek"
+        family = "throughtek-kalay"
+        source = "https://www.thirtythreeforty.net/posts/2020/05/hacking-reolink-cameras-for-fun-and-profit/#the-charlie-scrambler (key); mrlt8/docker-wyze-bridge:app/wyzecam/tutk/tutk.py (IOTC_ER_*, AV_ER_*)"
+        example = "Charlie is the designer of P2P!!"
+        corpus = "05-ingenic-tutk.bin:/0x00020000.jffs2!/bin/iotc_daemon"
+
+    strings:
+        $key = "Charlie is the designer of P2P!!"
+        $iotc_error = /IOTC_ER_[A-Z_]{4,40}/
+        $av_error = /AV_ER_[A-Z_]{4,40}/
+
+    condition:
+        $key or ($iotc_error and $av_error)
+}
+
+rule xiongmai_sofia_board_paths
+{
+    meta:
+        id = "sdk/xiongmai-sofia/board-paths"
+        description = "Xiongmai device software: two or more of the board files OpenIPC's ipctool uses to recognise an XM board"
+        vendor = "Xiongmai"
+        family = "xiongmai-sofia"
+        source = "OpenIPC/ipctool:src/boards/xm.c"
+        example = "/mnt/mtd/Config/Account1\n/proc/xm/xminfo"
+        corpus = "01-xm-hi3516ev300-general.bin:/user-x.cramfs.img!/payload!/bin/Sofia"
+
+    strings:
+        $account = "/mnt/mtd/Config/Account1"
+        $xminfo = "/proc/xm/xminfo"
+        $product = "/mnt/custom/ProductDefinition"
+        $serial = "/mnt/mtd/Config/SerialNumber"
+        $sensor = "/mnt/mtd/Config/SensorType.bat"
+
+    condition:
+        2 of them
+}
+
+rule dahua_p2p_easy4ip
+{
+    meta:
+        id = "sdk/dahua-p2p/easy4ip"
+        description = "Dahua P2P client: the Easy4IP main server with two or more of its PTCP request paths"
+        vendor = "Dahua"
+        family = "dahua-p2p"
+        source = "khoanguyen-3fc/dh-p2p:src/dh.rs (MAIN_SERVER and request paths); khoanguyen-3fc/dh-p2p:README.md"
+        example = "www.easy4ipcloud.com:8800\n/probe/p2psrv\n/online/relay"
+        corpus = "03-dahua-dhzip.bin:/user-x.squashfs.img!/payload!/bin/sonia"
+
+    strings:
+        $server = "easy4ipcloud.com"
+        $probe_server = "/probe/p2psrv"
+        $online_server = "/online/p2psrv"
+        $online_relay = "/online/relay"
+        $probe_device = "/probe/device/"
+        $relay_agent = "/relay/agent"
+
+    condition:
+        $server and 2 of ($probe_server, $online_server, $online_relay, $probe_device, $relay_agent)
+}
