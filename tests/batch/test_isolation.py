@@ -1,0 +1,79 @@
+"""A worker that crashes, one that hangs and one that exhausts its memory cost one image each."""
+
+import time
+
+import pytest
+from batch_helpers import CLEAN, EXAMPLE_POLICY, HERE, journal_rows, submission
+
+from firmware_audit.batch import BatchOptions, run_batch
+from firmware_audit.exitcodes import ExitCode
+from firmware_audit.policy import Policy
+
+TIMEOUT = 6.0
+
+
+@pytest.fixture
+def flaky_entry(monkeypatch):
+    # Workers are fresh interpreters: they find the fake audits through PYTHONPATH.
+    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    return "fake_audits:flaky"
+
+
+def test_crash_hang_and_oom_become_error_rows_and_the_batch_goes_on(tmp_path, flaky_entry):
+    subs = tmp_path / "subs"
+    submission(subs, "a-hang", {"hang.bin": CLEAN})
+    submission(subs, "b-crash", {"crash.bin": CLEAN})
+    submission(subs, "c-oom", {"oom.bin": CLEAN})
+    submission(subs, "d-good", {"fw.bin": CLEAN})
+    out = tmp_path / "out"
+    options = BatchOptions(
+        out=out,
+        policy=Policy.load(EXAMPLE_POLICY),
+        jobs=2,
+        timeout=TIMEOUT,
+        memory_limit=1024 * 1024**2,
+        entry=flaky_entry,
+    )
+    started = time.monotonic()
+    result = run_batch(subs, options, progress=False)
+    elapsed = time.monotonic() - started
+
+    rows = {r["submission"]: r for r in journal_rows(out)}
+    assert set(rows) == {"a-hang", "b-crash", "c-oom", "d-good"}
+    assert rows["a-hang"]["status"] == "error"
+    assert f"timed out after {TIMEOUT:g} s" in rows["a-hang"]["error"]
+    assert rows["b-crash"]["status"] == "error"
+    assert "signal 6 SIGABRT" in rows["b-crash"]["error"]
+    assert rows["c-oom"]["status"] == "error"
+    assert "out of memory" in rows["c-oom"]["error"]
+    assert rows["d-good"]["status"] == "audited"
+    assert rows["d-good"]["outcome"] == "accept"
+    # A failed image is never accepted unseen: the example policy sends unverifiable images to review.
+    assert {rows[n]["outcome"] for n in ("a-hang", "b-crash", "c-oom")} == {"review"}
+    # The hung worker held one of the two slots; the other slot went on with everything else.
+    order = [r["submission"] for r in journal_rows(out)]
+    assert order[-1] == "a-hang"
+    assert elapsed < TIMEOUT + 20
+    assert result.exit_code == ExitCode.REVIEW
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "timed out after" in summary
+    assert "SIGABRT" in summary
+
+
+def test_a_submission_that_cannot_be_read_is_an_error_row(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "no-sidecar").mkdir(parents=True)
+    (subs / "no-sidecar" / "fw.bin").write_bytes(b"x" * 100)
+    submission(subs, "bad-country", {"fw.bin": b"y" * 100}, country="Germany")
+    submission(subs, "missing-file", {"fw.bin": b"z" * 100}, firmware=["other.bin"])
+    out = tmp_path / "out"
+    result = run_batch(
+        subs, BatchOptions(out=out, policy=Policy.load(EXAMPLE_POLICY), jobs=1), progress=False
+    )
+    rows = {r["submission"]: r for r in journal_rows(out)}
+    assert "no submission.toml" in rows["no-sidecar"]["error"]
+    assert "'Germany' is not an ISO 3166-1 alpha-2 code" in rows["bad-country"]["error"]
+    assert "'other.bin' is not a regular file" in rows["missing-file"]["error"]
+    assert all(r["outcome"] == "review" and r["image"] is None for r in rows.values())
+    assert result.exit_code == ExitCode.REVIEW
+    assert result.audited == 0
