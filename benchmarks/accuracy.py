@@ -5,7 +5,9 @@ with the manifest's ground truth:
 
 * files — the listed virtual paths are in `unpack(image)` (recall only: the manifest lists the paths
   that must be found, not every path, so there is nothing to measure precision against);
-* endpoints — hosts of endpoint findings whose role is not `reference`;
+* endpoints — hosts of endpoint findings whose role is not `reference` and that are not `reserved`
+  (private, loopback, documentation ... addresses are kept in reports but are not servers abroad;
+  the manifest lists them as references or unscored, never as ground truth);
 * sdk — SDK families (vendor or family name, and kind) found in the files the manifest lists;
 * traces — rebranding, credential and certificate findings whose detail or evidence holds a listed value;
 * oem, soc — the top OEM candidate and the SoC of the verdict;
@@ -21,7 +23,6 @@ A category that no report has produced anything for yet prints as n/a, never as 
 from __future__ import annotations
 
 import argparse
-import inspect
 import re
 import sys
 import tomllib
@@ -104,13 +105,13 @@ def score_files(entry: dict[str, Any], present: Iterable[str]) -> Score:
 
 
 def score_endpoints(entry: dict[str, Any], findings: Sequence[Finding]) -> Score:
-    """Hosts: listed hosts found (tp), other non-reference hosts (fp), listed hosts missed (fn)."""
+    """Hosts: listed hosts found (tp), other public non-reference hosts (fp), listed hosts missed (fn)."""
     truth = {e["host"].casefold() for e in entry.get("endpoints", ())}
     found: set[str] = set()
     extra: set[str] = set()
     for finding in findings:
         payload = finding.endpoint
-        if payload is None or payload.role is EndpointRole.REFERENCE:
+        if payload is None or payload.role is EndpointRole.REFERENCE or payload.reserved:
             continue
         host = payload.host.casefold()
         if host in truth:
@@ -179,12 +180,8 @@ def _declared(entry: dict[str, Any]) -> Declared | None:
 
 
 def _audit(path: Path, entry: dict[str, Any]) -> Report:
-    """Audit one image with its declared identity, and with the example policy once audit() takes one."""
-    kwargs: dict[str, Any] = {"declared": _declared(entry)}
-    if "policy" in inspect.signature(audit).parameters:
-        # The policy engine comes in a later issue; until then audit() has no policy parameter.
-        kwargs["policy"] = CORPUS / "policy-example.toml"
-    return audit(path, **kwargs)
+    """Audit one image with its declared identity under the example policy."""
+    return audit(path, declared=_declared(entry), policy=CORPUS / "policy-example.toml")
 
 
 def evaluate(manifest: dict[str, Any], only: Sequence[str] = ()) -> Result:

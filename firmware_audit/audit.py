@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from firmware_audit._version import __version__
-from firmware_audit.analyze import ANALYZERS, Analyzer, FileContext
+from firmware_audit.analyze import ANALYZERS, Analyzer, FileContext, endpoints
+from firmware_audit.analyze.sdk import identify_soc, soc_label
 from firmware_audit.extract import ContentUnavailableError, FileTree, Limits, unpack
+from firmware_audit.extract.containers import containers
 from firmware_audit.model import (
     Declared,
     Finding,
@@ -16,6 +18,8 @@ from firmware_audit.model import (
     Tool,
     Verdict,
 )
+from firmware_audit.policy import Policy, decide
+from firmware_audit.refdata import used as refdata_used
 from firmware_audit.signatures import identity
 
 if TYPE_CHECKING:
@@ -32,6 +36,8 @@ def audit(
     declared: Declared | None = None,
     limits: Limits | None = None,
     analyzers: Sequence[Analyzer] = ANALYZERS,
+    home_country: str | None = None,
+    policy: Policy | str | os.PathLike[str] | None = None,
 ) -> Report:
     """Audit one firmware image and return its report.
 
@@ -40,9 +46,20 @@ def audit(
         declared: What the supplier declares (vendor, model, country), if known.
         limits: Unpacking limits (defaults are always on).
         analyzers: The per-file analyzers to run (all registered ones by default).
+        home_country: ISO code of the buyer's country: endpoints abroad are graded against it. Without
+            it, countries are reported but not judged. Defaults to the policy's home country.
+        policy: An acceptance policy (or the path of its TOML file): the report then carries its
+            decision.
+
+    Raises:
+        PolicyError: the policy file cannot be read or is invalid (before any unpacking).
     """
+    if policy is not None and not isinstance(policy, Policy):
+        policy = Policy.load(policy)
+    if home_country is None and policy is not None:
+        home_country = policy.home_country
     tree = unpack(image, limits=limits)
-    return report_for(tree, declared=declared, analyzers=analyzers)
+    return report_for(tree, declared=declared, analyzers=analyzers, home_country=home_country, policy=policy)
 
 
 def report_for(
@@ -50,20 +67,28 @@ def report_for(
     *,
     declared: Declared | None = None,
     analyzers: Sequence[Analyzer] = ANALYZERS,
+    home_country: str | None = None,
+    policy: Policy | None = None,
 ) -> Report:
-    """Run the analyzers over an unpacked tree and assemble the report."""
+    """Run the analyzers over an unpacked tree and assemble the report (arguments as in `audit`)."""
     findings, issues = _analyze(tree, analyzers)
-    return Report(
+    findings = endpoints.finalize(findings, home_country)
+    report = Report(
         tool=Tool(name="firmware_audit", version=__version__),
+        refdata=refdata_used(),
         signatures=identity(),
         image=tree.image,
         declared=declared,
         files=len(tree),
         coverage=tree.coverage,
+        containers=containers(tree),
         findings=tuple(findings),
         issues=(*tree.issues, *issues),
-        verdict=_verdict(tree),
+        verdict=_with_soc(_verdict(tree), findings).model_copy(
+            update={"countries": endpoints.countries(findings)}
+        ),
     )
+    return report if policy is None else report.model_copy(update={"decision": decide(report, policy)})
 
 
 def _analyze(tree: FileTree, analyzers: Sequence[Analyzer]) -> tuple[list[Finding], list[Issue]]:
@@ -105,3 +130,9 @@ def _verdict(tree: FileTree) -> Verdict:
             ),
         )
     return Verdict()
+
+
+def _with_soc(verdict: Verdict, findings: Sequence[Finding]) -> Verdict:
+    """The verdict with the SoC the SDK and chip findings point to."""
+    soc = identify_soc(findings)
+    return verdict.model_copy(update={"soc": soc_label(soc), "soc_detail": soc})

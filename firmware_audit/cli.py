@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import traceback
 from contextlib import nullcontext
@@ -16,16 +18,23 @@ from firmware_audit.audit import report_for
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.extract import Limits, unpack
 from firmware_audit.extract.export import export
-from firmware_audit.model import Declared
-from firmware_audit.render import text
+from firmware_audit.model import Declared, Outcome
+from firmware_audit.policy import Policy, PolicyError
+from firmware_audit.render import FORMATS, render
 from firmware_audit.signatures import data_files
 from firmware_audit.signatures.check import VALIDATORS, check
+
+BATCH_JOBS = max(1, (os.cpu_count() or 2) - 1)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from contextlib import AbstractContextManager
 
-_FORMATS = ("text", "json")
+_OUTCOME_EXIT = {
+    Outcome.ACCEPT: ExitCode.AUDITED,
+    Outcome.REVIEW: ExitCode.REVIEW,
+    Outcome.REJECT: ExitCode.REJECT,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,11 +70,23 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit one image and print its report")
     audit.add_argument("image", type=Path, metavar="IMAGE")
-    audit.add_argument("--format", choices=_FORMATS, default="text", help="report format (default: text)")
+    audit.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here")
     audit.add_argument("--declared-vendor", metavar="V", help="vendor the supplier declares")
     audit.add_argument("--declared-country", metavar="CC", help="country the supplier declares (ISO code)")
     audit.add_argument("--declared-model", metavar="M", help="model the supplier declares")
+    audit.add_argument(
+        "--home-country",
+        metavar="CC",
+        help="the buyer's country (ISO code): endpoints abroad are graded against it "
+        "(default: the policy's; without either, countries are reported but not judged)",
+    )
+    audit.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="acceptance policy (TOML): the exit code gives its decision",
+    )
     _limit_options(audit)
     audit.set_defaults(run=_audit)
 
@@ -77,6 +98,29 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--provenance", action="store_true", help="with --list: add each entry's chain")
     _limit_options(extract)
     extract.set_defaults(run=_extract)
+
+    batch = sub.add_parser("batch", help="audit every vendor submission in a folder (the acceptance gate)")
+    batch.add_argument("dir", type=Path, metavar="DIR", help="one subfolder per submission")
+    batch.add_argument("--policy", type=Path, metavar="FILE", help="acceptance policy (TOML)")
+    batch.add_argument(
+        "--jobs", type=int, default=BATCH_JOBS, metavar="N", help="images audited at once (local)"
+    )
+    batch.add_argument(
+        "--out", type=Path, metavar="DIR", help="results folder (default: DIR-audit beside DIR)"
+    )
+    batch.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|dask://HOST:PORT",
+        help="where the work runs (default: local)",
+    )
+    batch.add_argument(
+        "--timeout", type=float, default=900.0, metavar="SECONDS", help="per image (default: 900)"
+    )
+    batch.add_argument(
+        "--memory-limit", type=int, default=4096, metavar="MIB", help="per image (default: 4096)"
+    )
+    batch.set_defaults(run=_batch)
 
     signatures = sub.add_parser("signatures", help="work with the signature data")
     signatures_sub = signatures.add_subparsers(required=True, metavar="ACTION")
@@ -117,8 +161,20 @@ def _status(message: str) -> AbstractContextManager[object]:
     return console.status(message) if console.is_terminal else nullcontext()
 
 
+def _policy(path: Path | None) -> Policy | None:
+    if path is None:
+        return None
+    try:
+        return Policy.load(path)
+    except PolicyError as exc:
+        raise _UsageError(str(exc)) from exc
+
+
 def _audit(args: argparse.Namespace) -> ExitCode:
     image = _readable(args.image)
+    policy = _policy(args.policy)
+    if args.home_country is not None and not re.fullmatch(r"[A-Za-z]{2}", args.home_country):
+        raise _UsageError(f"--home-country {args.home_country!r}: give a two-letter ISO 3166-1 code")
     declared = None
     if args.declared_vendor or args.declared_country or args.declared_model:
         declared = Declared(
@@ -129,10 +185,37 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     with _status(f"Unpacking {image.name}"):
         tree = unpack(image, limits=_limits(args))
     with _status(f"Analysing {len(tree):,} entries"):
-        report = report_for(tree, declared=declared)
-    rendered = report.to_json() + "\n" if args.format == "json" else text.render(report)
-    _write(rendered, args.output)
-    return ExitCode.AUDITED
+        home = args.home_country or (policy.home_country if policy else None)
+        report = report_for(tree, declared=declared, home_country=home, policy=policy)
+    _write(render(report, args.format), args.output)
+    return _OUTCOME_EXIT[report.decision.outcome] if report.decision else ExitCode.AUDITED
+
+
+def _batch(args: argparse.Namespace) -> ExitCode:
+    from firmware_audit.batch import BatchError, BatchOptions, run_batch  # noqa: PLC0415  (heavier; batch only)
+    from firmware_audit.batch.summary import table  # noqa: PLC0415
+
+    root: Path = args.dir
+    if not root.is_dir():
+        raise _UsageError(f"{root}: not a folder of submissions")
+    if args.jobs < 1 or args.timeout <= 0 or args.memory_limit < 64:
+        raise _UsageError("--jobs must be at least 1, --timeout positive and --memory-limit at least 64 MiB")
+    out = args.out or root.resolve().parent / f"{root.resolve().name}-audit"
+    options = BatchOptions(
+        out=out,
+        policy=_policy(args.policy),
+        jobs=args.jobs,
+        executor=args.executor,
+        timeout=args.timeout,
+        memory_limit=args.memory_limit * 1024 * 1024,
+    )
+    try:
+        result = run_batch(root, options)
+    except BatchError as exc:
+        raise _UsageError(str(exc)) from exc
+    Console().print(table(result.submissions))
+    _err(f"results: {out / 'results.jsonl'}; summary: {out / 'summary.html'}")
+    return result.exit_code
 
 
 def _extract(args: argparse.Namespace) -> ExitCode:

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from builders import gz, uimage
@@ -67,3 +68,18 @@ def test_console_script_runs(image) -> None:
     )
     assert proc.returncode == ExitCode.AUDITED, proc.stderr
     assert Report.from_json(proc.stdout).files == 2
+
+
+def test_audit_home_country_grades_endpoints(capsys) -> None:
+    xm = Path(__file__).resolve().parents[1] / "corpus" / "images" / "01-xm-hi3516ev300-general.bin"
+    assert main(["audit", str(xm), "--format", "json"]) == ExitCode.AUDITED
+    unjudged = Report.from_json(capsys.readouterr().out)
+    assert main(["audit", str(xm), "--format", "json", "--home-country", "de"]) == ExitCode.AUDITED
+    judged = Report.from_json(capsys.readouterr().out)
+    after = {g.id: g.severity.value for g in judged.findings}
+    levels = {f.endpoint.host: (f.severity.value, after[f.id]) for f in unjudged.findings if f.endpoint}
+    assert levels["pub-cfg.secu100.net"] == ("low", "high")
+    assert levels["8.8.8.8"] == ("low", "medium")
+    assert judged.verdict.countries == {"CN": 12, "US": 1}
+    assert main(["audit", str(xm), "--home-country", "Germany"]) == ExitCode.USAGE
+    assert "two-letter" in capsys.readouterr().err

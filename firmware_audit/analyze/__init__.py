@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from firmware_audit.analyze.base import Analyzer
 from firmware_audit.analyze.context import FileContext, Text
+from firmware_audit.analyze.endpoints import EndpointAnalyzer
+from firmware_audit.analyze.sdk import SdkAnalyzer
 
-ANALYZERS: tuple[Analyzer, ...] = ()
+ANALYZERS: tuple[Analyzer, ...] = (SdkAnalyzer(), EndpointAnalyzer())
 """Every per-file analyzer, in the order they run. Each later analyzer adds itself here."""
 
 __all__ = ["ANALYZERS", "Analyzer", "FileContext", "Text"]

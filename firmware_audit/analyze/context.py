@@ -1,8 +1,9 @@
 """The per-file context the analyzers share, so each expensive view of a file is computed once.
 
 One `FileContext` is made per file and handed to every analyzer in turn: the bytes are read once,
-printable strings are extracted once, an ELF file is parsed by LIEF once. Analyzers report problems
-through `issue`, which the audit turns into report Issues for that file.
+printable strings are extracted once, an ELF file is parsed by LIEF once and disassembled once, the
+YARA rules run once. Analyzers report problems through `issue`, which the audit turns into report
+Issues for that file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import lief
 
+from firmware_audit.analyze.code import CodeView
 from firmware_audit.model import Issue, IssueKind, Location
+from firmware_audit.signatures import yara as yara_rules
 
 if TYPE_CHECKING:
     from firmware_audit.extract import FileTree, Node
@@ -62,6 +65,9 @@ class FileContext:
     _strings: tuple[Text, ...] | None = None
     _elf: lief.ELF.Binary | None = None
     _elf_tried: bool = False
+    _yara: tuple[yara_rules.RuleMatch, ...] | None = None
+    _code: CodeView | None = None
+    _code_tried: bool = False
 
     def data(self) -> bytes:
         """The file's bytes (read once)."""
@@ -113,6 +119,40 @@ class FileContext:
             self.issue(IssueKind.PARSER_ERROR, "LIEF cannot parse this ELF file: no segments and no sections")
             return None
         return parsed
+
+    def yara(self) -> tuple[yara_rules.RuleMatch, ...]:
+        """The shipped YARA rules that match this file (one scan, shared by every analyzer).
+
+        A scan YARA gives up on (timeout, too many matches) is an Issue and counts as no match.
+        """
+        if self._yara is None:
+            try:
+                self._yara = yara_rules.scan(self.data())
+            except yara_rules.YaraScanError as exc:
+                self.issue(IssueKind.ANALYZER_ERROR, f"YARA scan failed: {exc}")
+                self._yara = ()
+        return self._yara
+
+    def code(self) -> CodeView | None:
+        """The disassembly of an ARM, AArch64 or MIPS ELF file (one sweep, shared by every analyzer).
+
+        None for other files; a failing or truncated sweep is an Issue (a truncated view is kept).
+        """
+        if not self._code_tried:
+            self._code_tried = True
+            binary = self.elf()
+            if binary is not None:
+                try:
+                    self._code = CodeView.build(self.data(), binary)
+                except Exception as exc:  # noqa: BLE001  (capstone and LIEF meet hostile bytes here)
+                    self.issue(IssueKind.ANALYZER_ERROR, f"disassembly failed: {type(exc).__name__}: {exc}")
+                if self._code is not None and self._code.truncated:
+                    self.issue(
+                        IssueKind.LIMIT,
+                        f"disassembly stopped after {self._code.instructions:,} instructions; "
+                        "code references beyond are not attributed",
+                    )
+        return self._code
 
     def issue(self, kind: IssueKind, message: str, offset: int | None = None) -> None:
         """Record a problem with this file."""

@@ -56,6 +56,27 @@ class SdkKind(StrEnum):
     OTHER = "other"
 
 
+class SdkUse(StrEnum):
+    """How a file relates to an SDK family it carries."""
+
+    IMPORTED = "imported"
+    """The file calls the SDK: it imports the SDK's functions or links one of its libraries."""
+    EXPORTED = "exported"
+    """The file defines the SDK's functions: it is (part of) the SDK, used or not."""
+    EMBEDDED = "embedded"
+    """Only strings inside the file match: stripped or statically linked SDK code."""
+    NAMED = "named"
+    """Only the file's name is one of the SDK's library names."""
+
+
+class ChipClue(StrEnum):
+    """What kind of trace a chip clue is, strongest first (SDK families are stronger than all of them)."""
+
+    KERNEL_MODULE = "kernel-module"
+    CHIP_STRING = "chip-string"
+    TOOLCHAIN = "toolchain"
+
+
 class EndpointPayload(Frozen):
     """A server the firmware is built to reach."""
 
@@ -66,8 +87,18 @@ class EndpointPayload(Frozen):
     role: EndpointRole
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 country of the server.")
     country_basis: str | None = Field(default=None, description="vendor-data, cctld or geoip.")
-    operator: str | None = None
+    operator: str | None = Field(
+        default=None, description="Network operator of an address (its ASN's owner)."
+    )
+    operator_country: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 country of the operator's headquarters, when known."
+    )
     vendor: str | None = None
+    reserved: str | None = Field(
+        default=None,
+        description="Why the address or name is not public (private, loopback, link-local, documentation, "
+        "multicast ...); such endpoints are kept but never judged foreign.",
+    )
 
 
 class SdkPayload(Frozen):
@@ -77,8 +108,25 @@ class SdkPayload(Frozen):
     vendor: str
     vendor_country: str | None = None
     kind: SdkKind
-    symbols: tuple[str, ...] = ()
-    library: str | None = None
+    symbols: tuple[str, ...] = Field(default=(), description="The SDK symbols matched (capped list).")
+    symbol_count: int = Field(default=0, ge=0, description="How many SDK symbols matched in all.")
+    library: str | None = Field(
+        default=None, description="The SDK library: this file's path when it is one, else the one it links."
+    )
+    use: tuple[SdkUse, ...] = Field(default=(), description="How the file relates to the SDK.")
+    call_sites: int | None = Field(
+        default=None, ge=0, description="Calls to imported SDK functions found in the code, when counted."
+    )
+
+
+class ChipPayload(Frozen):
+    """A clue in one file to the SoC the firmware was built for: weaker than an SDK family."""
+
+    clue: ChipClue
+    vendor: str = Field(description="The chip maker the clue points to.")
+    vendor_country: str | None = None
+    models: tuple[str, ...] = Field(default=(), description="The chip models the clue is consistent with.")
+    detail: str = Field(description="What was seen: the module name, chip string or toolchain banner.")
 
 
 class TracePayload(Frozen):
@@ -104,12 +152,13 @@ class Finding(Frozen):
     endpoint: EndpointPayload | None = None
     sdk: SdkPayload | None = None
     trace: TracePayload | None = None
+    chip: ChipPayload | None = None
 
     @model_validator(mode="after")
     def _exactly_one_payload(self) -> Self:
-        present = [p for p in (self.endpoint, self.sdk, self.trace) if p is not None]
+        present = [p for p in (self.endpoint, self.sdk, self.trace, self.chip) if p is not None]
         if len(present) != 1:
-            raise ValueError("a finding carries exactly one payload: endpoint, sdk or trace")
+            raise ValueError("a finding carries exactly one payload: endpoint, sdk, trace or chip")
         return self
 
     @staticmethod

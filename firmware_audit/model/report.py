@@ -75,6 +75,17 @@ class Coverage(Frozen):
         return tuple(sorted(value, key=lambda r: (r.location.path, r.location.offset or 0)))
 
 
+class Container(Frozen):
+    """One container the unpacker opened (the image itself, a partition, an archive, a filesystem)."""
+
+    path: str = Field(description="Virtual path of the container; '' is the image itself.")
+    format: str = Field(description="The format it was read as, e.g. squashfs.")
+    label: str | None = Field(default=None, description="What its header says, as read from the firmware.")
+    size: int = Field(ge=0)
+    members: int = Field(ge=0, description="Entries directly inside it.")
+    unexplained: int = Field(ge=0, description="Bytes of it that no handler explained.")
+
+
 class OemCandidate(Frozen):
     """A maker the evidence points to, with the findings behind it."""
 
@@ -93,11 +104,26 @@ class Contradiction(Frozen):
     basis: tuple[str, ...] = ()
 
 
+class SocIdentification(Frozen):
+    """The SoC the firmware was built for, and why: SDK families decide, weaker clues refine."""
+
+    vendor: str
+    vendor_country: str | None = None
+    model: str | None = Field(default=None, description="The one chip model the evidence singles out.")
+    models: tuple[str, ...] = Field(default=(), description="Every chip model consistent with the evidence.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    basis: tuple[str, ...] = Field(default=(), description="Ids of the supporting findings, strongest first.")
+    disagreements: tuple[str, ...] = Field(
+        default=(), description="Clues that point elsewhere, and which evidence decided instead."
+    )
+
+
 class Verdict(Frozen):
     """What the findings add up to for the whole image."""
 
     oem: tuple[OemCandidate, ...] = ()
-    soc: str | None = None
+    soc: str | None = Field(default=None, description="The SoC in a few words, e.g. 'HiSilicon Hi3516EV300'.")
+    soc_detail: SocIdentification | None = None
     countries: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("countries")
@@ -136,6 +162,7 @@ class Report(Frozen):
     declared: Declared | None = None
     files: int = Field(ge=0, description="Number of entries in the unpacked tree.")
     coverage: Coverage
+    containers: tuple[Container, ...] = Field(default=(), description="Every container opened, in order.")
     findings: tuple[Finding, ...] = ()
     issues: tuple[Issue, ...] = ()
     verdict: Verdict = Field(default_factory=Verdict)

@@ -25,6 +25,7 @@ def render(report: Report) -> str:
         lines.append(f"Declared: {d.vendor or '?'} ({d.country or '?'}), model {d.model or '?'}")
     if report.verdict.unverifiable:
         lines.append(f"UNVERIFIABLE: {report.verdict.unverifiable_reason}")
+    lines.extend(_decision(report))
     lines.append("")
     lines.append(f"Findings ({len(report.findings)}):")
     if not report.findings:
@@ -49,3 +50,12 @@ def render(report: Report) -> str:
             where += f"@{i.location.offset:#x}"
         lines.append(f"  {i.kind.value:<14} {where}: {i.message}")
     return "\n".join(lines) + "\n"
+
+
+def _decision(report: Report) -> list[str]:
+    if report.decision is None:
+        return []
+    return [
+        f"Decision: {report.decision.outcome.value.upper()}",
+        *(f"  - {reason}" for reason in report.decision.reasons),
+    ]

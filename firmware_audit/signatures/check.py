@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from firmware_audit.signatures import DATA_DIR, data_files
+from firmware_audit.signatures import endpoints as endpoint_data
+from firmware_audit.signatures import sdk as sdk_data
+from firmware_audit.signatures import yara as yara_data
+from firmware_audit.signatures.yara_check import yara_problems
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,7 +46,30 @@ def _toml_parses() -> list[Problem]:
     return problems
 
 
-VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (("toml syntax", _toml_parses),)
+def _sdk_tables() -> list[Problem]:
+    _, problems = sdk_data.load(DATA_DIR / "sdk")
+    return [Problem(file, message) for file, message in problems]
+
+
+def _yara_rules() -> list[Problem]:
+    families, _ = sdk_data.load(DATA_DIR / "sdk")
+    files = yara_data.rule_files(DATA_DIR / "yara")
+    return [Problem(file, message) for file, message in yara_problems(files, families)]
+
+
+def _endpoint_tables() -> list[Problem]:
+    data, problems = endpoint_data.load(DATA_DIR / "endpoints", syntax=False)
+    found = [Problem(file, message) for file, message in problems]
+    found += [Problem("endpoints", message) for message in endpoint_data.conflicts(data)]
+    return found
+
+
+VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
+    ("toml syntax", _toml_parses),
+    ("sdk tables", _sdk_tables),
+    ("yara rules", _yara_rules),
+    ("endpoint tables", _endpoint_tables),
+)
 """Every validator, by name. Each signature kind adds its own."""
 
 

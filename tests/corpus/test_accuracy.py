@@ -20,6 +20,10 @@ from firmware_audit.model import (
 # floor must be produced by the reports, so an analyzer that silently stops working fails here.
 FLOORS: dict[str, dict[str, float]] = {
     "files": {"recall": 1.0},
+    "endpoints": {"precision": 1.0, "recall": 1.0},
+    "sdk": {"precision": 1.0, "recall": 1.0},
+    "soc": {"precision": 1.0, "recall": 1.0},
+    "decision": {"precision": 1.0, "recall": 1.0},
 }
 
 
@@ -95,6 +99,19 @@ def test_endpoints_are_scored_by_host():
     ]
     score = accuracy().score_endpoints(e, findings)
     assert (score.tp, score.fp, score.fn) == (1, 1, len(e["endpoints"]) - 1)
+
+
+def test_reserved_endpoints_are_not_scored():
+    e = entry("01")
+    private = EndpointPayload(
+        value="192.168.1.107",
+        kind=EndpointKind.IP,
+        host="192.168.1.107",
+        role=EndpointRole.UPDATE,
+        reserved="private",
+    )
+    score = accuracy().score_endpoints(e, [_finding("/u-boot", endpoint=private)])
+    assert (score.tp, score.fp) == (0, 0)
 
 
 def test_sdk_is_scored_by_family_kind_and_file():
