@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from firmware_audit._version import __version__
@@ -14,6 +15,7 @@ from firmware_audit.model import (
     Finding,
     Issue,
     IssueKind,
+    Location,
     Report,
     Tool,
     Verdict,
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 UNVERIFIABLE_BELOW = 0.5
 """An image whose explained share of bytes is below this cannot be judged: its verdict is unverifiable."""
+MAX_ANALYZED_FILE = 256 * 1024 * 1024
+"""Files larger than this are listed but not analysed (an Issue says so): no camera binary comes near it,
+and reading one whole would cost its size in memory."""
 
 
 def audit(
@@ -58,8 +63,16 @@ def audit(
         policy = Policy.load(policy)
     if home_country is None and policy is not None:
         home_country = policy.home_country
+    limits = limits or Limits()
     tree = unpack(image, limits=limits)
-    return report_for(tree, declared=declared, analyzers=analyzers, home_country=home_country, policy=policy)
+    return report_for(
+        tree,
+        declared=declared,
+        analyzers=analyzers,
+        home_country=home_country,
+        policy=policy,
+        time_budget=limits.time_budget,
+    )
 
 
 def report_for(
@@ -69,9 +82,14 @@ def report_for(
     analyzers: Sequence[Analyzer] = ANALYZERS,
     home_country: str | None = None,
     policy: Policy | None = None,
+    time_budget: float = Limits().time_budget,
 ) -> Report:
-    """Run the analyzers over an unpacked tree and assemble the report (arguments as in `audit`)."""
-    findings, issues = _analyze(tree, analyzers)
+    """Run the analyzers over an unpacked tree and assemble the report.
+
+    Arguments are as in `audit`; `time_budget` bounds the analysis in wall-clock seconds (files not
+    reached in time are counted in an Issue).
+    """
+    findings, issues = _analyze(tree, analyzers, time_budget)
     findings = endpoints.finalize(findings, home_country)
     report = Report(
         tool=Tool(name="firmware_audit", version=__version__),
@@ -91,13 +109,26 @@ def report_for(
     return report if policy is None else report.model_copy(update={"decision": decide(report, policy)})
 
 
-def _analyze(tree: FileTree, analyzers: Sequence[Analyzer]) -> tuple[list[Finding], list[Issue]]:
+def _analyze(
+    tree: FileTree, analyzers: Sequence[Analyzer], time_budget: float
+) -> tuple[list[Finding], list[Issue]]:
     findings: dict[str, Finding] = {}
     issues: list[Issue] = []
     if not analyzers:
         return [], issues
-    for node in tree.files():
-        if node.withheld is not None:
+    # An image nothing could open is still read, as one file: its strings may be all there is.
+    nodes = [n for n in tree.files() if n.withheld is None] or [tree.root]
+    deadline = time.monotonic() + time_budget
+    for index, node in enumerate(nodes):
+        if time.monotonic() > deadline:
+            message = (
+                f"analysis time budget of {time_budget:g} s spent; {len(nodes) - index} files not analysed"
+            )
+            issues.append(Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message))
+            break
+        if node.size > MAX_ANALYZED_FILE:
+            message = f"not analysed: {node.size} bytes, more than {MAX_ANALYZED_FILE}"
+            issues.append(Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message))
             continue
         ctx = FileContext(tree, node)
         for analyzer in analyzers:

@@ -1,11 +1,12 @@
+import importlib
 from collections.abc import Iterable
 from typing import ClassVar
 
 from builders import gz, noise, uimage
 
 from firmware_audit.analyze import FileContext
-from firmware_audit.audit import audit
-from firmware_audit.extract import Node
+from firmware_audit.audit import audit, report_for
+from firmware_audit.extract import Node, unpack
 from firmware_audit.model import (
     Category,
     Declared,
@@ -82,3 +83,25 @@ def test_unreadable_image_is_unverifiable_never_clean() -> None:
 def test_same_image_same_report() -> None:
     image = uimage(gz(b"abc" * 999), comp=1)
     assert audit(image).to_json() == audit(image).to_json()
+
+
+def test_an_image_nothing_opens_is_still_analysed() -> None:
+    report = audit(noise(2000) + b"..sofia.." + noise(2000, seed=2), analyzers=(_Marker(),))
+    assert [f.location.path for f in report.findings] == [""]
+
+
+def test_analysis_time_budget_is_an_issue() -> None:
+    tree = unpack(uimage(gz(b"..sofia.." * 100), comp=1))
+    report = report_for(tree, analyzers=(_Marker(),), time_budget=-1.0)
+    assert report.findings == ()
+    (issue,) = [i for i in report.issues if i.kind is IssueKind.LIMIT]
+    assert "analysis time budget of -1 s spent; 2 files not analysed" in issue.message
+
+
+def test_huge_files_are_listed_not_analysed(monkeypatch) -> None:
+    # the package exports the audit() function under the module's name, so patch the module itself
+    monkeypatch.setattr(importlib.import_module("firmware_audit.audit"), "MAX_ANALYZED_FILE", 100)
+    report = audit(uimage(gz(b"..sofia.." * 100), comp=1), analyzers=(_Marker(),))
+    limits = [i for i in report.issues if i.kind is IssueKind.LIMIT]
+    assert {i.location.path for i in limits} == {"/payload!/payload"}
+    assert "not analysed: 900 bytes, more than 100" in limits[0].message
