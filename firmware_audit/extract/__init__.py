@@ -2,6 +2,6 @@
 
 from firmware_audit.extract.engine import unpack
 from firmware_audit.extract.limits import Limits
-from firmware_audit.extract.tree import ContentUnavailableError, FileTree, Hop, Node
+from firmware_audit.extract.tree import ContentUnavailableError, EntryInfo, FileTree, Hop, Node
 
-__all__ = ["ContentUnavailableError", "FileTree", "Hop", "Limits", "Node", "unpack"]
+__all__ = ["ContentUnavailableError", "EntryInfo", "FileTree", "Hop", "Limits", "Node", "unpack"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import stat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from firmware_audit.extract.formats.base import Lazy, NodeKind
 from firmware_audit.extract.names import CONTAINER_SEP
@@ -15,6 +17,12 @@ if TYPE_CHECKING:
     from firmware_audit.model import Coverage, ImageInfo, Issue
 
 _MAX_LINK_HOPS = 40
+
+
+class _Printer(Protocol):
+    """The part of IPython's pretty printer that `_repr_pretty_` uses."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class ContentUnavailableError(Exception):
@@ -75,6 +83,63 @@ class Node:
         return "/" if cut < 0 else self.path[: cut + len(CONTAINER_SEP)]
 
 
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    """What `FileTree.info` tells about one entry: its facts, where it came from, and its hash.
+
+    Attributes:
+        path: Virtual path.
+        kind: File, directory, symlink, ...
+        size: Size of the content in bytes.
+        mode: Unix mode bits, when the container records them.
+        link: Raw target of a symlink or hard link (never followed on the host).
+        format: The format the entry was unpacked as, when it is a container.
+        label: What the format's header said.
+        payload: True for firmware payloads (carved, counted in coverage).
+        withheld: Why the content is not available, if it is not.
+        members: Entries directly inside it (a directory's or a container's).
+        provenance: The container chain as text (`FileTree.describe`).
+        hops: The container chain, outermost first.
+        sha256: Hex SHA-256 of the content; None when there is no readable content.
+    """
+
+    path: str
+    kind: NodeKind
+    size: int
+    mode: int | None
+    link: bytes | None
+    format: str | None
+    label: str | None
+    payload: bool
+    withheld: str | None
+    members: int
+    provenance: str
+    hops: tuple[Hop, ...]
+    sha256: str | None
+
+    def __str__(self) -> str:
+        """One `key: value` line per known fact, for a terminal or a notebook."""
+        facts: dict[str, object] = {
+            "path": self.path,
+            "kind": self.kind.value,
+            "size": f"{self.size:,} bytes",
+            "mode": _mode(self.mode),
+            "link": self.link.decode("utf-8", "backslashreplace") if self.link is not None else None,
+            "format": self.format,
+            "label": self.label,
+            "payload": "yes" if self.payload else None,
+            "withheld": self.withheld,
+            "members": self.members or None,
+            "provenance": self.provenance,
+            "sha256": self.sha256,
+        }
+        return "\n".join(f"{key:>10}: {value}" for key, value in facts.items() if value is not None)
+
+    def _repr_pretty_(self, printer: _Printer, _cycle: bool) -> None:
+        """Show `str(self)` in IPython and Jupyter rather than the one-line dataclass repr."""
+        printer.text(str(self))
+
+
 @dataclass(slots=True)
 class FileTree:
     """The unpacked image: entries by virtual path, the problems met, and the coverage of the image.
@@ -88,6 +153,7 @@ class FileTree:
     nodes: dict[str, Node]
     issues: tuple[Issue, ...]
     coverage: Coverage
+    _digests: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         """Number of entries, the image itself not counted."""
@@ -114,6 +180,53 @@ class FileTree:
     def find(self, pattern: str) -> list[Node]:
         """Entries whose virtual path matches a shell-style pattern (`*` also crosses `/`)."""
         return [n for n in self.nodes.values() if fnmatch.fnmatchcase(n.path, pattern)]
+
+    def ls(self, path: str = "/") -> list[Node]:
+        """The entries directly inside a directory or a container, sorted by path.
+
+        `"/"` (or `""`) lists the image's own members; a container file `X` (or `X!/`) its members.
+        A file that is neither lists itself, as `ls` does.
+
+        Raises:
+            KeyError: there is no entry at `path`.
+        """
+        key = path.rstrip("/").removesuffix(CONTAINER_SEP.rstrip("/"))
+        node = self[key]
+        children = sorted((n for n in self.nodes.values() if _parent(n.path) == key), key=lambda n: n.path)
+        return children if children or node.kind is not NodeKind.FILE or node is self.root else [node]
+
+    def info(self, entry: str | Node) -> EntryInfo:
+        """Everything known about one entry, with its provenance and content hash."""
+        node = self[entry] if isinstance(entry, str) else entry
+        return EntryInfo(
+            path=node.path,
+            kind=node.kind,
+            size=node.size,
+            mode=node.mode,
+            link=node.link,
+            format=node.format,
+            label=node.label,
+            payload=node.payload,
+            withheld=node.withheld,
+            members=sum(1 for n in self.nodes.values() if _parent(n.path) == node.path),
+            provenance=self.describe(node),
+            hops=node.provenance,
+            sha256=self.sha256(node),
+        )
+
+    def sha256(self, entry: str | Node) -> str | None:
+        """Hex SHA-256 of an entry's content (a hard link's target's); None when it has none to read.
+
+        Computed when first asked for and remembered: unpacking never hashes.
+        """
+        node = self[entry] if isinstance(entry, str) else entry
+        if node.path not in self._digests:
+            try:
+                digest: str | None = hashlib.sha256(self.view(node)).hexdigest()
+            except ContentUnavailableError:
+                digest = None
+            self._digests[node.path] = digest
+        return self._digests[node.path]
 
     def read(self, entry: str | Node, limit: int | None = None) -> bytes:
         """Return the bytes of a file (at most `limit` first bytes).
@@ -179,3 +292,16 @@ class FileTree:
             parts.append(hop.format if not hop.offset else f"{hop.format}@{hop.offset:#x}")
         parts.append(node.path[len(node.layer) - 1 :] if node.layer != "/" else node.path)
         return " » ".join(parts)
+
+
+def _parent(path: str) -> str:
+    """The path of the directory or container that holds an entry (`""` for the image's own members)."""
+    head = path[: path.rfind("/")]
+    return head.removesuffix(CONTAINER_SEP.rstrip("/"))
+
+
+def _mode(mode: int | None) -> str | None:
+    """`-rwxr-xr-x` when the mode has its file-type bits (zip members' often lack them), else octal."""
+    if mode is None:
+        return None
+    return stat.filemode(mode) if stat.S_IFMT(mode) else f"{mode:#o}"

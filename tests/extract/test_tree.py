@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 
 from firmware_audit.extract import ContentUnavailableError, FileTree, Hop, Node
@@ -100,3 +102,76 @@ def test_find_files_and_layers(tree) -> None:
     assert tree["/bin/busybox"].layer == "/"
     assert tree[""] is tree.root
     assert len(tree) == 17
+
+
+def test_ls_lists_a_directory_a_container_or_the_image(tree) -> None:
+    assert [n.path for n in tree.ls("/")] == [
+        "/a",
+        "/b",
+        "/big",
+        "/bin",
+        "/cut",
+        "/etc",
+        "/hard",
+        "/img.bin",
+        "/loop",
+        "/sbin",
+    ]
+    assert tree.ls("") == tree.ls("/")
+    assert [n.path for n in tree.ls("/bin")] == ["/bin/busybox", "/bin/sh"]
+    assert [n.path for n in tree.ls("/bin/")] == ["/bin/busybox", "/bin/sh"]
+    # A container file lists its members, however its root is written.
+    assert [n.path for n in tree.ls("/img.bin")] == ["/img.bin!/etc"]
+    assert tree.ls("/img.bin!/") == tree.ls("/img.bin!") == tree.ls("/img.bin")
+    assert [n.path for n in tree.ls("/img.bin!/etc")] == ["/img.bin!/etc/link", "/img.bin!/etc/shadow"]
+    assert tree.ls("/bin/busybox") == [tree["/bin/busybox"]]  # a plain file lists itself
+    assert [n.path for n in tree.ls("/etc")] == ["/etc/passwd"]
+    assert _tree(_node("/empty", NodeKind.DIRECTORY)).ls("/empty") == []
+    with pytest.raises(KeyError):
+        tree.ls("/missing")
+
+
+def test_info_gives_facts_provenance_and_hash(tree) -> None:
+    info = tree.info("/img.bin!/etc/shadow")
+    assert info.path == "/img.bin!/etc/shadow"
+    assert info.kind is NodeKind.FILE
+    assert info.size == 9
+    assert info.sha256 == hashlib.sha256(b"root:$1$x").hexdigest()
+    assert info.provenance == tree.describe("/img.bin!/etc/shadow")
+    assert info.hops == _HOP
+    assert tree.info("/img.bin").members == 1
+    assert tree.info("/img.bin!/etc").members == 2
+    assert tree.info("/img.bin!/etc").sha256 is None  # a directory has no content
+    cut = tree.info("/cut")
+    assert cut.sha256 is None
+    assert cut.withheld == "withheld by the ratio limit"
+    text = str(tree.info("/bin/sh"))
+    assert "      link: busybox" in text
+    assert "provenance: fw.bin » squashfs » /bin/sh" in text
+    assert "sha256" not in text  # facts that are not there are not shown
+
+
+def test_info_shows_itself_in_ipython(tree) -> None:
+    pretty = pytest.importorskip("IPython.lib.pretty")
+    info = tree.info("/bin/busybox")
+    shown = pretty.pretty(info)
+    assert shown == str(info)
+    assert "sha256: " + hashlib.sha256(b"\x7fELF busybox").hexdigest() in shown
+
+
+def test_sha256_is_computed_on_demand_once() -> None:
+    reads = []
+
+    def read(n: int | None) -> bytes:
+        reads.append(n)
+        return b"hello"[:n]
+
+    tree = _tree(
+        _node("/lazy", content=Lazy(size=5, read=read)), _node("/hard", NodeKind.HARDLINK, link=b"lazy")
+    )
+    assert reads == []  # building the tree hashes nothing
+    digest = hashlib.sha256(b"hello").hexdigest()
+    assert tree.sha256("/lazy") == digest
+    assert tree.sha256(tree["/lazy"]) == digest
+    assert reads == [None]  # read once, then remembered
+    assert tree.sha256("/hard") == digest  # a hard link has its target's content
