@@ -1,0 +1,94 @@
+"""What the trace analyzers share: how a trace finding is built, and which files are worth reading."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from firmware_audit.extract.names import CONTAINER_SEP
+from firmware_audit.model import Category, Evidence, Finding, Location, Severity, TracePayload
+from firmware_audit.signatures.sdk import signatures as sdk_signatures
+from firmware_audit.signatures.traces import signatures
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from firmware_audit.analyze.context import FileContext
+
+MAX_EVIDENCE = 16
+"""Evidence items per finding; the detail names every distinct value."""
+MAX_CONTEXT = 160
+"""Characters of surrounding text kept with a piece of evidence."""
+
+
+def has_members(ctx: FileContext) -> bool:
+    """Whether this file was opened as a container with members (which are analysed on their own).
+
+    A container's bytes hold its members', so reading both would report every trace twice.
+    """
+    if ctx.node.format is None:
+        return False
+    prefix = ctx.node.path + CONTAINER_SEP
+    return any(path.startswith(prefix) for path in ctx.tree.nodes)
+
+
+def file_name(ctx: FileContext) -> str:
+    """The last component of the file's virtual path."""
+    return ctx.node.path.rsplit("/", 1)[-1]
+
+
+def clip(text: str, limit: int = MAX_CONTEXT) -> str:
+    """A text cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def country_of(vendor: str) -> str | None:
+    """The headquarters country of a camera maker (makers.toml), else of a chip or SDK vendor."""
+    maker = signatures().maker(vendor)
+    if maker is not None:
+        return maker.country
+    return next((f.vendor_country for f in sdk_signatures().families if f.vendor == vendor), None)
+
+
+def maker_severity(vendor: str | None) -> Severity:
+    """LOW for a trace that names a camera maker (it tells who built the product), else INFO."""
+    return Severity.LOW if signatures().maker(vendor) is not None else Severity.INFO
+
+
+def trace_finding(
+    ctx: FileContext,
+    *,
+    rule: str,
+    key: str,
+    kind: str,
+    title: str,
+    detail: str,
+    evidence: Iterable[Evidence],
+    vendor: str | None = None,
+    vendor_country: str | None = None,
+    category: Category = Category.REBRANDING,
+    severity: Severity | None = None,
+    confidence: float = 0.8,
+    offset: int | None = None,
+) -> Finding:
+    """A trace finding for the file of `ctx`; `key` distinguishes findings of one rule in one file."""
+    location = Location(path=ctx.node.path)
+    if vendor and vendor_country is None:
+        vendor_country = country_of(vendor)
+    return Finding(
+        id=Finding.fingerprint(rule, location, key),
+        category=category,
+        rule=rule,
+        title=title,
+        severity=severity if severity is not None else maker_severity(vendor),
+        confidence=confidence,
+        location=Location(path=ctx.node.path, offset=offset),
+        evidence=tuple(evidence)[:MAX_EVIDENCE],
+        trace=TracePayload(kind=kind, vendor=vendor or None, vendor_country=vendor_country, detail=detail),
+    )
+
+
+def source_evidence(ctx: FileContext, what: str, sources: Iterable[str]) -> Evidence:
+    """The signature row behind a finding and its public sources, as evidence."""
+    return Evidence(
+        kind="signature", value=what, location=Location(path=ctx.node.path), context="; ".join(sources)
+    )

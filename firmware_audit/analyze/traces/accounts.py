@@ -1,0 +1,110 @@
+"""Default accounts: a published user and password pair standing together in a file.
+
+A pair counts where its password is a value (the whole string, as in a binary's string table, or the
+value of a password-like key: `password=`, `"Passwd":`, `secret:`) and its user is one in the same or
+a neighbouring string. A password alone, or one that only appears inside other text ("port 12345"),
+is not an account.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import TYPE_CHECKING, ClassVar
+
+from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.model import Category, Evidence, Location, Severity
+from firmware_audit.signatures.traces import signatures
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from firmware_audit.analyze.context import FileContext, Text
+    from firmware_audit.extract import Node
+    from firmware_audit.model import Finding
+    from firmware_audit.signatures.traces import Account
+
+RULE = "credential/default-account"
+WINDOW = 2
+"""How many strings before and after a password its user may stand in."""
+_PAIR = re.compile(
+    r"""["']?(?P<key>user(?:name)?|login|account|pass(?:word|wd)?|pwd|psw|secret)["']?\s*[=:]\s*"""
+    r"""["']?(?P<value>[^\s"',;&<>]+)""",
+    re.IGNORECASE,
+)
+
+
+class DefaultAccountAnalyzer:
+    """Published default user and password pairs (`traces/credentials.toml` accounts) in any file."""
+
+    name: ClassVar[str] = "trace-accounts"
+    version: ClassVar[str] = "1.0"
+
+    def applies_to(self, node: Node) -> bool:
+        """Every non-empty file."""
+        return node.size > 0
+
+    def analyze(self, ctx: FileContext) -> Iterator[Finding]:
+        """One finding per default pair found in this file."""
+        if has_members(ctx):
+            return
+        by_password: dict[str, list[Account]] = defaultdict(list)
+        for account in signatures().accounts:
+            by_password[account.password].append(account)
+        texts = ctx.strings()
+        users: list[set[str]] = []
+        passwords: list[set[str]] = []
+        for text in texts:
+            whole = text.value.strip()
+            user_values, password_values = {whole}, {whole}
+            for match in _PAIR.finditer(text.value):
+                key = match.group("key").lower()
+                (user_values if key in {"user", "username", "login", "account"} else password_values).add(
+                    match.group("value")
+                )
+            users.append(user_values)
+            passwords.append(password_values)
+        reported: set[tuple[str, str]] = set()
+        for index, values in enumerate(passwords):
+            for password in values & by_password.keys():
+                for account in by_password[password]:
+                    near = range(max(0, index - WINDOW), min(len(texts), index + WINDOW + 1))
+                    place = next((i for i in near if account.user in users[i]), None)
+                    pair = (account.user, account.password)
+                    if place is not None and pair not in reported:
+                        reported.add(pair)
+                        yield _finding(ctx, account, texts[place], texts[index])
+
+
+def _finding(ctx: FileContext, account: Account, user: Text, password: Text) -> Finding:
+    owner = account.vendor or "camera firmware (Mirai's list)"
+    evidence = [
+        source_evidence(ctx, f"default account of {owner}: {account.service}", account.sources),
+        Evidence(
+            kind="string",
+            value=clip(user.value),
+            location=Location(path=ctx.node.path, offset=user.offset),
+        ),
+    ]
+    if password is not user:
+        evidence.append(
+            Evidence(
+                kind="string",
+                value=clip(password.value),
+                location=Location(path=ctx.node.path, offset=password.offset),
+            )
+        )
+    return trace_finding(
+        ctx,
+        rule=RULE,
+        key=f"{account.user}\x00{account.password}",
+        kind="default-account",
+        category=Category.CREDENTIAL,
+        title=f"default account {account.user} / {account.password} of {owner}",
+        detail=f"default account {account.user} / {account.password} of {owner} ({account.service})",
+        evidence=evidence,
+        vendor=account.vendor,
+        severity=Severity.HIGH,
+        confidence=0.9,
+        offset=min(user.offset, password.offset),
+    )

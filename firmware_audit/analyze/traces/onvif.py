@@ -1,0 +1,88 @@
+"""ONVIF identity strings that name a camera maker.
+
+The manufacturer, model, firmware and hardware a device answers `GetDeviceInformation` with, and its
+discovery scopes (`onvif://www.onvif.org/name/...`).
+
+The field names are the ONVIF Device Management service's (devicemgmt.wsdl) and the scope URIs the
+ONVIF Core Specification's. Reported when the manufacturer or a name scope names a camera maker of
+`traces/makers.toml`: the domain's table of OEM manufacturer strings (`H264` for Xiongmai) is
+unverified and not used, and a brand of its own (`MUSTERCAM`) is no trace of anyone else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.model import Evidence, Location
+from firmware_audit.signatures.traces import signatures
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from firmware_audit.analyze.context import FileContext
+    from firmware_audit.extract import Node
+    from firmware_audit.model import Finding
+
+RULE = "trace/onvif-identity"
+SOURCES = (
+    "ONVIF Device Management Service WSDL (www.onvif.org/ver10/device/wsdl): GetDeviceInformationResponse",
+    "ONVIF Core Specification, 7.3.2.2 Scopes (onvif://www.onvif.org/name/, /hardware/)",
+)
+_FIELD = re.compile(
+    r"<(?:\w+:)?(?P<field>Manufacturer|Model|FirmwareVersion|HardwareId)>(?P<value>[^<>]{1,80})</(?:\w+:)?(?P=field)>"
+)
+_SCOPE = re.compile(r"onvif://www\.onvif\.org/(?P<field>name|hardware)/(?P<value>[^\s\"'<>]{1,80})")
+_NAMING = frozenset({"Manufacturer", "name"})
+"""The fields that name who made the device (the others say which one it is)."""
+
+
+class OnvifIdentityAnalyzer:
+    """ONVIF device information and scopes that name a camera maker."""
+
+    name: ClassVar[str] = "trace-onvif"
+    version: ClassVar[str] = "1.0"
+
+    def applies_to(self, node: Node) -> bool:
+        """Every non-empty file."""
+        return node.size > 0
+
+    def analyze(self, ctx: FileContext) -> Iterator[Finding]:
+        """One finding per file whose ONVIF identity names a maker."""
+        if has_members(ctx):
+            return
+        fields: list[tuple[str, str, int]] = []
+        for text in ctx.strings():
+            if (
+                "onvif" not in text.value.lower()
+                and "Manufacturer" not in text.value
+                and "Model" not in text.value
+            ):
+                continue
+            for pattern in (_FIELD, _SCOPE):
+                for match in pattern.finditer(text.value):
+                    offset = text.offset + match.start() * (2 if text.wide else 1)
+                    value = match.group("value").strip().replace("%20", " ")
+                    fields.append((match.group("field"), value, offset))
+        makers = [m for f, value, _ in fields if f in _NAMING for m in signatures().makers_named_in(value)]
+        if not makers:
+            return
+        maker = makers[0]
+        shown = list(dict.fromkeys(f"{f}: {v}" for f, v, _ in fields))
+        evidence = [source_evidence(ctx, "ONVIF identity fields", SOURCES)]
+        evidence += [
+            Evidence(kind="onvif", value=f"{f}: {v}", location=Location(path=ctx.node.path, offset=o))
+            for f, v, o in fields
+        ]
+        yield trace_finding(
+            ctx,
+            rule=RULE,
+            key=maker.name,
+            kind="onvif",
+            title=clip(f"ONVIF identity of {maker.name}: {', '.join(shown)}", 120),
+            detail=f"ONVIF identity names {maker.name}: {'; '.join(shown)}",
+            evidence=evidence,
+            vendor=maker.name,
+            offset=fields[0][2],
+        )

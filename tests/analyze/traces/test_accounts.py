@@ -1,0 +1,48 @@
+import pytest
+from traces_data import clean_tree, run, run_all
+
+from firmware_audit.analyze.traces import DefaultAccountAnalyzer
+from firmware_audit.model import Category, Severity
+
+ANALYZER = DefaultAccountAnalyzer()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[telnet]\nuser=root\nport=9527\npassword=JCO66688\n",
+        b'{"User": "root", "Password": "JCO66688"}\n',
+        b"\x00root\x00\x00JCO66688\x00",  # a binary's string table
+    ],
+)
+def test_pair_in_configuration_or_string_table(content) -> None:
+    (finding,) = run(ANALYZER, {"etc/app.conf": content})
+    assert finding.category is Category.CREDENTIAL
+    assert finding.severity is Severity.HIGH
+    assert (finding.trace.kind, finding.trace.vendor) == ("default-account", "JCO")
+    assert "root / JCO66688" in finding.trace.detail
+    assert "jmichault/ipcam-100-dok" in finding.evidence[0].context
+
+
+def test_mirai_pair_names_no_vendor() -> None:
+    (finding,) = run(ANALYZER, {"bin/app": b"\x00root\x00vizxv\x00"})
+    assert finding.trace.vendor is None
+    assert "Mirai" in finding.title
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"user=admin\nport=12345\n",  # the password is not a password value
+        b"password=12345\n",  # no user near it
+        b"user=admin\nport=80\nhost=cam\nmode=auto\npassword=12345\n",  # too far apart
+        b"user=root\npassword=JCO666889\n",  # another password
+        b"user=administrator\npassword=12345\n",
+    ],
+)
+def test_benign_look_alikes(content) -> None:
+    assert run(ANALYZER, {"etc/app.conf": content}) == []
+
+
+def test_nothing_in_the_clean_image() -> None:
+    assert run_all(ANALYZER, clean_tree()) == []

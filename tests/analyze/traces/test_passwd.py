@@ -1,0 +1,66 @@
+import pytest
+from traces_data import run
+
+from firmware_audit.analyze.traces import AccountDatabaseAnalyzer
+from firmware_audit.model import Category, Severity
+
+ANALYZER = AccountDatabaseAnalyzer()
+
+
+def test_published_hash_names_the_firmware_family_and_its_password() -> None:
+    (finding,) = run(ANALYZER, {"etc/passwd": b"root:absxcfbgXtb3o:0:0:root:/:/bin/sh\n"})
+    assert finding.category is Category.CREDENTIAL
+    assert finding.severity is Severity.HIGH
+    assert (finding.trace.kind, finding.trace.vendor, finding.trace.vendor_country) == (
+        "credential-hash",
+        "Xiongmai",
+        "CN",
+    )
+    assert "'xc3511'" in finding.trace.detail
+    assert finding.evidence[1].value == "root:absxcfbgXtb3o:0:0:root:/:/bin/sh"
+    assert "OpenIPC/wiki:en/research-security.md" in finding.evidence[0].context
+
+
+def test_md5_crypt_hash_in_shadow_and_an_unattributed_family() -> None:
+    shadow = b"root:$1$RYIwEiRA$d5iRRVQ5ZeRTrJwGjRy.B0:18000:0:99999:7:::\nadmin:7wtxBdUGBnuoY:1::::::\n"
+    found = {f.trace.detail.split(" ")[0]: f for f in run(ANALYZER, {"etc/shadow": shadow})}
+    assert found["root"].trace.vendor == "Xiongmai"
+    assert found["admin"].trace.vendor is None  # the source names only "Chinese camera families"
+    assert found["admin"].trace.vendor_country == "CN"
+    assert "a Chinese camera firmware family" in found["admin"].title
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"root:x:0:0:root:/root:/bin/sh",  # in shadow
+        b"root:$1$Kq3vX8sZ$o61CKqGXomYP8MAnhhhMC.:0:0:root:/root:/bin/sh",  # unknown hash
+        b"root:ABSXCFBGXTB3O:0:0:root:/:/bin/sh",  # DES crypt is case-sensitive
+        b"root:*:0:0:root:/root:/bin/sh",  # locked
+        b"# root:absxcfbgXtb3o:0:0:root:/:/bin/sh",  # a comment
+        b"daemon:absxcfbgXtb3o",  # too few fields for passwd
+    ],
+)
+def test_benign_look_alikes_are_not_traces(line) -> None:
+    assert run(ANALYZER, {"etc/passwd": line + b"\n"}) == []
+
+
+def test_empty_password_is_reported_without_a_vendor() -> None:
+    findings = run(ANALYZER, {"etc/passwd": b"root::0:0:root:/root:/bin/sh\nguest::1000:1000::/:/bin/sh\n"})
+    by_user = {f.title.split(" ")[0]: f for f in findings}
+    assert by_user["root"].trace.kind == "no-password"
+    assert by_user["root"].severity is Severity.HIGH
+    assert by_user["guest"].severity is Severity.MEDIUM
+    assert by_user["root"].trace.vendor is None
+
+
+def test_vendor_shell_and_hash_on_one_line_are_two_findings() -> None:
+    findings = run(ANALYZER, {"etc/passwd": b"root:ToCOv8qxP13qs:0:0:root:/root/:/bin/psh\n"})
+    assert {(f.trace.kind, f.trace.vendor) for f in findings} == {
+        ("credential-hash", "Hikvision"),
+        ("restricted-shell", "Hikvision"),
+    }
+
+
+def test_only_account_databases_are_read() -> None:
+    assert run(ANALYZER, {"etc/passwd.txt": b"root:absxcfbgXtb3o:0:0:root:/:/bin/sh\n"}) == []

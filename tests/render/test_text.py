@@ -1,0 +1,74 @@
+import pytest
+from conftest import ROOT
+
+from firmware_audit.audit import audit
+from firmware_audit.declaration import read_declaration
+from firmware_audit.model import Declared
+from firmware_audit.render import text
+
+IMAGES = ROOT / "corpus" / "images"
+POLICY = ROOT / "corpus" / "policy-example.toml"
+
+
+@pytest.fixture(scope="module")
+def rebranded():
+    declared, _ = read_declaration(IMAGES / "12-rebranded.submission.toml")
+    return audit(IMAGES / "12-rebranded.bin", declared=declared, policy=POLICY)
+
+
+def test_rebranded_camera_summary_reads_as_a_sentence(rebranded) -> None:
+    lines = text.summary(rebranded)
+    assert lines == [
+        "Declared: Muster Sicherheit GmbH (DE), model MC-3100.",
+        (
+            "Evidence: Xiongmai firmware on Xiongmai XM530; 12 endpoints in CN (cloud, update, dns, push), "
+            "1 endpoint in US (dns); root password hash of Xiongmai firmware; "
+            "contradicts the declared origin (vendor, country)."
+        ),
+        "Decision: REJECT (reasons below).",
+    ]
+
+
+def test_summary_comes_first_then_verdict_decision_and_the_findings_table(rebranded) -> None:
+    rendered = text.render(rebranded)
+    order = [
+        "Declared:",
+        "Evidence:",
+        "Image:",
+        "Verdict:",
+        "CONTRADICTION: declared vendor",
+        "\nDecision: REJECT\n",
+    ]
+    positions = [rendered.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "  OEM candidate: Xiongmai (CN), confidence 1.00" in rendered
+    assert "Findings (41: " in rendered
+    assert "      high  credential  root password hash of Xiongmai firmware" in rendered
+
+
+def test_clean_image_with_its_declaration() -> None:
+    declared = Declared(vendor="Muster Sicherheit GmbH", model="MC-2040", country="DE")
+    report = audit(IMAGES / "10-clean-domestic.bin", declared=declared, policy=POLICY)
+    assert text.summary(report)[1:] == [
+        (
+            "Evidence: no camera maker's trace found; SoC not identified; no hardcoded server; "
+            "nothing contradicts the declaration."
+        ),
+        "Decision: ACCEPT (reasons below).",
+    ]
+
+
+def test_unverifiable_image_is_never_clean() -> None:
+    report = audit(IMAGES / "11-encrypted.bin", declared=Declared(vendor="Foo", country="DE"))
+    declared, unreadable, evidence = text.summary(report)
+    assert declared == "Declared: Foo (DE)."
+    assert unreadable.startswith("UNVERIFIABLE: only 0% of the image could be explained")
+    assert "so it cannot be cleared" in unreadable
+    assert evidence.endswith("the declaration could not be checked.")
+
+
+def test_undeclared_image() -> None:
+    lines = text.summary(audit(IMAGES / "01-xm-hi3516ev300-general.bin"))
+    assert lines[0] == "Declared: nothing (no vendor, model or country was given)."
+    assert lines[1].startswith("Evidence: Xiongmai firmware on HiSilicon Hi3516EV300; 12 endpoints in CN")
+    assert lines[1].endswith("root password hash of Xiongmai firmware.")
