@@ -11,6 +11,8 @@ with the manifest's ground truth:
 * sdk — SDK families (vendor or family name, and kind) found in the files the manifest lists;
 * traces — rebranding, credential and certificate findings whose detail or evidence holds a listed value;
 * oem, soc — the top OEM candidate and the SoC of the verdict;
+* contradictions — on images with a declaration, the declared fields the verdict contradicts against
+  the manifest's `contradictions` (none expected where it lists none);
 * decision — the policy decision under `corpus/policy-example.toml`.
 
 Strings the manifest lists as `unscored` (unverified rows in domain/) are neither credited nor held
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-CATEGORIES = ("files", "endpoints", "sdk", "traces", "oem", "soc", "decision")
+CATEGORIES = ("files", "endpoints", "sdk", "traces", "oem", "soc", "contradictions", "decision")
 WITHOUT_PRECISION = frozenset({"files"})
 
 
@@ -174,6 +176,15 @@ def score_label(truth: str, predicted: str | None) -> Score:
     return Score(fp=1 if predicted else 0, fn=1 if truth else 0)
 
 
+def score_contradictions(entry: dict[str, Any], report: Report) -> Score:
+    """Declared fields contradicted as the manifest expects (tp), wrongly (fp), or not (fn)."""
+    if "declared" not in entry:
+        return Score()
+    truth = set(entry.get("contradictions", ()))
+    found = {c.field for c in report.verdict.contradictions}
+    return Score(tp=len(truth & found), fp=len(found - truth), fn=len(truth - found))
+
+
 def _declared(entry: dict[str, Any]) -> Declared | None:
     declared = entry.get("declared")
     return Declared(**declared) if declared else None
@@ -203,6 +214,7 @@ def evaluate(manifest: dict[str, Any], only: Sequence[str] = ()) -> Result:
                 entry.get("oem", ""), report.verdict.oem[0].vendor if report.verdict.oem else None
             ),
             "soc": score_label(entry.get("soc", {}).get("vendor", ""), report.verdict.soc),
+            "contradictions": score_contradictions(entry, report),
             "decision": score_label(
                 entry["decision"], report.decision.outcome.value if report.decision else None
             ),
@@ -226,6 +238,8 @@ def _produced(report: Report) -> set[str]:
         produced.add("oem")
     if report.verdict.soc:
         produced.add("soc")
+    if report.verdict.contradictions:
+        produced.add("contradictions")
     if report.decision is not None:
         produced.add("decision")
     return produced

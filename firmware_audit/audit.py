@@ -6,8 +6,10 @@ import time
 from typing import TYPE_CHECKING
 
 from firmware_audit._version import __version__
-from firmware_audit.analyze import ANALYZERS, Analyzer, FileContext, endpoints
+from firmware_audit.analyze import ANALYZERS, Analyzer, FileContext, endpoints, traces, unverifiable
+from firmware_audit.analyze.attribution import attribute
 from firmware_audit.analyze.sdk import identify_soc, soc_label
+from firmware_audit.declaration import read_declaration
 from firmware_audit.extract import ContentUnavailableError, FileTree, Limits, unpack
 from firmware_audit.extract.containers import containers
 from firmware_audit.model import (
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Sequence
 
-UNVERIFIABLE_BELOW = 0.5
+UNVERIFIABLE_BELOW = unverifiable.UNVERIFIABLE_BELOW
 """An image whose explained share of bytes is below this cannot be judged: its verdict is unverifiable."""
 MAX_ANALYZED_FILE = 256 * 1024 * 1024
 """Files larger than this are listed but not analysed (an Issue says so): no camera binary comes near it,
@@ -38,7 +40,7 @@ and reading one whole would cost its size in memory."""
 def audit(
     image: str | os.PathLike[str] | bytes,
     *,
-    declared: Declared | None = None,
+    declared: Declared | str | os.PathLike[str] | None = None,
     limits: Limits | None = None,
     analyzers: Sequence[Analyzer] = ANALYZERS,
     home_country: str | None = None,
@@ -48,7 +50,8 @@ def audit(
 
     Args:
         image: Path to the image, or its bytes.
-        declared: What the supplier declares (vendor, model, country), if known.
+        declared: What the supplier declares (vendor, model, country), if known, or the path of its
+            `submission.toml`.
         limits: Unpacking limits (defaults are always on).
         analyzers: The per-file analyzers to run (all registered ones by default).
         home_country: ISO code of the buyer's country: endpoints abroad are graded against it. Without
@@ -58,7 +61,10 @@ def audit(
 
     Raises:
         PolicyError: the policy file cannot be read or is invalid (before any unpacking).
+        DeclarationError: the submission file cannot be read or is invalid (before any unpacking).
     """
+    if declared is not None and not isinstance(declared, Declared):
+        declared, _ = read_declaration(declared)
     if policy is not None and not isinstance(policy, Policy):
         policy = Policy.load(policy)
     if home_country is None and policy is not None:
@@ -90,7 +96,8 @@ def report_for(
     reached in time are counted in an Issue).
     """
     findings, issues = _analyze(tree, analyzers, time_budget)
-    findings = endpoints.finalize(findings, home_country)
+    findings = traces.finalize(endpoints.finalize(findings, home_country))
+    found = attribute(findings, declared)
     report = Report(
         tool=Tool(name="firmware_audit", version=__version__),
         refdata=refdata_used(),
@@ -103,7 +110,12 @@ def report_for(
         findings=tuple(findings),
         issues=(*tree.issues, *issues),
         verdict=_with_soc(_verdict(tree), findings).model_copy(
-            update={"countries": endpoints.countries(findings)}
+            update={
+                "countries": endpoints.countries(findings),
+                "endpoint_roles": found.endpoints,
+                "oem": found.oem,
+                "contradictions": found.contradictions,
+            }
         ),
     )
     return report if policy is None else report.model_copy(update={"decision": decide(report, policy)})
@@ -150,17 +162,8 @@ def _analyze(
 
 
 def _verdict(tree: FileTree) -> Verdict:
-    ratio = tree.coverage.explained_ratio
-    if tree.coverage.bytes_total == 0:
-        return Verdict(unverifiable=True, unverifiable_reason="the image is empty")
-    if ratio < UNVERIFIABLE_BELOW:
-        return Verdict(
-            unverifiable=True,
-            unverifiable_reason=(
-                f"only {ratio:.0%} of the image could be explained; the rest is unknown or encrypted data"
-            ),
-        )
-    return Verdict()
+    why = unverifiable.reason(tree)
+    return Verdict() if why is None else Verdict(unverifiable=True, unverifiable_reason=why)
 
 
 def _with_soc(verdict: Verdict, findings: Sequence[Finding]) -> Verdict:

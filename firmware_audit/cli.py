@@ -15,6 +15,7 @@ from rich.console import Console
 
 from firmware_audit._version import __version__
 from firmware_audit.audit import report_for
+from firmware_audit.declaration import DeclarationError, read_declaration
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.extract import Limits, unpack
 from firmware_audit.extract.export import export
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--declared-vendor", metavar="V", help="vendor the supplier declares")
     audit.add_argument("--declared-country", metavar="CC", help="country the supplier declares (ISO code)")
     audit.add_argument("--declared-model", metavar="M", help="model the supplier declares")
+    audit.add_argument(
+        "--submission",
+        type=Path,
+        metavar="FILE",
+        help="the supplier's submission.toml (vendor, model, country); --declared-* flags override it",
+    )
     audit.add_argument(
         "--home-country",
         metavar="CC",
@@ -175,13 +182,7 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     policy = _policy(args.policy)
     if args.home_country is not None and not re.fullmatch(r"[A-Za-z]{2}", args.home_country):
         raise _UsageError(f"--home-country {args.home_country!r}: give a two-letter ISO 3166-1 code")
-    declared = None
-    if args.declared_vendor or args.declared_country or args.declared_model:
-        declared = Declared(
-            vendor=args.declared_vendor,
-            model=args.declared_model,
-            country=args.declared_country.upper() if args.declared_country else None,
-        )
+    declared = _declared(args)
     with _status(f"Unpacking {image.name}"):
         tree = unpack(image, limits=_limits(args))
     with _status(f"Analysing {len(tree):,} entries"):
@@ -189,6 +190,25 @@ def _audit(args: argparse.Namespace) -> ExitCode:
         report = report_for(tree, declared=declared, home_country=home, policy=policy)
     _write(render(report, args.format), args.output)
     return _OUTCOME_EXIT[report.decision.outcome] if report.decision else ExitCode.AUDITED
+
+
+def _declared(args: argparse.Namespace) -> Declared | None:
+    """The declaration: the submission file's, with each --declared-* flag given taking precedence."""
+    declared = Declared()
+    if args.submission is not None:
+        try:
+            declared, _ = read_declaration(_readable(args.submission))
+        except DeclarationError as exc:
+            raise _UsageError(f"--submission: {exc}") from exc
+    if args.declared_country is not None and not re.fullmatch(r"[A-Za-z]{2}", args.declared_country):
+        raise _UsageError(f"--declared-country {args.declared_country!r}: give a two-letter ISO 3166-1 code")
+    flags = {
+        "vendor": args.declared_vendor,
+        "model": args.declared_model,
+        "country": args.declared_country.upper() if args.declared_country else None,
+    }
+    declared = declared.model_copy(update={k: v for k, v in flags.items() if v is not None})
+    return declared if declared.vendor or declared.model or declared.country else None
 
 
 def _batch(args: argparse.Namespace) -> ExitCode:

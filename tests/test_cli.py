@@ -83,3 +83,21 @@ def test_audit_home_country_grades_endpoints(capsys) -> None:
     assert judged.verdict.countries == {"CN": 12, "US": 1}
     assert main(["audit", str(xm), "--home-country", "Germany"]) == ExitCode.USAGE
     assert "two-letter" in capsys.readouterr().err
+
+
+def test_audit_reads_a_submission_and_flags_override_it(image, tmp_path, capsys) -> None:
+    sidecar = tmp_path / "submission.toml"
+    sidecar.write_text('vendor = "Acme GmbH"\nmodel = "X1"\ncountry = "DE"\n', encoding="utf-8")
+    assert main(["audit", str(image), "--submission", str(sidecar)]) == ExitCode.AUDITED
+    assert "Declared: Acme GmbH (DE), model X1." in capsys.readouterr().out
+    main(["audit", str(image), "--submission", str(sidecar), "--declared-country", "at"])
+    assert "Declared: Acme GmbH (AT), model X1." in capsys.readouterr().out
+
+
+def test_audit_rejects_an_unusable_submission(image, tmp_path, capsys) -> None:
+    sidecar = tmp_path / "submission.toml"
+    sidecar.write_text('vendor = "Acme GmbH"\n', encoding="utf-8")
+    assert main(["audit", str(image), "--submission", str(sidecar)]) == ExitCode.USAGE
+    assert "--submission: submission.toml must declare model, country" in capsys.readouterr().err
+    assert main(["audit", str(image), "--declared-country", "Germany"]) == ExitCode.USAGE
+    assert "--declared-country 'Germany'" in capsys.readouterr().err

@@ -8,18 +8,17 @@ kept out of the audit. A folder that cannot be read as a submission is reported,
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from firmware_audit.model import Declared
+from firmware_audit.declaration import DeclarationError, read_declaration
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from firmware_audit.model import Declared
+
 SIDECAR = "submission.toml"
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +67,11 @@ class _UnusableError(Exception):
 def _declaration(sidecar: Path) -> tuple[Declared, object]:
     """The declared identity and the `firmware` value of a sidecar."""
     try:
-        data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+        return read_declaration(sidecar)
     except FileNotFoundError:
         raise _UnusableError(f"no {SIDECAR} in the folder") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _UnusableError(f"{SIDECAR} cannot be read: {exc}") from exc
-    missing = [
-        k for k in ("vendor", "model", "country") if not isinstance(data.get(k), str) or not data[k].strip()
-    ]
-    if missing:
-        raise _UnusableError(f"{SIDECAR} must declare {', '.join(missing)} (non-empty strings)")
-    if not _COUNTRY.fullmatch(data["country"]):
-        raise _UnusableError(f"{SIDECAR}: country {data['country']!r} is not an ISO 3166-1 alpha-2 code")
-    declared = Declared(
-        vendor=data["vendor"].strip(), model=data["model"].strip(), country=data["country"].upper()
-    )
-    return declared, data.get("firmware")
+    except DeclarationError as exc:
+        raise _UnusableError(str(exc)) from exc
 
 
 def _images(folder: Path, declaration: tuple[Declared, object]) -> tuple[Path, ...]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, field_validator
 
 from firmware_audit.model._base import Frozen
 from firmware_audit.model.common import Issue, Location
 from firmware_audit.model.finding import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = "1.0"
 
@@ -131,6 +134,16 @@ class Verdict(Frozen):
     def _sort_countries(cls, value: dict[str, int]) -> dict[str, int]:
         return dict(sorted(value.items()))
 
+    endpoint_roles: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Distinct servers by country, then role: {'CN': {'cloud': 8, 'dns': 1}}.",
+    )
+
+    @field_validator("endpoint_roles")
+    @classmethod
+    def _sort_roles(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        return {country: dict(sorted(roles.items())) for country, roles in sorted(value.items())}
+
     contradictions: tuple[Contradiction, ...] = ()
     unverifiable: bool = False
     unverifiable_reason: str | None = None
@@ -188,3 +201,19 @@ class Report(Frozen):
     def from_json(cls, text: str | bytes) -> Self:
         """Read a report written by `to_json`."""
         return cls.model_validate_json(text)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per finding, payload fields as columns (needs `pip install 'firmware_audit[notebook]'`).
+
+        The columns are `firmware_audit.notebook.frames.FINDING_COLUMNS`; `severity` is ordered.
+        """
+        # Imported here: pandas is an optional extra, and the notebook layer sits above the model.
+        from firmware_audit.notebook.frames import findings_frame  # noqa: PLC0415
+
+        return findings_frame(self)
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows for a report: verdict, decision, counts and the most severe findings."""
+        from firmware_audit.render.notebook import report_html  # noqa: PLC0415  (renderers sit above the model)
+
+        return report_html(self)

@@ -1,4 +1,4 @@
-"""Offline reference data: the public suffix list, IP geolocation and ASNs, and the reserved ranges.
+"""Offline reference data: the public suffix list, IP geolocation and ASNs, reserved ranges, OUIs.
 
 Every data set ships with a package and is read from disk, never fetched: an audit does not touch
 the network. `used()` names each data set and its date for `Report.refdata`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from firmware_audit.refdata import domains, geo
+from firmware_audit.refdata import domains, geo, oui
 
 if TYPE_CHECKING:
     from firmware_audit.model import RefData
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def used() -> tuple[RefData, ...]:
     """The offline data sets every audit relies on, with their dates."""
-    return (domains.refdata(), geo.refdata())
+    return (domains.refdata(), geo.refdata(), oui.refdata())
 
 
 __all__ = ["used"]

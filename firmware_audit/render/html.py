@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from firmware_audit.model import Container, Finding, Report
 
 _FINDING_ID = re.compile(r"\b[0-9a-f]{16}\b")
-_ROLE_COLOURS = {
+ROLE_COLOURS = {
     EndpointRole.P2P: "#cf222e",
     EndpointRole.CLOUD: "#0969da",
     EndpointRole.UPDATE: "#8250df",
@@ -28,6 +28,7 @@ _ROLE_COLOURS = {
     EndpointRole.MQTT: "#0e8a86",
     EndpointRole.UNKNOWN: "#6e7781",
 }
+"""One colour per endpoint role, shared with the notebook charts so a reader meets one legend."""
 _BAR_WIDTH = 640
 _ROW = 24
 
@@ -139,7 +140,7 @@ def _endpoint_chart(findings: tuple[Finding, ...]) -> str:
                 continue
             width = n * scale
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="18" fill="{_ROLE_COLOURS[role]}">'
+                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="18" fill="{ROLE_COLOURS[role]}">'
                 f"<title>{esc(country)} {esc(role.value)}: {n}</title></rect>"
             )
             x += width
@@ -148,7 +149,7 @@ def _endpoint_chart(findings: tuple[Finding, ...]) -> str:
     legend_y = 8 + len(rows) * _ROW + 10
     for j, role in enumerate(used):
         lx = j * 90
-        parts.append(f'<rect x="{lx}" y="{legend_y}" width="12" height="12" fill="{_ROLE_COLOURS[role]}"/>')
+        parts.append(f'<rect x="{lx}" y="{legend_y}" width="12" height="12" fill="{ROLE_COLOURS[role]}"/>')
         parts.append(f'<text x="{lx + 16}" y="{legend_y + 11}">{esc(role.value)}</text>')
     height = legend_y + 24
     svg = (

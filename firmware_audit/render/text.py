@@ -1,47 +1,206 @@
-"""The plain-text report: a summary a reader takes in at a glance, then the findings and issues."""
+"""The plain-text report: first what a buyer needs to know in a few sentences, then the proof.
+
+The summary names the declaration, who made the firmware on which chip, where it connects, the
+strongest trace of its maker, and whether that contradicts the declaration; an image that could not
+be read says so before anything else, and never reads as clean. The verdict, the decision with its
+reasons, the findings table, unexplained regions and issues follow.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
+from firmware_audit.model import Category
+
 if TYPE_CHECKING:
-    from firmware_audit.model import Report
+    from firmware_audit.model import Finding, Report, Verdict
 
 _MAX_REGIONS = 10
+_MAX_COUNTRIES = 4
+"""Countries named in the summary line; the verdict below lists them all."""
+_KIND_PHRASES = {
+    "credential-hash": "{user} password hash of {vendor} firmware",
+    "default-account": "default account of {vendor}",
+    "product-definition": "{vendor} product definition file",
+    "board-path": "{vendor} board files",
+    "web-ui": "{vendor} web UI",
+    "service-banner": "{vendor} service banners",
+    "cloud-oem-id": "{vendor} cloud OEM id",
+    "uid-prefix": "P2P device ID of {vendor}",
+    "certificate": "certificate of {vendor}",
+    "build-host": "built on a {vendor} build host",
+    "restricted-shell": "{vendor} restricted shell",
+    "kernel-module": "{vendor} kernel modules",
+    "firmware-layout": "{vendor} firmware layout",
+    "recovery": "{vendor} recovery defaults",
+    "onvif": "ONVIF identity of {vendor}",
+    "mac-oui": "default MAC address in {vendor}'s block",
+}
+"""How the summary names a maker's strongest trace, by trace kind (strongest kinds first)."""
 
 
 def render(report: Report) -> str:
     """Return the report as text, for a terminal or a file."""
+    lines = [*summary(report), ""]
+    lines += _image(report)
+    lines += _verdict(report.verdict)
+    lines += _decision(report)
+    lines += _findings(report.findings)
+    lines += _regions(report)
+    lines += _issues(report)
+    return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> list[str]:
+    """The few sentences a procurement officer reads: declared, evidence, contradiction, decision."""
+    verdict = report.verdict
+    lines = [_declared_line(report)]
+    if verdict.unverifiable:
+        lines.append(
+            f"UNVERIFIABLE: {verdict.unverifiable_reason}. What the image holds was not seen, "
+            "so it cannot be cleared."
+        )
+    parts = [_maker_phrase(verdict), _endpoint_phrase(verdict)]
+    parts += _trace_phrases(report)
+    ending = _declaration_phrase(report)
+    if ending:
+        parts.append(ending)
+    lines.append("Evidence: " + "; ".join(p for p in parts if p) + ".")
+    if report.decision is not None:
+        lines.append(f"Decision: {report.decision.outcome.value.upper()} (reasons below).")
+    return lines
+
+
+def _declared_line(report: Report) -> str:
+    d = report.declared
+    if d is None:
+        return "Declared: nothing (no vendor, model or country was given)."
+    model = f", model {d.model}" if d.model else ""
+    return f"Declared: {d.vendor or 'vendor not given'} ({d.country or 'country not given'}){model}."
+
+
+def _maker_phrase(verdict: Verdict) -> str:
+    maker = f"{verdict.oem[0].vendor} firmware" if verdict.oem else "no camera maker's trace found"
+    others = [c.vendor for c in verdict.oem[1:] if c.confidence >= 0.5]
+    if others:
+        maker += f" (also pointing to {', '.join(others)})"
+    return f"{maker} on {verdict.soc}" if verdict.soc else f"{maker}; SoC not identified"
+
+
+def _endpoint_phrase(verdict: Verdict) -> str:
+    if not verdict.endpoint_roles:
+        return "no hardcoded server"
+    ranked = sorted(verdict.endpoint_roles.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    parts = []
+    for country, roles in ranked[:_MAX_COUNTRIES]:
+        count = verdict.countries.get(country, sum(roles.values()))
+        names = ", ".join(role for role, _ in sorted(roles.items(), key=lambda kv: (-kv[1], kv[0])))
+        parts.append(f"{count} endpoint{'s' if count != 1 else ''} in {country} ({names})")
+    if len(ranked) > _MAX_COUNTRIES:
+        parts.append(f"more in {len(ranked) - _MAX_COUNTRIES} other countries")
+    return ", ".join(parts)
+
+
+def _trace_phrases(report: Report) -> list[str]:
+    """The strongest trace of the top OEM candidate, by the order of `_KIND_PHRASES`."""
+    if not report.verdict.oem:
+        return []
+    top = report.verdict.oem[0]
+    basis = set(top.basis)
+    traces = [f for f in report.findings if f.id in basis and f.trace is not None]
+    for kind, phrase in _KIND_PHRASES.items():
+        found = next((f for f in traces if f.trace is not None and f.trace.kind == kind), None)
+        if found is not None:
+            user = found.title.split(" ", 1)[0] if kind == "credential-hash" else ""
+            return [phrase.format(vendor=top.vendor, user=user)]
+    return []
+
+
+def _declaration_phrase(report: Report) -> str:
+    verdict, declared = report.verdict, report.declared
+    if declared is None:
+        return ""
+    if verdict.contradictions:
+        fields = ", ".join(c.field for c in verdict.contradictions)
+        return f"contradicts the declared origin ({fields})"
+    if verdict.unverifiable:
+        return "the declaration could not be checked"
+    if verdict.oem:
+        return "consistent with the declaration"
+    return "nothing contradicts the declaration"
+
+
+def _image(report: Report) -> list[str]:
     image, cov = report.image, report.coverage
-    lines = [
+    return [
         f"Image: {image.name}  ({image.size:,} bytes, sha256 {image.sha256})",
         (
             f"Unpacked: {report.files:,} entries; {cov.explained_ratio:.1%} of the image explained "
             f"({cov.bytes_explained:,} of {cov.bytes_total:,} bytes)"
         ),
     ]
-    if report.declared is not None:
-        d = report.declared
-        lines.append(f"Declared: {d.vendor or '?'} ({d.country or '?'}), model {d.model or '?'}")
-    if report.verdict.unverifiable:
-        lines.append(f"UNVERIFIABLE: {report.verdict.unverifiable_reason}")
-    lines.extend(_decision(report))
-    lines.append("")
-    lines.append(f"Findings ({len(report.findings)}):")
-    if not report.findings:
+
+
+def _verdict(verdict: Verdict) -> list[str]:
+    lines = ["", "Verdict:"]
+    if verdict.unverifiable:
+        lines.append(f"  UNVERIFIABLE: {verdict.unverifiable_reason}")
+    lines += [
+        f"  OEM candidate: {c.vendor} ({c.country or '?'}), confidence {c.confidence:.2f}, "
+        f"{len(c.basis)} supporting findings"
+        for c in verdict.oem
+    ] or ["  OEM: not identified"]
+    lines.append(f"  SoC: {verdict.soc or 'not identified'}")
+    for country, roles in verdict.endpoint_roles.items():
+        shown = ", ".join(f"{role} {n}" for role, n in roles.items())
+        lines.append(f"  Endpoints in {country}: {verdict.countries.get(country, 0)} ({shown})")
+    lines += [
+        f"  CONTRADICTION: declared {c.field} {c.declared!r}, observed {c.observed} "
+        f"[findings {', '.join(c.basis)}]"
+        for c in verdict.contradictions
+    ]
+    return lines
+
+
+def _decision(report: Report) -> list[str]:
+    if report.decision is None:
+        return []
+    return [
+        "",
+        f"Decision: {report.decision.outcome.value.upper()}",
+        *(f"  - {reason}" for reason in report.decision.reasons),
+    ]
+
+
+def _findings(findings: tuple[Finding, ...]) -> list[str]:
+    counts = Counter(f.category for f in findings)
+    shown = ", ".join(f"{counts[c]} {c.value}" for c in Category if counts[c])
+    lines = ["", f"Findings ({len(findings)}{': ' + shown if shown else ''}):"]
+    if not findings:
         lines.append("  none")
-    for f in sorted(report.findings, key=lambda f: (-f.severity.rank, f.category, f.title)):
-        lines.append(f"  [{f.severity.value:>8}] {f.category.value:<11} {f.title}")
-        lines.append(f"             at {f.location.path or '(image)'}  rule {f.rule}  id {f.id}")
-    if cov.unexplained:
-        biggest = sorted(cov.unexplained, key=lambda r: -r.image_bytes)[:_MAX_REGIONS]
-        lines.append("")
-        lines.append(f"Unexplained regions ({len(cov.unexplained)}, largest first):")
-        for r in biggest:
-            where = f"{r.location.path or '(image)'}@{r.location.offset or 0:#x}"
-            lines.append(f"  {where}  {r.length:,} bytes  entropy {r.entropy:.2f} bits/byte")
-    lines.append("")
-    lines.append(f"Issues ({len(report.issues)}):")
+        return lines
+    lines.append(f"  {'severity':>8}  {'category':<11} title")
+    for f in sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.title)):
+        lines.append(f"  {f.severity.value:>8}  {f.category.value:<11} {f.title}")
+        lines.append(f"  {'':>8}  {'':<11} at {f.location.path or '(image)'}  rule {f.rule}  id {f.id}")
+    return lines
+
+
+def _regions(report: Report) -> list[str]:
+    cov = report.coverage
+    if not cov.unexplained:
+        return []
+    biggest = sorted(cov.unexplained, key=lambda r: -r.image_bytes)[:_MAX_REGIONS]
+    lines = ["", f"Unexplained regions ({len(cov.unexplained)}, largest first):"]
+    for r in biggest:
+        where = f"{r.location.path or '(image)'}@{r.location.offset or 0:#x}"
+        lines.append(f"  {where}  {r.length:,} bytes  entropy {r.entropy:.2f} bits/byte")
+    return lines
+
+
+def _issues(report: Report) -> list[str]:
+    lines = ["", f"Issues ({len(report.issues)}):"]
     if not report.issues:
         lines.append("  none")
     for i in report.issues:
@@ -49,13 +208,4 @@ def render(report: Report) -> str:
         if i.location.offset is not None:
             where += f"@{i.location.offset:#x}"
         lines.append(f"  {i.kind.value:<14} {where}: {i.message}")
-    return "\n".join(lines) + "\n"
-
-
-def _decision(report: Report) -> list[str]:
-    if report.decision is None:
-        return []
-    return [
-        f"Decision: {report.decision.outcome.value.upper()}",
-        *(f"  - {reason}" for reason in report.decision.reasons),
-    ]
+    return lines

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from firmware_audit.signatures import DATA_DIR, data_files
 from firmware_audit.signatures import endpoints as endpoint_data
 from firmware_audit.signatures import sdk as sdk_data
+from firmware_audit.signatures import traces as trace_data
 from firmware_audit.signatures import yara as yara_data
 from firmware_audit.signatures.yara_check import yara_problems
 
@@ -64,11 +65,17 @@ def _endpoint_tables() -> list[Problem]:
     return found
 
 
+def _trace_tables() -> list[Problem]:
+    _, problems = trace_data.load(DATA_DIR / "traces")
+    return [Problem(file, message) for file, message in problems]
+
+
 VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("toml syntax", _toml_parses),
     ("sdk tables", _sdk_tables),
     ("yara rules", _yara_rules),
     ("endpoint tables", _endpoint_tables),
+    ("trace tables", _trace_tables),
 )
 """Every validator, by name. Each signature kind adds its own."""
 

@@ -80,29 +80,7 @@ def _expected_facts(reason):
     return facts
 
 
-# Reasons that need an analyzer that does not exist yet. The marks are strict: the day the analyzer
-# lands and the reason comes out right, the test fails until its mark is removed.
-REASONS_NEED = {
-    "01": "the reason 'OEM Xiongmai (CN)' needs OEM attribution (a later issue)",
-    "12": "the contradiction with the declared vendor needs OEM attribution and declared-vs-observed "
-    "(a later issue)",
-}
-
-
-def _reason_params():
-    return [
-        pytest.param(
-            e,
-            id=e["file"],
-            marks=[pytest.mark.xfail(strict=True, reason=REASONS_NEED[e["file"][:2]])]
-            if e["file"][:2] in REASONS_NEED
-            else [],
-        )
-        for e in MANIFEST["image"]
-    ]
-
-
-@pytest.mark.parametrize("entry", _reason_params())
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e["file"]) for e in MANIFEST["image"]])
 def test_reasons_state_what_the_manifest_says(batch, entry):
     results, _ = batch
     row = results[entry["file"].rsplit(".", 1)[0]].rows[0]

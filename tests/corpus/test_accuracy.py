@@ -22,7 +22,10 @@ FLOORS: dict[str, dict[str, float]] = {
     "files": {"recall": 1.0},
     "endpoints": {"precision": 1.0, "recall": 1.0},
     "sdk": {"precision": 1.0, "recall": 1.0},
+    "traces": {"precision": 1.0, "recall": 1.0},
+    "oem": {"precision": 1.0, "recall": 1.0},
     "soc": {"precision": 1.0, "recall": 1.0},
+    "contradictions": {"precision": 1.0, "recall": 1.0},
     "decision": {"precision": 1.0, "recall": 1.0},
 }
 

@@ -22,5 +22,5 @@ def test_refdata_date_is_read_from_the_file() -> None:
     assert ref.date == "2024-06-18"  # the data set the pinned geoip2fast release ships
 
 
-def test_every_report_names_both_data_sets() -> None:
-    assert [r.name.split(" ")[0] for r in used()] == ["Public", "MaxMind"]
+def test_every_report_names_every_data_set() -> None:
+    assert [r.name.split(" ")[0] for r in used()] == ["Public", "MaxMind", "IEEE"]
