@@ -67,8 +67,6 @@ def audit(
         declared, _ = read_declaration(declared)
     if policy is not None and not isinstance(policy, Policy):
         policy = Policy.load(policy)
-    if home_country is None and policy is not None:
-        home_country = policy.home_country
     limits = limits or Limits()
     tree = unpack(image, limits=limits)
     return report_for(
@@ -95,6 +93,8 @@ def report_for(
     Arguments are as in `audit`; `time_budget` bounds the analysis in wall-clock seconds (files not
     reached in time are counted in an Issue).
     """
+    if home_country is None and policy is not None:
+        home_country = policy.home_country
     findings, issues = _analyze(tree, analyzers, time_budget)
     findings = traces.finalize(endpoints.finalize(findings, home_country))
     found = attribute(findings, declared)

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from builders import gz, noise, uimage
+from conftest import ROOT
 
 from firmware_audit.analyze import FileContext
 from firmware_audit.audit import audit, report_for
@@ -105,3 +106,14 @@ def test_huge_files_are_listed_not_analysed(monkeypatch) -> None:
     limits = [i for i in report.issues if i.kind is IssueKind.LIMIT]
     assert {i.location.path for i in limits} == {"/payload!/payload"}
     assert "not analysed: 900 bytes, more than 100" in limits[0].message
+
+
+def test_report_for_takes_the_home_country_from_the_policy() -> None:
+    from firmware_audit.policy import Policy  # noqa: PLC0415  (only this test needs it)
+
+    tree = unpack(ROOT / "corpus" / "images" / "01-xm-hi3516ev300-general.bin")
+    policy = Policy.load(ROOT / "corpus" / "policy-example.toml")
+    with_policy = report_for(tree, policy=policy)
+    explicit = report_for(tree, policy=policy, home_country=policy.home_country)
+    assert with_policy.findings == explicit.findings
+    assert any(f.severity.rank >= 3 for f in with_policy.findings if f.endpoint is not None)
