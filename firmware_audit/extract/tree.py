@@ -154,6 +154,7 @@ class FileTree:
     issues: tuple[Issue, ...]
     coverage: Coverage
     _digests: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _opened: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         """Number of entries, the image itself not counted."""
@@ -172,6 +173,18 @@ class FileTree:
         if path == "":
             return self.root
         return self.nodes[path]
+
+    def has_members(self, entry: str | Node) -> bool:
+        """True when the entry was opened as a container and members of it are in the tree.
+
+        The set of such containers is built once, on first use, in one pass over the tree.
+        """
+        path = entry if isinstance(entry, str) else entry.path
+        if self._opened is None:
+            self._opened = frozenset(
+                "" if node.layer == "/" else node.layer[: -len(CONTAINER_SEP)] for node in self.nodes.values()
+            )
+        return path in self._opened
 
     def files(self) -> Iterator[Node]:
         """Regular files, with content or withheld."""

@@ -175,3 +175,10 @@ def test_sha256_is_computed_on_demand_once() -> None:
     assert tree.sha256(tree["/lazy"]) == digest
     assert reads == [None]  # read once, then remembered
     assert tree.sha256("/hard") == digest  # a hard link has its target's content
+
+
+def test_has_members_knows_opened_containers(tree) -> None:
+    assert tree.has_members("/img.bin")
+    assert tree.has_members("")
+    assert not tree.has_members("/bin/busybox")
+    assert not tree.has_members("/missing")

@@ -495,11 +495,6 @@ def _is_source(path: str) -> bool:
     return path.rsplit(".", 1)[-1].lower() in _SOURCE_SUFFIXES
 
 
-def _has_members(ctx: FileContext) -> bool:
-    prefix = ctx.node.path + "!/"
-    return any(path.startswith(prefix) for path in ctx.tree.nodes)
-
-
 def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
     """The byte ranges of this file to scan: all of it, or a container's unexplained regions.
 
@@ -507,7 +502,7 @@ def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
     unexplained regions too, so that encrypted or compressed bytes are not scanned for chance text.
     """
     is_image = ctx.node is ctx.tree.root
-    if not is_image and (ctx.node.format is None or not _has_members(ctx)):
+    if not is_image and (ctx.node.format is None or not ctx.tree.has_members(ctx.node)):
         return [(0, size)]
     return [
         (region.location.offset or 0, min(size, (region.location.offset or 0) + region.length))

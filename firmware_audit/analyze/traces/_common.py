@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from firmware_audit.extract.names import CONTAINER_SEP
 from firmware_audit.model import Category, Evidence, Finding, Location, Severity, TracePayload
 from firmware_audit.signatures.sdk import signatures as sdk_signatures
 from firmware_audit.signatures.traces import signatures
@@ -25,10 +24,7 @@ def has_members(ctx: FileContext) -> bool:
 
     A container's bytes hold its members', so reading both would report every trace twice.
     """
-    if ctx.node.format is None:
-        return False
-    prefix = ctx.node.path + CONTAINER_SEP
-    return any(path.startswith(prefix) for path in ctx.tree.nodes)
+    return ctx.node.format is not None and ctx.tree.has_members(ctx.node)
 
 
 def file_name(ctx: FileContext) -> str:
