@@ -12,11 +12,20 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from firmware_audit.analyze.context import FileContext
+    from firmware_audit.extract import Node
 
 MAX_EVIDENCE = 16
 """Evidence items per finding; the detail names every distinct value."""
 MAX_CONTEXT = 160
 """Characters of surrounding text kept with a piece of evidence."""
+
+
+class ContentTrace:
+    """Base of the trace analyzers that read a file's own bytes, whatever its name."""
+
+    def applies_to(self, node: Node) -> bool:
+        """Every non-empty file."""
+        return node.size > 0
 
 
 def has_members(ctx: FileContext) -> bool:

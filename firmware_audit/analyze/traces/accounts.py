@@ -12,7 +12,13 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Category, Evidence, Location, Severity
 from firmware_audit.signatures.traces import signatures
 
@@ -20,7 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext, Text
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
     from firmware_audit.signatures.traces import Account
 
@@ -34,15 +39,11 @@ _PAIR = re.compile(
 )
 
 
-class DefaultAccountAnalyzer:
+class DefaultAccountAnalyzer(ContentTrace):
     """Published default user and password pairs (`traces/credentials.toml` accounts) in any file."""
 
     name: ClassVar[str] = "trace-accounts"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per default pair found in this file."""

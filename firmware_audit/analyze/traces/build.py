@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location
 from firmware_audit.signatures.traces import signatures
 
@@ -21,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
     from firmware_audit.signatures.traces import BuildRule
 
@@ -38,15 +43,11 @@ MAX_PATHS = 64
 """Source paths examined per file (a debug build can hold thousands; the first show the tree)."""
 
 
-class BuildTraceAnalyzer:
+class BuildTraceAnalyzer(ContentTrace):
     """Kernel build hosts and compiled-in source paths that point to a maker."""
 
     name: ClassVar[str] = "trace-build"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """Build-host and build-path findings of one file."""

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from firmware_audit.analyze.traces._common import clip, has_members, trace_finding
+from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
 from firmware_audit.model import Category, Evidence, IssueKind, Location, Severity
 from firmware_audit.signatures.traces import signatures
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
 
 RULE_CERTIFICATE = "certificate/x509"
@@ -56,15 +55,11 @@ class _Certificate:
     encoding: str
 
 
-class CertificateAnalyzer:
+class CertificateAnalyzer(ContentTrace):
     """Certificates and private keys, PEM or DER, in every file."""
 
     name: ClassVar[str] = "certificates"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per certificate and per private key of this file."""

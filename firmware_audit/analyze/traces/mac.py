@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location
 from firmware_audit.refdata import oui
 from firmware_audit.signatures.traces import signatures
@@ -22,7 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
 
 RULE = "trace/mac-oui"
@@ -40,15 +45,11 @@ SOURCES = (
 )
 
 
-class DefaultMacAnalyzer:
+class DefaultMacAnalyzer(ContentTrace):
     """Default MAC addresses whose block a camera maker registered."""
 
     name: ClassVar[str] = "trace-mac"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per default MAC address of a maker's block in this file."""

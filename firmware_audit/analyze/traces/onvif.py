@@ -14,7 +14,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location
 from firmware_audit.signatures.traces import signatures
 
@@ -22,7 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
 
 RULE = "trace/onvif-identity"
@@ -38,15 +43,11 @@ _NAMING = frozenset({"Manufacturer", "name"})
 """The fields that name who made the device (the others say which one it is)."""
 
 
-class OnvifIdentityAnalyzer:
+class OnvifIdentityAnalyzer(ContentTrace):
     """ONVIF device information and scopes that name a camera maker."""
 
     name: ClassVar[str] = "trace-onvif"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per file whose ONVIF identity names a maker."""

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location
 from firmware_audit.signatures.traces import signatures
 
@@ -17,7 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
     from firmware_audit.signatures.traces import StringRule
 
@@ -38,15 +43,11 @@ KIND_TITLES = {
 """How a kind is named in titles (kinds not listed are shown as they are)."""
 
 
-class VendorStringAnalyzer:
+class VendorStringAnalyzer(ContentTrace):
     """The vendor strings of `traces/strings.toml` in every file's printable strings."""
 
     name: ClassVar[str] = "trace-strings"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per trace kind and vendor in this file, every match as evidence."""

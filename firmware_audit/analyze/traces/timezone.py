@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, file_name, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    file_name,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location, Severity
 from firmware_audit.signatures.traces import signatures
 
@@ -21,7 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
     from firmware_audit.signatures.traces import TimeZone
 
@@ -37,15 +43,11 @@ _SETTING = re.compile(
 )
 
 
-class TimeZoneAnalyzer:
+class TimeZoneAnalyzer(ContentTrace):
     """Default time zones of OEM regions."""
 
     name: ClassVar[str] = "trace-timezone"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per zone setting of an OEM region in this file."""

@@ -11,7 +11,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.sdk.chips import banner_texts, toolchain_sightings
-from firmware_audit.analyze.traces._common import clip, has_members, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    source_evidence,
+    trace_finding,
+)
 from firmware_audit.model import Evidence, Location, Severity
 from firmware_audit.signatures.sdk import signatures as sdk_signatures
 
@@ -20,22 +26,17 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.analyze.sdk.chips import Sighting
-    from firmware_audit.extract import Node
     from firmware_audit.model import Finding
 
 RULE = "trace/toolchain"
 MAX_COMMENT_SECTION = 1 << 20
 
 
-class ToolchainAnalyzer:
+class ToolchainAnalyzer(ContentTrace):
     """Vendor toolchain banners in ELF `.comment` sections and kernel `Linux version` banners."""
 
     name: ClassVar[str] = "trace-toolchain"
     version: ClassVar[str] = "1.0"
-
-    def applies_to(self, node: Node) -> bool:
-        """Every non-empty file."""
-        return node.size > 0
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per toolchain vendor named in this file's banners."""
