@@ -2,7 +2,7 @@
 # never do: they read the committed images.
 PYTHON ?= .venv/bin/python
 
-.PHONY: corpus corpus-check accuracy
+.PHONY: corpus corpus-check accuracy real-accuracy
 
 # Rebuild every corpus image reproducibly and update the hashes in corpus/manifest.toml.
 corpus:
@@ -15,3 +15,7 @@ corpus-check:
 # Precision and recall per category of the audit against the corpus ground truth.
 accuracy:
 	$(PYTHON) benchmarks/accuracy.py
+
+# Checks passed per piece of the real-firmware development set (../shared/real-firmware), as its README scores.
+real-accuracy:
+	$(PYTHON) benchmarks/real_accuracy.py

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tomllib
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import benchmark_scripts
 import pytest
 
 if TYPE_CHECKING:
@@ -31,13 +29,6 @@ def params() -> list[Any]:
     return [pytest.param(e, id=e["file"]) for e in ENTRIES]
 
 
-@cache
 def accuracy() -> ModuleType:
     """benchmarks/accuracy.py as a module."""
-    spec = importlib.util.spec_from_file_location("accuracy", ROOT / "benchmarks" / "accuracy.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["accuracy"] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_scripts.load("accuracy")
