@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from firmware_audit._version import __version__
-from firmware_audit.audit import report_for
+from firmware_audit.audit import audit
 from firmware_audit.declaration import DeclarationError, read_declaration
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.extract import Limits, unpack
 from firmware_audit.extract.export import export
 from firmware_audit.model import Declared, Outcome
+from firmware_audit.options import AuditOptions
 from firmware_audit.policy import Policy, PolicyError
 from firmware_audit.render import FORMATS, render
 from firmware_audit.signatures import data_files
@@ -143,7 +144,14 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-bytes", type=int, default=defaults.max_bytes, metavar="N")
     group.add_argument("--max-files", type=int, default=defaults.max_files, metavar="N")
     group.add_argument("--max-ratio", type=int, default=defaults.max_ratio, metavar="N")
-    group.add_argument("--time-budget", type=float, default=defaults.time_budget, metavar="SECONDS")
+    group.add_argument(
+        "--time-budget",
+        type=float,
+        default=defaults.time_budget,
+        metavar="SECONDS",
+        help="wall-clock seconds for the whole run, unpacking and analysis "
+        f"(default: {defaults.time_budget:g}); what is not reached in time is an issue",
+    )
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -182,12 +190,11 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     policy = _policy(args.policy)
     if args.home_country is not None and not re.fullmatch(r"[A-Za-z]{2}", args.home_country):
         raise _UsageError(f"--home-country {args.home_country!r}: give a two-letter ISO 3166-1 code")
-    declared = _declared(args)
-    with _status(f"Unpacking {image.name}"):
-        tree = unpack(image, limits=_limits(args))
-    with _status(f"Analysing {len(tree):,} entries"):
-        home = args.home_country or (policy.home_country if policy else None)
-        report = report_for(tree, declared=declared, home_country=home, policy=policy)
+    options = AuditOptions(
+        limits=_limits(args), declared=_declared(args), home_country=args.home_country, policy=policy
+    )
+    with _status(f"Auditing {image.name}"):
+        report = audit(image, options)
     _write(render(report, args.format), args.output)
     return _OUTCOME_EXIT[report.decision.outcome] if report.decision else ExitCode.AUDITED
 

@@ -6,8 +6,8 @@ from builders import gz, noise, uimage
 from conftest import ROOT
 
 from firmware_audit.analyze import FileContext
-from firmware_audit.audit import audit, report_for
-from firmware_audit.extract import Node, unpack
+from firmware_audit.audit import audit
+from firmware_audit.extract import Limits, Node, unpack
 from firmware_audit.model import (
     Category,
     Declared,
@@ -93,27 +93,26 @@ def test_an_image_nothing_opens_is_still_analysed() -> None:
 
 def test_analysis_time_budget_is_an_issue() -> None:
     tree = unpack(uimage(gz(b"..sofia.." * 100), comp=1))
-    report = report_for(tree, analyzers=(_Marker(),), time_budget=-1.0)
+    report = audit(tree, analyzers=(_Marker(),), limits=Limits(time_budget=-1.0))
     assert report.findings == ()
     (issue,) = [i for i in report.issues if i.kind is IssueKind.LIMIT]
-    assert "analysis time budget of -1 s spent; 2 files not analysed" in issue.message
+    assert "analysis time budget spent; 2 files not analysed" in issue.message
 
 
 def test_huge_files_are_listed_not_analysed(monkeypatch) -> None:
-    # the package exports the audit() function under the module's name, so patch the module itself
-    monkeypatch.setattr(importlib.import_module("firmware_audit.audit"), "MAX_ANALYZED_FILE", 100)
+    monkeypatch.setattr(importlib.import_module("firmware_audit.analyze.run"), "MAX_ANALYZED_FILE", 100)
     report = audit(uimage(gz(b"..sofia.." * 100), comp=1), analyzers=(_Marker(),))
     limits = [i for i in report.issues if i.kind is IssueKind.LIMIT]
     assert {i.location.path for i in limits} == {"/payload!/payload"}
     assert "not analysed: 900 bytes, more than 100" in limits[0].message
 
 
-def test_report_for_takes_the_home_country_from_the_policy() -> None:
+def test_audit_of_a_tree_takes_the_home_country_from_the_policy() -> None:
     from firmware_audit.policy import Policy  # noqa: PLC0415  (only this test needs it)
 
     tree = unpack(ROOT / "corpus" / "images" / "01-xm-hi3516ev300-general.bin")
     policy = Policy.load(ROOT / "corpus" / "policy-example.toml")
-    with_policy = report_for(tree, policy=policy)
-    explicit = report_for(tree, policy=policy, home_country=policy.home_country)
+    with_policy = audit(tree, policy=policy)
+    explicit = audit(tree, policy=policy, home_country=policy.home_country)
     assert with_policy.findings == explicit.findings
     assert any(f.severity.rank >= 3 for f in with_policy.findings if f.endpoint is not None)

@@ -1,4 +1,4 @@
-"""The per-file analyzer interface."""
+"""The analyzer interfaces: per-file analyzers, and the image-level steps that finish a report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.extract import Node
-    from firmware_audit.model import Finding
+    from firmware_audit.model import Finding, Report
+    from firmware_audit.options import AuditOptions
 
 
 class Analyzer(Protocol):
@@ -17,6 +18,10 @@ class Analyzer(Protocol):
 
     An exception it raises becomes an Issue in the report and the audit goes on; problems it can
     name itself go through `FileContext.issue`.
+
+    What it finds must follow from the file's bytes and the traits the audit keys contents by (its
+    name, whether it is a container, the override kind of its path): a content seen again under the
+    same traits is not analysed again, its findings are moved to the new place.
     """
 
     name: ClassVar[str]
@@ -28,4 +33,17 @@ class Analyzer(Protocol):
 
     def analyze(self, ctx: FileContext) -> Iterable[Finding]:
         """Return the findings for one file."""
+        ...
+
+
+class ImageStep(Protocol):
+    """An image-level step: runs once, after every file was analysed, over the report so far.
+
+    Endpoint overrides and grading, trace linking, attribution, the SoC and the policy are steps.
+    """
+
+    name: ClassVar[str]
+
+    def finalize(self, report: Report, options: AuditOptions) -> Report:
+        """Return the report with this step's part done (reports are immutable: a new one)."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -147,12 +147,40 @@ class Finding(Frozen):
     title: str
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
-    location: Location
-    evidence: tuple[Evidence, ...] = ()
+    location: Location = Field(description="Where it was seen first: the first of `locations`.")
+    locations: tuple[Location, ...] = Field(
+        default=(),
+        description="Every place it was seen, in path order, the first being `location`: one finding "
+        "stands for the same claim in every file (and every copy of a file) that makes it; how many "
+        "places is the length. Reports before schema 1.1 had only `location`.",
+    )
+    evidence: tuple[Evidence, ...] = Field(
+        default=(),
+        description="The proof: as seen at `location`, and what the other locations add (each item "
+        "says where it was seen).",
+    )
     endpoint: EndpointPayload | None = None
     sdk: SdkPayload | None = None
     trace: TracePayload | None = None
     chip: ChipPayload | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _at_least_its_location(cls, data: Any) -> Any:  # noqa: ANN401  (pydantic's raw input)
+        if isinstance(data, dict) and not data.get("locations") and "location" in data:
+            return {**data, "locations": (data["location"],)}
+        return data
+
+    @model_validator(mode="after")
+    def _location_is_the_first(self) -> Self:
+        if self.locations[0] != self.location:
+            raise ValueError("a finding's location is the first of its locations")
+        return self
+
+    @property
+    def count(self) -> int:
+        """How many places the finding was seen in."""
+        return len(self.locations)
 
     @model_validator(mode="after")
     def _exactly_one_payload(self) -> Self:

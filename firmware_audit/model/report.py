@@ -14,7 +14,7 @@ from firmware_audit.model.finding import Finding
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Tool(Frozen):

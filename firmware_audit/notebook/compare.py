@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from firmware_audit.audit import report_for
+from firmware_audit.audit import audit
 from firmware_audit.extract import FileTree, unpack
 from firmware_audit.model import EndpointRole, Report
 from firmware_audit.policy import Policy
@@ -210,9 +210,7 @@ def side(subject: Subject, *, policy: Policy | None = None, home_country: str | 
         tree, report = subject
         return Side(report.image.name, report, tree)
     tree = subject if isinstance(subject, FileTree) else unpack(subject)
-    if home_country is None and policy is not None:
-        home_country = policy.home_country  # as audit() does
-    report = report_for(tree, policy=policy, home_country=home_country)
+    report = audit(tree, policy=policy, home_country=home_country)
     return Side(report.image.name, report, tree)
 
 
@@ -309,7 +307,7 @@ def _match(a: Iterable[Finding], b: Iterable[Finding], key: _Key) -> tuple[Match
                 continue
             k, label = keyed
             labels.setdefault(k, label)
-            paths.setdefault(k, (set(), set()))[side_index].add(f.location.path)
+            paths.setdefault(k, (set(), set()))[side_index].update(loc.path for loc in f.locations)
     return tuple(
         Match(k, labels[k], tuple(sorted(pa)), tuple(sorted(pb))) for k, (pa, pb) in sorted(paths.items())
     )

@@ -28,6 +28,7 @@ FINDING_COLUMNS = (
     "rule",
     "path",
     "offset",
+    "count",
     "payload",
     "vendor",
     "country",
@@ -83,6 +84,7 @@ def _finding_row(f: Finding) -> dict[str, object]:
         "rule": f.rule,
         "path": f.location.path,
         "offset": f.location.offset,
+        "count": f.count,
         "evidence": len(f.evidence),
     }
     if (e := f.endpoint) is not None:

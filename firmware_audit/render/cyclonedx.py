@@ -129,11 +129,12 @@ def _sdks(findings: tuple[Finding, ...]) -> list[Component]:
                     occurrences=[
                         # A fixed bom-ref: the library orders occurrences by it (random by default).
                         Occurrence(
-                            bom_ref=f"finding:{f.id}",
-                            location=f.location.path or "/",
-                            offset=f.location.offset,
+                            bom_ref=f"finding:{f.id}" + (f":{n}" if n else ""),
+                            location=loc.path or "/",
+                            offset=loc.offset,
                         )
                         for f in found
+                        for n, loc in enumerate(f.locations)
                     ]
                 ),
             )

@@ -207,8 +207,9 @@ def _finding(f: Finding) -> str:
     kv = "".join(
         f"<dt>{esc(k)}</dt><dd>{esc(_value(v))}</dd>" for k, v in fields.items() if v not in (None, [], "")
     )
-    where = esc(f.location.path or "(image)") + (
-        f" @ {f.location.offset:#x}" if f.location.offset is not None else ""
+    where = "<br>".join(
+        esc(loc.path or "(image)") + (f" @ {loc.offset:#x}" if loc.offset is not None else "")
+        for loc in f.locations
     )
     evidence = "".join(
         f"<tr><td>{esc(e.kind)}</td><td><pre>{esc(e.value)}</pre></td>"
@@ -228,7 +229,8 @@ def _finding(f: Finding) -> str:
         f"{esc(f.severity.value)}</span> {esc(f.category.value)}: {esc(f.title)}</summary>"
         f'<dl class="kv"><dt>id</dt><dd class="mono">{esc(f.id)}</dd>'
         f'<dt>rule</dt><dd class="mono">{esc(f.rule)}</dd><dt>confidence</dt><dd>{f.confidence:.2f}</dd>'
-        f'<dt>location</dt><dd class="mono">{where}</dd>{kv}</dl>'
+        f'<dt>{"location" if f.count == 1 else f"locations ({f.count})"}</dt><dd class="mono">{where}</dd>'
+        f"{kv}</dl>"
         f"{table}</details>"
     )
 

@@ -117,7 +117,8 @@ def _top_findings(findings: Sequence[Finding]) -> str:
     rows = "".join(
         f'<tr><td><span class="sev sev-{esc(f.severity.value)}">{esc(f.severity.value)}</span></td>'
         f"<td>{esc(f.category.value)}</td><td>{esc(f.title)}</td>"
-        f'<td class="mono">{esc(f.location.path or "(image)")}</td></tr>'
+        f'<td class="mono">{esc(f.location.path or "(image)")}'
+        f"{f' (+{f.count - 1} more)' if f.count > 1 else ''}</td></tr>"
         for f in ordered[:TOP_FINDINGS]
     )
     rest = len(findings) - TOP_FINDINGS

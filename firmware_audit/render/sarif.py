@@ -105,7 +105,8 @@ def _result(report: Report, finding: Finding, rule_index: int) -> dict[str, Any]
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
         "message": {"text": finding.title},
-        "locations": [_location(report, finding.location)],
+        # Every place the finding was seen, the first being its `location` (SARIF 3.27.12).
+        "locations": [_location(report, loc) for loc in finding.locations],
         "partialFingerprints": {"firmwareAuditFindingId/v1": finding.id},
         "properties": {
             "id": finding.id,

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from firmware_audit.model import Finding, Report, Verdict
 
 _MAX_REGIONS = 10
+MORE_PLACES = 6
+"""Places named under a finding seen in many; the JSON, HTML and SARIF reports list them all."""
 _MAX_COUNTRIES = 4
 """Countries named in the summary line; the verdict below lists them all."""
 _KIND_PHRASES = {
@@ -184,7 +186,18 @@ def _findings(findings: tuple[Finding, ...]) -> list[str]:
     for f in sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.title)):
         lines.append(f"  {f.severity.value:>8}  {f.category.value:<11} {f.title}")
         lines.append(f"  {'':>8}  {'':<11} at {f.location.path or '(image)'}  rule {f.rule}  id {f.id}")
+        lines.extend(_more_places(f))
     return lines
+
+
+def _more_places(f: Finding) -> list[str]:
+    """The other places a finding was seen: the first few, and how many in all."""
+    if f.count == 1:
+        return []
+    shown = [f"  {'':>8}  {'':<11}   and {loc.path or '(image)'}" for loc in f.locations[1:MORE_PLACES]]
+    rest = f.count - MORE_PLACES
+    tail = [f"  {'':>8}  {'':<11}   and {rest} more places (the JSON report lists all)"] if rest > 0 else []
+    return [f"  {'':>8}  {'':<11} seen in {f.count} places:", *shown, *tail]
 
 
 def _regions(report: Report) -> list[str]:

@@ -3,7 +3,7 @@
 import functools
 from pathlib import Path
 
-from firmware_audit.audit import report_for
+from firmware_audit.audit import audit
 from firmware_audit.extract import unpack
 from firmware_audit.model import Report
 from firmware_audit.policy import Policy
@@ -20,7 +20,7 @@ HIKVISION = "02-hik-digicap.dav"  # a digicap with unexplained regions inside pa
 def audited(name):
     """The tree of a corpus image and its report under the example policy (home country DE)."""
     tree = unpack(IMAGES / name)
-    return tree, report_for(tree, policy=POLICY, home_country=POLICY.home_country)
+    return tree, audit(tree, policy=POLICY, home_country=POLICY.home_country)
 
 
 def empty_report():

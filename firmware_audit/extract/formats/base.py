@@ -68,11 +68,15 @@ class Lazy:
         size: The size the container declares.
         read: Returns at most `n` first bytes, or everything for None; never more than `size`.
         compressed_size: Bytes the content occupies in the container, when known (for the ratio limit).
+        identity: A digest of what determines the content (the stored bytes and how they decode),
+            when the container can give one without decoding: equal identities mean equal content,
+            so the audit analyses such contents once without decoding each.
     """
 
     size: int
     read: Callable[[int | None], bytes]
     compressed_size: int | None = None
+    identity: bytes | None = None
 
 
 Content = Slice | bytes | Lazy

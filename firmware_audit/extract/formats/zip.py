@@ -13,6 +13,7 @@ headers are walked from the start instead, and what they describe is listed with
 from __future__ import annotations
 
 import bz2
+import hashlib
 import lzma
 import re
 import stat
@@ -377,6 +378,7 @@ def _emit(
             size=member.size,
             read=partial(_read, raw, member.method, member.size, member.crc),
             compressed_size=member.compressed,
+            identity=_identity(raw, member),
         )
     if mode is not None and stat.S_ISLNK(member.attributes >> 16):
         try:
@@ -389,6 +391,14 @@ def _emit(
         return
     claims = claims_for(name) if claims_for is not None else ()
     out.file(name, content, mode=mode, payload=payload, claims=claims, backslash_separates=windows)
+
+
+def _identity(raw: memoryview, member: _Member) -> bytes:
+    """What determines a compressed member's content: its method, size, CRC-32 and stored bytes."""
+    head = f"zip\x00{member.method}\x00{member.size}\x00{member.crc}\x00".encode()
+    digest = hashlib.sha256(head)
+    digest.update(raw)
+    return digest.digest()
 
 
 def _withhold(out: Output, member: _Member) -> None:

@@ -8,7 +8,7 @@ from firmware_audit import unpack
 from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.code import CodeView
 from firmware_audit.analyze.endpoints import EndpointAnalyzer, analyzer
-from firmware_audit.audit import report_for
+from firmware_audit.audit import audit
 from firmware_audit.model import EndpointRole, IssueKind, Severity
 
 APP = (
@@ -42,7 +42,7 @@ def _tar(files: dict[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="module")
 def report():
-    return report_for(unpack(_tar(FILES)), analyzers=(EndpointAnalyzer(),), home_country="DE")
+    return audit(unpack(_tar(FILES)), analyzers=(EndpointAnalyzer(),), home_country="DE")
 
 
 def _by(report, path: str) -> dict[str, object]:
@@ -130,7 +130,7 @@ def test_refdata_names_the_offline_data_sets(report) -> None:
 def test_a_container_is_read_through_its_members() -> None:
     inner = _tar({"bin/app": APP})
     tree = unpack(_tar({"rootfs.tar": inner}))
-    report = report_for(tree, analyzers=(EndpointAnalyzer(),))
+    report = audit(tree, analyzers=(EndpointAnalyzer(),))
     paths = {f.location.path for f in report.findings if f.endpoint}
     assert paths == {"/rootfs.tar!/bin/app"}
 
@@ -138,14 +138,14 @@ def test_a_container_is_read_through_its_members() -> None:
 def test_absurd_numbers_are_capped_with_an_issue(monkeypatch) -> None:
     monkeypatch.setattr(analyzer, "MAX_ENDPOINTS", 10)
     hosts = b"\x00".join(b"h%d.vendor-cloud.cn" % i for i in range(40))
-    report = report_for(unpack(_tar({"list": b"\x00" + hosts + b"\x00"})), analyzers=(EndpointAnalyzer(),))
+    report = audit(unpack(_tar({"list": b"\x00" + hosts + b"\x00"})), analyzers=(EndpointAnalyzer(),))
     assert len([f for f in report.findings if f.endpoint]) == 10
     [issue] = [i for i in report.issues if i.kind is IssueKind.LIMIT]
     assert "40 distinct endpoints" in issue.message
 
 
 def test_device_ids_become_traces() -> None:
-    report = report_for(
+    report = audit(
         unpack(_tar({"etc/p2p.conf": b"did=VSTC-418276-KHMXW\n"})), analyzers=(EndpointAnalyzer(),)
     )
     [finding] = report.findings

@@ -75,7 +75,11 @@ def test_code_references_name_the_using_function(reports) -> None:
         for f in report.findings
         if f.endpoint
         and f.endpoint.host == "m4.iotcplatform.com"
-        and f.location.path.endswith("libIOTCAPIs.so")
+        and any(loc.path.endswith("libIOTCAPIs.so") for loc in f.locations)
     )
-    [code] = [ev for ev in finding.evidence if ev.kind == "code-reference"]
+    [code] = [
+        ev
+        for ev in finding.evidence
+        if ev.kind == "code-reference" and ev.location.path.endswith("libIOTCAPIs.so")
+    ]
     assert code.value == "IOTC_Initialize2"

@@ -1,0 +1,261 @@
+"""Time a full audit against `unsquashfs` plus reading every file, paired; and the other speed figures.
+
+The input is a 35-45 MB xz squashfs root filesystem of a camera's shape: ARM and MIPS ELF binaries and
+libraries, shell scripts, configuration files and web assets from Debian's armhf and mipsel packages
+(`apt-get download` and `dpkg-deb -x` into a temporary folder, then `mksquashfs -comp xz`), built once
+into `benchmarks/.work/` (never committed). `--image` takes another image instead.
+
+Printed, each with how it was measured:
+- the audit (`firmware-audit audit IMAGE --format json`, a fresh process) against `unsquashfs` to a
+  temporary folder plus reading every file once, alternating in each round; the medians, the median
+  of the per-round ratios, and the audit's peak RSS;
+- the whole real-firmware development set (`../shared/real-firmware`, every piece, through the CLI);
+- the nested zip bomb of `tests/test_bad_input.py` through the CLI;
+- `import firmware_audit` in a fresh interpreter, median of several.
+
+Needs squashfs-tools, and for building the image `dpkg --add-architecture armhf mipsel` and
+`apt-get update` (for the benchmark only; firmware_audit itself never runs them).
+
+    python benchmarks/audit_vs_unsquashfs.py [--rounds 5] [--image IMAGE] [--skip-real] [--skip-bomb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+WORK = Path(__file__).parent / ".work"
+IMAGE = WORK / "camera-rootfs.xz.squashfs"
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-firmware"
+# Packages a camera or NVR root filesystem is made of: a libc, busybox, a web server, TLS, media and
+# network tools, Lua and JavaScript assets; taken for two instruction sets, as a vendor SDK ships them.
+PACKAGES = {
+    "armhf": (
+        "libc6",
+        "busybox",
+        "libssl3",
+        "openssl",
+        "libcurl4",
+        "curl",
+        "lighttpd",
+        "dnsmasq-base",
+        "wpasupplicant",
+        "hostapd",
+        "iptables",
+        "libavcodec59",
+        "libavformat59",
+        "libavutil57",
+        "libx264-164",
+        "libjson-c5",
+        "libsqlite3-0",
+        "liblua5.3-0",
+        "lua5.3",
+        "libmbedcrypto7",
+        "libmbedtls14",
+        "dropbear-bin",
+        "libstdc++6",
+        "libgcc-s1",
+        "zlib1g",
+        "libpcre2-8-0",
+        "libxml2",
+        "libglib2.0-0",
+    ),
+    "mipsel": (
+        "libc6",
+        "busybox",
+        "libssl3",
+        "curl",
+        "libcurl4",
+        "dnsmasq-base",
+        "iptables",
+        "libstdc++6",
+        "libgcc-s1",
+        "zlib1g",
+        "libjson-c5",
+        "libsqlite3-0",
+        "mosquitto",
+        "libmosquitto1",
+        "libwebsockets17",
+        "libuv1",
+        "libcjson1",
+        "libavutil57",
+        "libavcodec59",
+        "libopus0",
+        "libwebp7",
+        "libavformat59",
+        "libx264-164",
+    ),
+    "all": (
+        "libjs-jquery",
+        "libjs-jquery-ui",
+        "libjs-bootstrap4",
+        "ca-certificates",
+        "tzdata",
+        "ifupdown",
+        "lua-json",
+    ),
+}
+MKSQUASHFS = (
+    "-comp",
+    "xz",
+    "-noappend",
+    "-all-root",
+    "-all-time",
+    "0",
+    "-mkfs-time",
+    "0",
+    "-quiet",
+    "-no-progress",
+)
+MiB = 1024 * 1024
+
+
+def build_image() -> Path:
+    """Build (once) the camera-shaped xz squashfs from Debian packages, reproducibly ordered."""
+    if IMAGE.exists():
+        return IMAGE
+    WORK.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        debs, root = Path(tmp) / "debs", Path(tmp) / "root"
+        debs.mkdir()
+        names = [f"{p}:{a}" if a != "all" else p for a, pkgs in PACKAGES.items() for p in pkgs]
+        # As root, apt's download sandbox user cannot write to a private temporary folder.
+        download = ["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", *names]
+        subprocess.run(download, cwd=debs, check=True, stdout=subprocess.DEVNULL)
+        for deb in sorted(debs.glob("*.deb")):
+            # Each instruction set in a folder of its own, as a multi-board SDK tree would hold them.
+            target = root / deb.stem.rsplit("_", 1)[-1]
+            target.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(target)], check=True)
+        for doc in sorted(root.glob("*/usr/share/doc")) + sorted(root.glob("*/usr/share/man")):
+            shutil.rmtree(doc)  # a camera ships no manuals
+        subprocess.run(["mksquashfs", str(root), str(IMAGE), *MKSQUASHFS], check=True)
+    return IMAGE
+
+
+def cli(*args: str) -> tuple[float, int]:
+    """Run `firmware-audit ARGS` in a fresh process; return seconds and its peak RSS in bytes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "firmware_audit.cli", *args], stdout=subprocess.DEVNULL, check=False
+    )
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest of any child so far: report it only when it grew.
+    return seconds, max(peak, before) * 1024
+
+
+def theirs(image: Path) -> float:
+    """unsquashfs to a temporary folder and read every file once; return seconds."""
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            ["unsquashfs", "-q", "-n", "-d", f"{tmp}/out", str(image)], check=True, stdout=subprocess.DEVNULL
+        )
+        for path in Path(f"{tmp}/out").rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                path.read_bytes()
+        return time.perf_counter() - start
+
+
+def describe(image: Path) -> str:
+    """Size, file count and bytes inside, from unsquashfs's listing."""
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        subprocess.run(
+            ["unsquashfs", "-q", "-n", "-d", f"{tmp}/out", str(image)], check=True, stdout=subprocess.DEVNULL
+        )
+        files = [p for p in Path(f"{tmp}/out").rglob("*") if p.is_file() and not p.is_symlink()]
+        inside = sum(p.stat().st_size for p in files)
+        elf = sum(1 for p in files if p.open("rb").read(4) == b"\x7fELF")
+    size = image.stat().st_size / 1e6
+    return f"{size:.1f} MB, {len(files):,} files ({elf:,} ELF), {inside / 1e6:.0f} MB inside"
+
+
+def nested_zip_bomb() -> Path:
+    """The nested zip bomb of tests/test_bad_input.py: 10^5 leaves of 1 MiB of zeros."""
+    path = WORK / "bomb.zip"
+    if not path.exists():
+        level = _zip([(f"leaf{i}.bin", bytes(MiB)) for i in range(10)])
+        for depth in range(4):
+            level = _zip([(f"level{depth}-{i}.zip", level) for i in range(10)])
+        path.write_bytes(level)
+    return path
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def import_time(runs: int = 7) -> float:
+    """Median wall time of `import firmware_audit` in a fresh interpreter, less a bare interpreter's."""
+
+    def once(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - start
+
+    bare = statistics.median(once("pass") for _ in range(runs))
+    return statistics.median(once("import firmware_audit") for _ in range(runs)) - bare
+
+
+def main() -> None:
+    """Run every measurement and print it."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--image", type=Path, help="a squashfs image to use instead of the built one")
+    parser.add_argument("--skip-real", action="store_true", help="leave out the real-firmware set")
+    parser.add_argument("--skip-bomb", action="store_true", help="leave out the nested zip bomb")
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    image = args.image or build_image()
+    print(f"image: {image.name}: {describe(image)}")
+    ours_t, theirs_t, ratios, peak = [], [], [], 0
+    for _ in range(args.rounds):
+        t, rss = cli("audit", str(image), "--format", "json")
+        u = theirs(image)
+        ours_t.append(t)
+        theirs_t.append(u)
+        ratios.append(t / u)
+        peak = max(peak, rss)
+    print(f"audit --format json:    median {statistics.median(ours_t):.2f} s over {args.rounds} rounds")
+    print(f"unsquashfs + read all:  median {statistics.median(theirs_t):.2f} s")
+    print(
+        f"ratio (audit / unsquashfs): median {statistics.median(ratios):.2f} (rounds: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + ")"
+    )
+    print(f"peak RSS of the audit: {peak / MiB:.0f} MiB")
+    if not args.skip_real and REAL.is_dir():
+        pieces = sorted(
+            p for p in REAL.rglob("*") if p.is_file() and not p.name.endswith((".md", ".toml", ".json"))
+        )
+        start = time.perf_counter()
+        for piece in pieces:
+            cli("audit", str(piece), "--format", "json")
+        print(f"real-firmware set: {len(pieces)} pieces in {time.perf_counter() - start:.1f} s")
+    if not args.skip_bomb:
+        seconds, _ = cli("audit", str(nested_zip_bomb()), "--format", "json")
+        print(f"nested zip bomb through the CLI: {seconds:.1f} s")
+    print(f"import firmware_audit: {import_time() * 1000:.0f} ms (median of 7, less a bare interpreter)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,92 @@
+"""Each distinct content is analysed once; its findings and issues are moved to every copy."""
+
+import io
+import zipfile
+from collections.abc import Iterable
+from typing import ClassVar
+
+from firmware_audit.analyze import FileContext
+from firmware_audit.audit import audit
+from firmware_audit.extract import Node, unpack
+from firmware_audit.model import Category, Finding, IssueKind, Location, Severity, TracePayload
+
+
+class _Counting:
+    """Finds 'sofia' and counts the files it reads; says so in an issue for every file it reads."""
+
+    name: ClassVar[str] = "counting"
+    version: ClassVar[str] = "1"
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def applies_to(self, node: Node) -> bool:
+        return node.size > 0
+
+    def analyze(self, ctx: FileContext) -> Iterable[Finding]:
+        self.read.append(ctx.node.path)
+        ctx.issue(IssueKind.MALFORMED, "looked at")
+        at = ctx.data().find(b"sofia")
+        if at < 0:
+            return
+        loc = Location(path=ctx.node.path, offset=at)
+        yield Finding(
+            id=Finding.fingerprint("counting", loc, "sofia"),
+            category=Category.REBRANDING,
+            rule="counting",
+            title="sofia",
+            severity=Severity.LOW,
+            confidence=1.0,
+            location=loc,
+            trace=TracePayload(kind="string", detail="sofia"),
+        )
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_content_seen_again_under_the_same_name_is_not_analysed_again() -> None:
+    app = b"\x00" * 10 + b"sofia" + bytes(range(256))
+    image = _zip({"a/bin/app": app, "b/bin/app": app, "c/bin/other": app}, zipfile.ZIP_STORED)
+    counting = _Counting()
+    report = audit(image, analyzers=(counting,))
+    # `other` has another name, which analyzers may read: it is analysed on its own.
+    assert sorted(counting.read) == ["/a/bin/app", "/c/bin/other"]
+    (finding,) = report.findings
+    assert [(loc.path, loc.offset) for loc in finding.locations] == [
+        ("/a/bin/app", 10),
+        ("/b/bin/app", 10),
+        ("/c/bin/other", 10),
+    ]
+    assert finding.location == finding.locations[0]
+    # The copy's issues are its own, at its own path: nothing is silent.
+    looked = sorted(i.location.path for i in report.issues if i.message == "looked at")
+    assert looked == ["/a/bin/app", "/b/bin/app", "/c/bin/other"]
+
+
+def test_equal_compressed_members_are_analysed_once_without_decoding_each() -> None:
+    leaf = b"sofia" + b"\x01\x02" * 5000
+    counting = _Counting()
+    tree = unpack(_zip({f"{d}/leaf.bin": leaf for d in "abcde"}))
+    report = audit(tree, analyzers=(counting,))
+    assert counting.read == ["/a/leaf.bin"]
+    (finding,) = report.findings
+    assert finding.count == 5
+
+
+def test_a_run_of_one_byte_value_is_analysed_once_per_name() -> None:
+    counting = _Counting()
+    image = _zip({f"{d}/zeros.bin": bytes(4096) for d in "abc"} | {"ff.bin": b"\xff" * 4096})
+    audit(image, analyzers=(counting,))
+    assert counting.read == ["/a/zeros.bin", "/ff.bin"]
+
+
+def test_different_contents_are_each_analysed() -> None:
+    counting = _Counting()
+    audit(_zip({"a/app": b"sofia 1", "b/app": b"sofia 2"}), analyzers=(counting,))
+    assert counting.read == ["/a/app", "/b/app"]
