@@ -38,6 +38,7 @@ _FAMILY_KEYS = frozenset(
         "symbols",
         "supersedes",
         "sources",
+        "low_confidence",
     }
 )
 _CLUE_KEYS = frozenset({"pattern", "vendor", "vendor_country", "models", "family_name", "example", "sources"})
@@ -63,6 +64,8 @@ class Family:
         symbols: Exact symbol names.
         supersedes: Families whose API this one reimplements; its own libraries decide the SoC.
         sources: Public sources of the row.
+        low_confidence: Why the row rests on weaker sources than the others (None: it does not);
+            its findings say so and are less certain.
         file: The table it came from.
     """
 
@@ -76,6 +79,7 @@ class Family:
     symbols: frozenset[str] = frozenset()
     supersedes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    low_confidence: str | None = None
     file: str = ""
 
 
@@ -265,6 +269,9 @@ def _family(row: dict[str, Any], where: str, problems: list[tuple[str, str]]) ->
     sources = _strings(row, "sources", where, problems)
     if not sources:
         problems.append((where, "names no public source"))
+    low_confidence = row.get("low_confidence")
+    if low_confidence is not None and not (isinstance(low_confidence, str) and low_confidence.strip()):
+        problems.append((where, "low_confidence must be a non-empty string: the reason"))
     problems.extend(
         (where, f"prefix {prefix!r} is shorter than {MIN_PREFIX} characters")
         for prefix in prefixes
@@ -283,6 +290,7 @@ def _family(row: dict[str, Any], where: str, problems: list[tuple[str, str]]) ->
         symbols=frozenset(symbols),
         supersedes=_strings(row, "supersedes", where, problems),
         sources=sources,
+        low_confidence=low_confidence,
         file=where.split(" ")[0],
     )
 

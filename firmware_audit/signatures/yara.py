@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, TypeAlias
 import yara
 
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.api_rules import API_NAMESPACE, api_rules_source
+from firmware_audit.signatures.sdk import signatures as sdk_signatures
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -83,15 +85,25 @@ def rule_files(directory: Path | None = None) -> list[Path]:
     return sorted((directory or YARA_DIR).glob("*.yar"))
 
 
-def compile_rules(files: list[Path]) -> yara.Rules:
-    """Compile rule files, one namespace per file (raises `yara.SyntaxError`)."""
-    return yara.compile(filepaths={path.stem: str(path) for path in files})
+def compile_rules(files: list[Path], generated: dict[str, str] | None = None) -> yara.Rules:
+    """Compile rule files, one namespace per file, and generated rule texts by namespace.
+
+    Raises:
+        yara.SyntaxError: a rule does not compile.
+    """
+    sources = {path.stem: path.read_text(encoding="utf-8") for path in files}
+    return yara.compile(sources={**sources, **(generated or {})})
+
+
+def generated_rules() -> dict[str, str]:
+    """The rules made from the shipped SDK tables (their API names), by namespace."""
+    return {API_NAMESPACE: api_rules_source(sdk_signatures())}
 
 
 @cache
 def rules() -> yara.Rules:
     """The shipped rules, compiled on first use and reused by every audit in this process."""
-    return compile_rules(rule_files())
+    return compile_rules(rule_files(), generated_rules())
 
 
 def scan(data: bytes, compiled: yara.Rules | None = None) -> tuple[RuleMatch, ...]:
@@ -129,6 +141,16 @@ def scan(data: bytes, compiled: yara.Rules | None = None) -> tuple[RuleMatch, ..
 def example_bytes(meta: dict[str, MetaValue]) -> bytes:
     r"""A rule's `example` meta as bytes (YARA has turned escapes such as "\n" into characters)."""
     return str(meta.get("example", "")).encode("utf-8")
+
+
+def example_hex_bytes(meta: dict[str, MetaValue]) -> bytes | None:
+    """A rule's `example_hex` meta (a binary example, e.g. a constant table), or None when it has none.
+
+    Raises:
+        ValueError: the meta is not hexadecimal.
+    """
+    text = meta.get("example_hex")
+    return None if text is None else bytes.fromhex(str(text))
 
 
 def chip_model(data: bytes, offset: int, meta: dict[str, MetaValue]) -> str | None:

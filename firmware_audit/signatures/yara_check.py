@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING
 import yara
 
 from firmware_audit.model import ChipClue
+from firmware_audit.signatures.api_rules import API_CLUE, API_NAMESPACE, api_rules_source, family_names
 from firmware_audit.signatures.yara import (
     CHIP_META,
     CLUE_META,
     REQUIRED_META,
     MetaValue,
+    RuleMatch,
     chip_model,
     compile_rules,
     example_bytes,
+    example_hex_bytes,
     scan,
 )
 
@@ -28,23 +31,33 @@ FAMILY_META = "family"
 
 
 def yara_problems(files: list[Path], sdk: SdkSignatures) -> list[tuple[str, str]]:
-    """Problems of the rule files, as (file, message) pairs; an empty list means the rules are sound."""
+    """Problems of the rule files and of the rules made from `sdk`, as (file, message) pairs.
+
+    An empty list means the rules are sound.
+    """
     problems: list[tuple[str, str]] = []
-    compiled: list[Path] = []
-    for path in files:
+    generated = {API_NAMESPACE: api_rules_source(sdk)}
+    units: list[tuple[str, list[Path], dict[str, str]]] = [
+        (f"yara/{path.name}", [path], {}) for path in files
+    ]
+    units.append(("sdk/*.toml (generated API-name rules)", [], generated))
+    compiled: list[tuple[str, list[Path], dict[str, str]]] = []
+    for unit in units:
         try:
-            compile_rules([path])
+            compile_rules(unit[1], unit[2])
         except yara.Error as exc:
-            problems.append((f"yara/{path.name}", f"does not compile: {exc}"))
+            problems.append((unit[0], f"does not compile: {exc}"))
         else:
-            compiled.append(path)
+            compiled.append(unit)
     if not compiled:
         return problems
-    rules = compile_rules(compiled)
+    rules = compile_rules(
+        [path for _, paths, _ in compiled for path in paths],
+        {name: text for _, _, sources in compiled for name, text in sources.items()},
+    )
     seen: dict[str, str] = {}
-    for path in compiled:
-        for rule in compile_rules([path]):
-            where = f"yara/{path.name}"
+    for where, paths, sources in compiled:
+        for rule in compile_rules(paths, sources):
             problems += [(where, f"rule {rule.identifier}: {p}") for p in _rule_problems(rule.meta, sdk)]
             rule_id = str(rule.meta.get("id", ""))
             if rule_id in seen:
@@ -53,9 +66,34 @@ def yara_problems(files: list[Path], sdk: SdkSignatures) -> list[tuple[str, str]
                 )
             seen.setdefault(rule_id, where)
             example = example_bytes(rule.meta)
-            if example and rule.identifier not in {m.rule for m in scan(example, rules)}:
+            matches = [m for m in scan(example, rules) if m.rule == rule.identifier] if example else []
+            if example and not matches:
                 problems.append((where, f"rule {rule.identifier} does not match its example"))
+            problems += [(where, f"rule {rule.identifier}: {p}") for p in _hex_example_problems(rule, rules)]
+            if (
+                matches
+                and rule.meta.get(CLUE_META) == API_CLUE
+                and not _names_recognised(example, matches[0], sdk)
+            ):
+                problems.append(
+                    (where, f"rule {rule.identifier}: its example does not name enough API names")
+                )
     return problems
+
+
+def _hex_example_problems(rule: yara.Rule, rules: yara.Rules) -> list[str]:
+    try:
+        example = example_hex_bytes(rule.meta)
+    except ValueError:
+        return ["meta example_hex is not hexadecimal"]
+    if example is not None and rule.identifier not in {m.rule for m in scan(example, rules)}:
+        return ["does not match its example_hex"]
+    return []
+
+
+def _names_recognised(example: bytes, match: RuleMatch, sdk: SdkSignatures) -> bool:
+    family = sdk.family(str(match.meta.get(FAMILY_META, "")))
+    return family is not None and bool(family_names(example, (h.offset for h in match.hits), family, sdk))
 
 
 def _rule_problems(meta: dict[str, MetaValue], sdk: SdkSignatures) -> list[str]:
@@ -65,7 +103,7 @@ def _rule_problems(meta: dict[str, MetaValue], sdk: SdkSignatures) -> list[str]:
     family = meta.get(FAMILY_META)
     if family is not None and sdk.family(str(family)) is None:
         problems.append(f"meta family {family!r} is not an SDK family of sdk/*.toml")
-    if meta.get(CLUE_META) is None:
+    if meta.get(CLUE_META) in {None, API_CLUE}:
         return problems
     if meta[CLUE_META] != ChipClue.CHIP_STRING.value:
         return [*problems, f"meta clue {meta[CLUE_META]!r} is not {ChipClue.CHIP_STRING.value!r}"]

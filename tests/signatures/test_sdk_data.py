@@ -6,7 +6,7 @@ import pytest
 
 from firmware_audit.signatures import DATA_DIR
 from firmware_audit.signatures.sdk import SDK_DIR, load, signatures
-from firmware_audit.signatures.yara import rule_files
+from firmware_audit.signatures.yara import compile_rules, generated_rules, rule_files
 from firmware_audit.signatures.yara_check import yara_problems
 
 GOOD_FAMILY = """
@@ -59,6 +59,7 @@ def test_a_good_row_loads(tmp_path) -> None:
         (('id = "example-sdk"', 'id = "Example SDK"'), "id must be lower-case words"),
         (('vendor = "Example"', 'vendor = ""'), "vendor must be a non-empty string"),
         (("sources =", 'colour = "red"\nsources ='), "unknown keys ['colour']"),
+        (("sources =", 'low_confidence = " "\nsources ='), "low_confidence must be a non-empty string"),
     ],
 )
 def test_row_mistakes_are_reported(tmp_path, change, message) -> None:
@@ -146,11 +147,38 @@ def test_a_good_rule_has_no_problem(tmp_path) -> None:
         ({"family": "no-such-family"}, "meta family 'no-such-family' is not an SDK family"),
         ({"clue": "chip-string"}, "chip rule lacks meta vendor_country, model_pattern, model_prefix"),
         ({"clue": "gossip"}, "meta clue 'gossip' is not 'chip-string'"),
+        ({"example_hex": "00ff00"}, "does not match its example_hex"),
+        ({"example_hex": "not hex"}, "meta example_hex is not hexadecimal"),
     ],
 )
 def test_rule_mistakes_are_reported(tmp_path, meta, message) -> None:
     problems = _rule_problems(tmp_path, **meta)
     assert any(message in p for p in problems), problems
+
+
+def test_a_binary_example_is_checked(tmp_path) -> None:
+    assert _rule_problems(tmp_path, example_hex=b"example-sdk-marker".hex()) == []
+
+
+def test_a_low_confidence_row_loads_with_its_reason(tmp_path) -> None:
+    text = GOOD_FAMILY.format(id="example-sdk").replace(
+        "sources =", 'low_confidence = "one image only"\nsources ='
+    )
+    (tmp_path / "t.toml").write_text(text, encoding="utf-8")
+    data, problems = load(tmp_path)
+    assert problems == []
+    assert data.families[0].low_confidence == "one image only"
+
+
+def test_the_api_name_rules_made_from_the_tables_are_checked(tmp_path) -> None:
+    text = GOOD_FAMILY.format(id="example-sdk").replace(
+        'symbols = ["EXAMPLE_Init"]', 'symbols = ["EXAMPLE_Init", "EXAMPLE_Open"]'
+    )
+    (tmp_path / "t.toml").write_text(text, encoding="utf-8")
+    data, _ = load(tmp_path)
+    assert yara_problems([], data) == []
+    generated = [rule for rule in compile_rules([], generated_rules()) if rule.meta.get("family")]
+    assert {rule.meta["family"] for rule in generated} >= {"cs2-pppp", "ilnk-p2p", "amazon-kinesis-video"}
 
 
 def test_a_rule_that_does_not_compile_is_reported(tmp_path) -> None:

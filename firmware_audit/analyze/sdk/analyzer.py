@@ -77,7 +77,7 @@ class SdkAnalyzer:
         family_rules: tuple[RuleMatch, ...] = () if ctx.node.format is not None else rule_matches
         data_set = signatures()
         for match in match_families(
-            data_set, file_name=file_name, elf=elf, facts=facts, rule_matches=family_rules
+            data_set, file_name=file_name, elf=elf, facts=facts, rule_matches=family_rules, data=data
         ):
             yield _sdk_finding(ctx.node.path, match, facts, _call_sites(ctx, match))
         sightings = [
@@ -157,6 +157,8 @@ def _use_text(match: FamilyMatch) -> str:
         parts.append(f"{len(match.exported)} symbols defined")
     if match.rules:
         parts.append("its strings are embedded")
+    if match.written:
+        parts.append(f"{len(match.written)} of its API names written in the code's messages")
     if match.named and SdkUse.NAMED in match.use:
         parts.append("a library of the SDK by name")
     return "; ".join(parts)
@@ -167,11 +169,17 @@ def _sdk_evidence(
 ) -> tuple[Evidence, ...]:
     here = Location(path=path)
     items = [Evidence(kind="source", value="; ".join(match.family.sources), location=here)]
+    if match.family.low_confidence:
+        items.append(Evidence(kind="low-confidence", value=match.family.low_confidence, location=here))
     if match.named:
         items.append(Evidence(kind="library-name", value=path.rsplit("/", 1)[-1], location=here))
     items += [Evidence(kind="needed-library", value=name, location=here) for name in match.needed]
     items += [Evidence(kind="symbol-import", value=name, location=here) for name in match.imported[:6]]
     items += [Evidence(kind="symbol-export", value=name, location=here) for name in match.exported[:6]]
+    items += [
+        Evidence(kind="api-name", value=name, location=Location(path=path, offset=offset))
+        for name, offset in list(match.written.items())[:6]
+    ]
     for rule in match.rules:
         first = rule.hits[0] if rule.hits else None
         items.append(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from firmware_audit.model import SdkUse
+from firmware_audit.signatures.api_rules import API_CLUE, family_names
+from firmware_audit.signatures.yara import CLUE_META
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -15,6 +17,8 @@ if TYPE_CHECKING:
     from firmware_audit.signatures.yara import RuleMatch
 
 FAMILY_META = "family"
+LOW_CONFIDENCE = 0.6
+"""Highest confidence of a finding whose family row is marked low-confidence."""
 """YARA meta naming the SDK family a rule supports."""
 
 
@@ -29,6 +33,8 @@ class FamilyMatch:
         needed: Its libraries the file links (DT_NEEDED).
         named: The file's own name is one of its library names (and the file is ELF).
         rules: YARA rules of the family that match the file's bytes.
+        written: Its API names written as text in the file (log and error messages of stripped or
+            static code), each with its first offset; only when there are enough of them.
     """
 
     family: Family
@@ -37,6 +43,7 @@ class FamilyMatch:
     needed: list[str] = field(default_factory=list)
     named: bool = False
     rules: list[RuleMatch] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -51,7 +58,7 @@ class FamilyMatch:
             uses.append(SdkUse.IMPORTED)
         if self.exported:
             uses.append(SdkUse.EXPORTED)
-        if self.rules:
+        if self.rules or self.written:
             uses.append(SdkUse.EMBEDDED)
         if self.named and not uses:
             uses.append(SdkUse.NAMED)
@@ -59,7 +66,14 @@ class FamilyMatch:
 
     @property
     def confidence(self) -> float:
-        """How sure the match is: exact symbols and linked libraries most, a bare file name least."""
+        """How sure the match is: exact symbols and linked libraries most, a bare file name least.
+
+        A family whose row rests on weaker sources is never more than `LOW_CONFIDENCE` sure.
+        """
+        certainty = self._certainty()
+        return min(certainty, LOW_CONFIDENCE) if self.family.low_confidence else certainty
+
+    def _certainty(self) -> float:
         exact = any(s in self.family.symbols for s in self.symbols)
         if exact or (self.symbols and (self.needed or self.named)):
             return 0.95
@@ -67,6 +81,8 @@ class FamilyMatch:
             return 0.85
         if self.rules:
             return 0.8
+        if self.written:
+            return 0.75
         return 0.6
 
 
@@ -77,6 +93,7 @@ def match_families(
     elf: bool,
     facts: ElfFacts | None,
     rule_matches: Iterable[RuleMatch] = (),
+    data: bytes = b"",
 ) -> list[FamilyMatch]:
     """Every family the file shows, in the order of the signature tables.
 
@@ -86,6 +103,7 @@ def match_families(
         elf: Whether the file is ELF (only ELF files can *be* a library by name).
         facts: What LIEF read from it, when it is ELF and LIEF could read it.
         rule_matches: The YARA matches of the file.
+        data: The file's bytes, where the API-name rules' hits are read.
     """
     found: dict[str, FamilyMatch] = {}
 
@@ -97,10 +115,17 @@ def match_families(
             entry(family).named = True
     if facts is not None:
         _match_facts(signatures, facts, entry)
+    symbols = frozenset([*facts.imported, *facts.exported]) if facts is not None else frozenset()
     for match in rule_matches:
         supported = signatures.family(str(match.meta.get(FAMILY_META, "")))
-        if supported is not None:
+        if supported is None:
+            continue
+        if match.meta.get(CLUE_META) != API_CLUE:
             entry(supported).rules.append(match)
+            continue
+        written = family_names(data, (hit.offset for hit in match.hits), supported, signatures, symbols)
+        if written:
+            entry(supported).written.update(written)
     order = {family.id: index for index, family in enumerate(signatures.families)}
     return sorted(found.values(), key=lambda m: order[m.family.id])
 

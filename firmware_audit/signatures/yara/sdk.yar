@@ -27,6 +27,25 @@ rule throughtek_kalay_strings
         $key or ($iotc_error and $av_error)
 }
 
+rule cs2_pppp_constants
+{
+    meta:
+        id = "sdk/cs2-pppp/constants"
+        description = "CS2 Network PPPP code without symbols: the 54-byte table of PPPP_DecodeString (the code that reveals init strings), or the PPPP server key"
+        vendor = "CS2 Network"
+        family = "cs2-pppp"
+        source = "Ankermgmt/ankermake-m5-protocol:libflagship/megajank.py (the table and PPPP_SIMPLE_SEED); magicus/pppp-dissector:PPPP.md (key SSD@cs2-network.); https://palant.info/2025/11/05/an-overview-of-the-pppp-protocol-for-iot-cameras/"
+        example = "SSD@cs2-network."
+        example_hex = "4959433DB5BF6DA347534F6165E371E9677F02030BADB3892B2F35C16B8B959711E5A70DEFF1050783FB9D3BC5C713171D1F2529D3DF"
+
+    strings:
+        $decode_table = { 49 59 43 3D B5 BF 6D A3 47 53 4F 61 65 E3 71 E9 67 7F 02 03 0B AD B3 89 2B 2F 35 C1 6B 8B 95 97 11 E5 A7 0D EF F1 05 07 83 FB 9D 3B C5 C7 13 17 1D 1F 25 29 D3 DF }
+        $server_key = "SSD@cs2-network."
+
+    condition:
+        any of them
+}
+
 rule xiongmai_sofia_board_paths
 {
     meta:

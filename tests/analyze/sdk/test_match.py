@@ -1,5 +1,5 @@
 from firmware_audit.analyze.sdk.elf import ElfFacts
-from firmware_audit.analyze.sdk.match import match_families
+from firmware_audit.analyze.sdk.match import LOW_CONFIDENCE, match_families
 from firmware_audit.model import SdkKind, SdkUse
 from firmware_audit.signatures.sdk import Family, SdkSignatures, signatures
 from firmware_audit.signatures.yara import RuleMatch, StringHit
@@ -125,3 +125,20 @@ def test_yara_rules_count_for_their_family() -> None:
 def test_generic_symbols_match_nothing() -> None:
     facts = _facts(imported=["printf", "malloc", "pthread_create", "SSL_connect", "tal_main", "hd_init"])
     assert match_families(signatures(), file_name="busybox", elf=True, facts=facts) == []
+
+
+def test_a_low_confidence_family_is_never_more_than_low_confidence() -> None:
+    weak = Family(
+        id="weak",
+        name="w",
+        vendor="W",
+        vendor_country="CN",
+        kind=SdkKind.CAMERA_SDK,
+        libraries=("libweak.so",),
+        symbols=frozenset({"Weak_Init"}),
+        sources=("a firmware image",),
+        low_confidence="one image only",
+    )
+    data = SdkSignatures.build([weak], (), ())
+    (match,) = match_families(data, file_name="app", elf=True, facts=_facts(imported=["Weak_Init"]))
+    assert match.confidence == LOW_CONFIDENCE
