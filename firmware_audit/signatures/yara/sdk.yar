@@ -36,6 +36,7 @@ rule cs2_pppp_constants
         family = "cs2-pppp"
         source = "Ankermgmt/ankermake-m5-protocol:libflagship/megajank.py (the table and PPPP_SIMPLE_SEED); magicus/pppp-dissector:PPPP.md (key SSD@cs2-network.); https://palant.info/2025/11/05/an-overview-of-the-pppp-protocol-for-iot-cameras/"
         example = "SSD@cs2-network."
+        corpus = "08-cs2-pppp.bin:/ramdisk-1!/payload!/lib/libPPPP_API.so"
         example_hex = "4959433DB5BF6DA347534F6165E371E9677F02030BADB3892B2F35C16B8B959711E5A70DEFF1050783FB9D3BC5C713171D1F2529D3DF"
 
     strings:
