@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from firmware_audit._version import __version__
+from firmware_audit.analyze.lineage import command as lineage_command
 from firmware_audit.audit import audit
 from firmware_audit.declaration import DeclarationError, read_declaration
 from firmware_audit.exitcodes import ExitCode
@@ -134,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     signatures_sub = signatures.add_subparsers(required=True, metavar="ACTION")
     check = signatures_sub.add_parser("check", help="validate every signature data file and rule")
     check.set_defaults(run=_signatures_check)
+    lineage_command.register(signatures_sub)
     return parser
 
 

@@ -8,7 +8,9 @@ weight that says how strongly that kind of finding identifies the builder (`WEIG
 root password hash of the maker's firmware is near proof, a board path or web title of its software
 strong, its cloud servers good (a rebranded camera keeps its maker's cloud, but software from
 anyone may call a big vendor's), a chip of its own weak. Chip makers, P2P platforms and cloud
-providers are no makers: they never become candidates.
+providers are no makers: they never become candidates. A strong `lineage` match (a file sharing
+much of its compiled code with a maker's reference build) is strong evidence for that maker; a weak
+one is shown in the report and never counted.
 
 Evidence of one kind is not independent (ten cloud hosts come from one configuration), so within a
 kind the k-th piece counts `w·½^k`, and the kind's strength is `1 - Π(1 - w·½^k)`. Kinds are treated
@@ -33,7 +35,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from firmware_audit.model import Contradiction, EndpointRole, OemCandidate, SdkKind
+from firmware_audit.model import (
+    Contradiction,
+    EndpointRole,
+    LineageKind,
+    LineageStrength,
+    OemCandidate,
+    SdkKind,
+)
 from firmware_audit.signatures.traces import signatures
 
 if TYPE_CHECKING:
@@ -72,6 +81,8 @@ WEIGHTS: dict[str, float] = {
     "chip": 0.2,
     # the maker's own servers
     "endpoint": 0.35,
+    # compiled code shared with a maker's reference build (strong matches only)
+    "lineage": 0.75,
 }
 """How strongly one finding of each kind identifies the maker it names (kinds not listed: 0.3)."""
 DEFAULT_WEIGHT = 0.3
@@ -117,6 +128,11 @@ def evidence_of(finding: Finding) -> tuple[str, str | None]:
         return f"sdk:{finding.sdk.kind.value}", finding.sdk.vendor
     if finding.chip is not None:
         return "chip", finding.chip.vendor
+    lineage = finding.lineage
+    if lineage is not None:
+        # A weak match (few functions, or two makers' code) is shown in the report but never counted.
+        strong = lineage.kind is LineageKind.MAKER_BUILD and lineage.strength is LineageStrength.STRONG
+        return ("lineage", lineage.maker) if strong else ("none", None)
     payload = finding.endpoint
     if payload is not None and payload.role in _SERVER_ROLES and not payload.reserved:
         return "endpoint", payload.vendor

@@ -20,6 +20,7 @@ class Category(StrEnum):
     REBRANDING = "rebranding"
     CREDENTIAL = "credential"
     CERTIFICATE = "certificate"
+    LINEAGE = "lineage"
 
 
 class EndpointKind(StrEnum):
@@ -129,6 +130,52 @@ class ChipPayload(Frozen):
     detail: str = Field(description="What was seen: the module name, chip string or toolchain banner.")
 
 
+class LineageKind(StrEnum):
+    """What a lineage finding says about a file."""
+
+    MAKER_BUILD = "maker-build"
+    """The file shares compiled code with a maker's reference build."""
+    COMPONENT = "component"
+    """The file is an open-source component: never a maker's code."""
+
+
+class LineageStrength(StrEnum):
+    """How far a maker-build match goes: a strong one is maker-specific evidence, a weak one is shown only."""
+
+    STRONG = "strong"
+    WEAK = "weak"
+
+
+class LineagePayload(Frozen):
+    """Whose build a file is: a maker's reference build it shares code with, or an open-source component."""
+
+    kind: LineageKind
+    component: str | None = Field(
+        default=None, description="The open-source component's name (busybox, ...)."
+    )
+    component_version: str | None = None
+    maker: str | None = Field(default=None, description="The maker of the matched reference build.")
+    maker_country: str | None = None
+    product: str | None = None
+    version: str | None = Field(default=None, description="The matched reference firmware's version.")
+    soc: str | None = None
+    reference: str | None = Field(default=None, description="Id of the matched reference in its index.")
+    reference_file: str | None = Field(default=None, description="The matched file inside the reference.")
+    reference_source: str | None = Field(
+        default=None, description="Public source of the reference firmware: repository@commit:path."
+    )
+    index: str | None = Field(default=None, description="Which index matched: 'shipped' or 'local:<path>'.")
+    strength: LineageStrength | None = None
+    score: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Share of this file's functions found in the reference."
+    )
+    shared_functions: int | None = Field(default=None, ge=0)
+    functions: int | None = Field(default=None, ge=0, description="Distinct functions of this file compared.")
+    tlsh_distance: int | None = Field(
+        default=None, ge=0, description="TLSH distance of the whole files (0: same; above 100: unrelated)."
+    )
+
+
 class TracePayload(Frozen):
     """A trace that tells who made or rebranded the firmware."""
 
@@ -163,6 +210,7 @@ class Finding(Frozen):
     sdk: SdkPayload | None = None
     trace: TracePayload | None = None
     chip: ChipPayload | None = None
+    lineage: LineagePayload | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -184,9 +232,10 @@ class Finding(Frozen):
 
     @model_validator(mode="after")
     def _exactly_one_payload(self) -> Self:
-        present = [p for p in (self.endpoint, self.sdk, self.trace, self.chip) if p is not None]
+        payloads = (self.endpoint, self.sdk, self.trace, self.chip, self.lineage)
+        present = [p for p in payloads if p is not None]
         if len(present) != 1:
-            raise ValueError("a finding carries exactly one payload: endpoint, sdk, trace or chip")
+            raise ValueError("a finding carries exactly one payload: endpoint, sdk, trace, chip or lineage")
         return self
 
     @staticmethod

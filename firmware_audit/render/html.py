@@ -202,7 +202,7 @@ def _findings(findings: tuple[Finding, ...]) -> str:
 
 
 def _finding(f: Finding) -> str:
-    payload = f.endpoint or f.sdk or f.trace or f.chip
+    payload = f.endpoint or f.sdk or f.trace or f.chip or f.lineage
     fields = payload.model_dump(mode="json") if payload is not None else {}
     kv = "".join(
         f"<dt>{esc(k)}</dt><dd>{esc(_value(v))}</dd>" for k, v in fields.items() if v not in (None, [], "")

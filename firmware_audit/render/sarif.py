@@ -32,6 +32,7 @@ _ABOUT = {
     Category.REBRANDING: "A trace of the original maker or of the rebranding process.",
     Category.CREDENTIAL: "A default credential or credential hash.",
     Category.CERTIFICATE: "A certificate or key shipped in the firmware.",
+    Category.LINEAGE: "Whose build a file is: a maker's reference build it shares code with, or a component.",
 }
 # Characters left as they are in a location URI: path separators, the container marker and the
 # unreserved set; everything else (':', spaces, '<', '%', non-ASCII) is percent-encoded.
@@ -98,7 +99,7 @@ def _rules(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
 
 
 def _result(report: Report, finding: Finding, rule_index: int) -> dict[str, Any]:
-    payload = finding.endpoint or finding.sdk or finding.trace or finding.chip
+    payload = finding.endpoint or finding.sdk or finding.trace or finding.chip or finding.lineage
     related = _related(report, finding.evidence)
     result: dict[str, Any] = {
         "ruleId": finding.rule,

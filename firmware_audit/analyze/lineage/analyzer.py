@@ -1,0 +1,215 @@
+"""The lineage analyzer: whose build each ELF file is.
+
+For every ELF file: an open-source component (named by its file name, or embedded, by its banner) is
+a `component` finding and, when the file is the component itself, nothing more; any other file is
+digested (`digest`) and compared with the reference indexes (`match`): the shipped one and the
+user's local one (`firmware-audit signatures add-reference`). The best match is a `maker-build`
+finding naming the reference, the index that matched, the score and the matching functions.
+Relocatable files (kernel modules, objects) are not compared: they are mostly chip makers' drivers.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, ClassVar
+
+import lief
+
+from firmware_audit.analyze.lineage import index as lineage_index
+from firmware_audit.analyze.lineage.components import Recognised, recognise
+from firmware_audit.analyze.lineage.digest import digest
+from firmware_audit.analyze.lineage.match import Match, best_match, common_functions
+from firmware_audit.model import (
+    Category,
+    Evidence,
+    Finding,
+    IssueKind,
+    LineageKind,
+    LineagePayload,
+    LineageStrength,
+    Location,
+    Severity,
+)
+from firmware_audit.signatures.traces import signatures as trace_signatures
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from firmware_audit.analyze.context import FileContext
+    from firmware_audit.analyze.lineage.index import Index
+    from firmware_audit.extract import Node
+
+MAX_FUNCTION_EVIDENCE = 16
+"""Matching functions cited as evidence, at most (the payload counts them all)."""
+_MIN_ELF = 52
+
+
+class LineageAnalyzer:
+    """Open-source components and makers' builds among the ELF files."""
+
+    name: ClassVar[str] = "lineage"
+    version: ClassVar[str] = "1.0"
+
+    def __init__(self, indexes: Sequence[Index] | None = None) -> None:
+        """Compare with these indexes (default: the shipped and the user's local one, read on first use)."""
+        self._indexes: tuple[Index, ...] | None = tuple(indexes) if indexes is not None else None
+        self._problem: str | None = None
+        self._common: NDArray[np.uint64] | None = None
+
+    def indexes(self) -> tuple[Index, ...]:
+        """The indexes compared with (loaded once)."""
+        if self._indexes is None:
+            loaded = [lineage_index.load(lineage_index.SHIPPED, "shipped")]
+            local = lineage_index.local_index_path()
+            try:
+                loaded.append(lineage_index.load(local, f"local:{local}"))
+            except lineage_index.LineageIndexError as exc:
+                self._problem = f"local lineage index not used: {exc}"
+            self._indexes = tuple(loaded)
+        return self._indexes
+
+    def applies_to(self, node: Node) -> bool:
+        """Every file large enough to be ELF (the magic is checked on the bytes)."""
+        return node.size >= _MIN_ELF
+
+    def analyze(self, ctx: FileContext) -> Iterator[Finding]:
+        """The component finding and the best reference match of one ELF file."""
+        if not ctx.is_elf:
+            return
+        path = ctx.node.path
+        found = recognise(posixpath.basename(path), ((t.offset, t.value) for t in ctx.strings()))
+        if found is not None:
+            yield _component(path, found)
+            if found.whole:
+                return
+        binary = ctx.elf()
+        if binary is None or binary.header.file_type == lief.ELF.Header.FILE_TYPE.REL:
+            return
+        indexes = self.indexes()
+        if self._problem is not None:
+            ctx.issue(IssueKind.ANALYZER_ERROR, self._problem)
+        if self._common is None:
+            self._common = common_functions(indexes)
+        digests = digest(ctx.data(), binary)
+        if digests is None:
+            return
+        if digests.truncated:
+            ctx.issue(
+                IssueKind.LIMIT, f"lineage: code sweep stopped after {digests.instructions:,} instructions"
+            )
+        match = best_match(digests, indexes, self._common)
+        if match is not None:
+            offsets = dict(zip(digests.functions.tolist(), digests.offsets.tolist(), strict=True))
+            yield _maker_build(path, match, offsets)
+
+
+def _component(path: str, found: Recognised) -> Finding:
+    name = found.component.name
+    label = f"{name} {found.version}" if found.version else name
+    location = Location(path=path)
+    where = path or "(image)"
+    title = f"{where} is {label}" if found.whole else f"{where} embeds {label}"
+    return Finding(
+        id=Finding.fingerprint("lineage.component", location, name),
+        category=Category.LINEAGE,
+        rule="lineage.component",
+        title=title,
+        severity=Severity.INFO,
+        confidence=0.9 if found.version else 0.7,
+        location=location,
+        evidence=(
+            Evidence(
+                kind=found.basis,
+                value=found.seen,
+                location=Location(path=path, offset=found.offset),
+                context="; ".join(found.component.sources),
+            ),
+        ),
+        lineage=LineagePayload(kind=LineageKind.COMPONENT, component=name, component_version=found.version),
+    )
+
+
+def _maker_build(path: str, match: Match, offsets: dict[int, int]) -> Finding:
+    binary = match.binary
+    reference = binary.reference
+    makers = trace_signatures().makers_named_in(reference.maker)
+    country = makers[0].country if makers else None
+    described = " ".join(p for p in (reference.maker, reference.product, reference.version) if p)
+    if reference.soc:
+        described += f" for {reference.soc}"
+    if match.shared:
+        how = f"shares {match.score:.0%} of its functions ({match.shared} of {match.functions}) with"
+    else:
+        how = f"is close (TLSH {match.tlsh_distance}) to"
+    strength = match.strength
+    title = f"{path or '(image)'} {how} {described}"
+    if strength is LineageStrength.WEAK:
+        title += " (weak: shown, not counted)"
+    location = Location(path=path)
+    evidence = [
+        Evidence(
+            kind="lineage-reference",
+            value=f"{reference.id}: {binary.path} (sha256 {binary.sha256}) in index {match.index}",
+            location=location,
+            context=f"source {reference.source.label()} sha256 {reference.source.sha256}",
+        )
+    ]
+    if match.tlsh_distance is not None:
+        evidence.append(Evidence(kind="tlsh", value=f"distance {match.tlsh_distance}", location=location))
+    if match.rival is not None:
+        rival = match.rival.reference
+        evidence.append(
+            Evidence(
+                kind="lineage-rival",
+                value=f"also matches {rival.maker} ({rival.id}: {match.rival.path}): not one maker's code",
+                location=location,
+            )
+        )
+    evidence.extend(
+        Evidence(
+            kind="function",
+            value=f"function digest {value:016x}",
+            location=Location(path=path, offset=offsets.get(value)),
+        )
+        for value in match.shared_digests.tolist()[:MAX_FUNCTION_EVIDENCE]
+    )
+    confidence = _confidence(match)
+    return Finding(
+        id=Finding.fingerprint("lineage.maker-build", location, f"{reference.id}\x00{binary.path}"),
+        category=Category.LINEAGE,
+        rule="lineage.maker-build",
+        title=title,
+        severity=Severity.LOW if strength is LineageStrength.STRONG else Severity.INFO,
+        confidence=confidence,
+        location=location,
+        evidence=tuple(evidence),
+        lineage=LineagePayload(
+            kind=LineageKind.MAKER_BUILD,
+            maker=reference.maker,
+            maker_country=country,
+            product=reference.product or None,
+            version=reference.version or None,
+            soc=reference.soc or None,
+            reference=reference.id,
+            reference_file=binary.path,
+            reference_source=reference.source.label(),
+            index=match.index,
+            strength=strength,
+            score=round(match.score, 4),
+            shared_functions=match.shared,
+            functions=match.functions,
+            tlsh_distance=match.tlsh_distance,
+        ),
+    )
+
+
+def _confidence(match: Match) -> float:
+    """Strong: from 0.6 up with the score (or closeness); weak: 0.3."""
+    if match.strength is LineageStrength.WEAK:
+        return 0.3
+    by_functions = min(1.0, match.score * 2)
+    by_tlsh = 1 - match.tlsh_distance / 100 if match.tlsh_distance is not None else 0.0
+    return round(0.6 + 0.35 * max(by_functions, by_tlsh), 3)

@@ -1,0 +1,116 @@
+"""Open-source components: busybox, the C libraries, OpenSSL, mbed TLS, lighttpd, dropbear, FFmpeg ...
+
+Recognised from `signatures/lineage/components.toml` by the file's name or by a banner in its strings,
+with a version where one is visible. A component is never a maker's code: lineage does not compare
+it, and a reference's components feed the index's list of common function digests.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+COMPONENTS_FILE = Path(__file__).resolve().parents[2] / "signatures" / "lineage" / "components.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One open-source component's recognisers."""
+
+    name: str
+    files: tuple[re.Pattern[str], ...]
+    content: tuple[re.Pattern[str], ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """A file recognised as a component: how (`file-name` or `banner`), and the text that showed it.
+
+    A file named as a component *is* that component; a banner alone says the file *embeds* it (a
+    maker's program linking OpenSSL statically is still the maker's program).
+    """
+
+    component: Component
+    version: str | None
+    basis: str
+    seen: str
+    offset: int | None = None
+
+    @property
+    def whole(self) -> bool:
+        """True when the file is the component itself (its name says so), not a program embedding it."""
+        return self.basis == "file-name"
+
+
+def load(path: Path = COMPONENTS_FILE) -> tuple[Component, ...]:
+    """Read the component table.
+
+    Raises:
+        ValueError: the table is unreadable, or a row lacks its name or sources or has a bad pattern.
+    """
+    with path.open("rb") as handle:
+        rows = tomllib.load(handle).get("component", [])
+    found = []
+    for number, row in enumerate(rows):
+        name = row.get("name")
+        sources = tuple(row.get("sources", ()))
+        if not name or not sources:
+            raise ValueError(f"{path.name} component {number}: a name and sources are required")
+        try:
+            files = tuple(re.compile(p) for p in row.get("files", ()))
+            content = tuple(re.compile(p) for p in row.get("content", ()))
+        except re.error as exc:
+            raise ValueError(f"{path.name} component {name}: {exc}") from exc
+        if not files and not content:
+            raise ValueError(f"{path.name} component {name}: neither files nor content patterns")
+        found.append(Component(name=name, files=files, content=content, sources=sources))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def components() -> tuple[Component, ...]:
+    """The shipped component table (read once)."""
+    return load()
+
+
+def recognise(
+    name: str, strings: Iterable[tuple[int, str]], table: Sequence[Component] | None = None
+) -> Recognised | None:
+    """The component a file is, from its name first, then from its strings ((offset, text) pairs).
+
+    A banner found in the strings gives the version when the name gives none; for a file whose name
+    is no component's, a banner says which component it embeds.
+    """
+    table = components() if table is None else table
+    by_name = _by_name(name, table)
+    if by_name is not None and by_name.version is not None:
+        return by_name
+    wanted = [by_name.component] if by_name is not None else list(table)
+    for offset, text in strings:
+        for component in wanted:
+            for pattern in component.content:
+                match = pattern.search(text)
+                if match is None:
+                    continue
+                version = match.groupdict().get("version")
+                if by_name is not None:
+                    return Recognised(component, version, "file-name", by_name.seen)
+                return Recognised(component, version, "banner", text[:200], offset)
+    return by_name
+
+
+def _by_name(name: str, table: Sequence[Component]) -> Recognised | None:
+    for component in table:
+        for pattern in component.files:
+            match = pattern.match(name)
+            if match is not None:
+                return Recognised(component, match.groupdict().get("version"), "file-name", name)
+    return None
