@@ -55,21 +55,37 @@ class LineageAnalyzer:
 
     def __init__(self, indexes: Sequence[Index] | None = None) -> None:
         """Compare with these indexes (default: the shipped and the user's local one, read on first use)."""
-        self._indexes: tuple[Index, ...] | None = tuple(indexes) if indexes is not None else None
+        self._fixed: tuple[Index, ...] | None = tuple(indexes) if indexes is not None else None
+        self._loaded: tuple[Index, ...] | None = None
+        self._shipped_index: Index | None = None
+        self._state: tuple[object, ...] = ()
         self._problem: str | None = None
         self._common: NDArray[np.uint64] | None = None
 
     def indexes(self) -> tuple[Index, ...]:
-        """The indexes compared with (loaded once)."""
-        if self._indexes is None:
-            loaded = [lineage_index.load(lineage_index.SHIPPED, "shipped")]
-            local = lineage_index.local_index_path()
+        """The indexes compared with: the given ones, or the shipped and the local one.
+
+        The local index is read again when its folder or files change (a reference was added, or
+        `$FIRMWARE_AUDIT_LINEAGE_INDEX` names another folder).
+        """
+        if self._fixed is not None:
+            return self._fixed
+        local = lineage_index.local_index_path()
+        state = lineage_index.state(local)
+        if self._loaded is None or self._state != state:
+            self._problem = None
+            loaded = [self._shipped()]
             try:
                 loaded.append(lineage_index.load(local, f"local:{local}"))
             except lineage_index.LineageIndexError as exc:
                 self._problem = f"local lineage index not used: {exc}"
-            self._indexes = tuple(loaded)
-        return self._indexes
+            self._loaded, self._state, self._common = tuple(loaded), state, None
+        return self._loaded
+
+    def _shipped(self) -> Index:
+        if self._shipped_index is None:
+            self._shipped_index = lineage_index.load(lineage_index.SHIPPED, "shipped")
+        return self._shipped_index
 
     def applies_to(self, node: Node) -> bool:
         """Every file large enough to be ELF (the magic is checked on the bytes)."""

@@ -159,6 +159,22 @@ def local_index_path() -> Path:
     return Path(platformdirs.user_data_dir("firmware_audit", appauthor=False)) / "lineage"
 
 
+def state(folder: Path) -> tuple[object, ...]:
+    """What tells whether an index folder changed: its path and its files' names, sizes and times."""
+    files = [folder / "common.json"]
+    references = folder / "references"
+    if references.is_dir():
+        files += sorted(references.glob("*.json"))
+    found: list[object] = [str(folder)]
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append((path.name, info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
 def load(folder: Path, name: str) -> Index:
     """Read an index folder (a missing folder is an empty index).
 

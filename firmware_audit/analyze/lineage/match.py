@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from firmware_audit.analyze.lineage.digest import FileDigest
     from firmware_audit.analyze.lineage.index import Index, RefBinary
 
-STRONG_SHARED = 24
+STRONG_SHARED = 16
 STRONG_SCORE = 0.10
 WEAK_SHARED = 8
 WEAK_SCORE = 0.03

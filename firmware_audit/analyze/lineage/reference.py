@@ -84,9 +84,11 @@ def add_reference(
     common: list[np.ndarray[Any, np.dtype[np.uint64]]] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    for node in tree.files():
+    # An image nothing could open (a bare ELF file) is its own only file.
+    for node in list(tree.files()) or [tree.root]:
         if node.withheld is not None:
             continue
+        path = node.path or f"/{tree.root.name.decode('utf-8', 'replace')}"
         ctx = FileContext(tree, node)
         data = ctx.data()
         if not ctx.is_elf:
@@ -97,19 +99,19 @@ def add_reference(
         seen.add(sha256)
         binary = ctx.elf()
         if binary is None or binary.header.file_type == lief.ELF.Header.FILE_TYPE.REL:
-            skipped.append(node.path)
+            skipped.append(path)
             continue
         digests = digest(data, binary)
         if digests is None:
-            skipped.append(node.path)
+            skipped.append(path)
             continue
-        chosen = not maker_files or any(fnmatch.fnmatchcase(node.path, p) for p in maker_files)
-        if not chosen or _third_party(node.path, ctx, maker):
-            common_files.append(node.path)
+        chosen = not maker_files or any(fnmatch.fnmatchcase(path, p) for p in maker_files)
+        if not chosen or _third_party(path, ctx, maker):
+            common_files.append(path)
             common.append(digests.functions)
             continue
-        binaries[node.path] = {
-            "path": node.path,
+        binaries[path] = {
+            "path": path,
             "sha256": sha256,
             "size": len(data),
             "arch": digests.arch,

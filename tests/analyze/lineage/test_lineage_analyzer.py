@@ -1,0 +1,180 @@
+"""The self-made case: version 2 of a program, stripped and with its vendor names scrubbed, is named
+as its maker's build through lineage against an index holding only version 1; another vendor's
+program matches no maker."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+import firmware_audit
+from firmware_audit.analyze import ANALYZERS
+from firmware_audit.analyze.attribution import candidates
+from firmware_audit.analyze.lineage import LineageAnalyzer
+from firmware_audit.analyze.lineage import index as lineage_index
+from firmware_audit.analyze.lineage.index import Source
+from firmware_audit.analyze.lineage.reference import add_reference
+from firmware_audit.cli import main
+from firmware_audit.model import Category, LineageKind, LineageStrength
+
+# The fixture's label: an arbitrary maker of signatures/traces/makers.toml (the program is ours).
+MAKER = "TVT"
+SOURCE = Source(repository="lab/samples", commit="1" * 40, path="maker_app_v1", sha256="b" * 64)
+
+
+@pytest.fixture
+def index(tmp_path, data_dir):
+    add_reference(
+        data_dir / "maker_app_v1",
+        folder=tmp_path,
+        reference_id="tvt-app-1",
+        maker=MAKER,
+        source=SOURCE,
+        product="camera daemon",
+        version="1",
+    )
+    return lineage_index.load(tmp_path, f"local:{tmp_path}")
+
+
+def _analyzers(index):
+    return [*(a for a in ANALYZERS if a.name != "lineage"), LineageAnalyzer([index])]
+
+
+def _maker_builds(report):
+    return [f for f in report.findings if f.lineage is not None and f.lineage.kind is LineageKind.MAKER_BUILD]
+
+
+def test_scrubbed_next_version_is_named_through_lineage(index, data_dir, scrub) -> None:
+    image = scrub((data_dir / "maker_app_v2").read_bytes(), b"acme ?vision|acme")
+    assert b"AcmeVision" not in image
+    assert b"ACME" not in image
+    report = firmware_audit.audit(image, analyzers=_analyzers(index))
+    (found,) = _maker_builds(report)
+    lineage = found.lineage
+    assert found.category is Category.LINEAGE
+    assert lineage is not None
+    assert (lineage.maker, lineage.reference, lineage.strength) == (
+        MAKER,
+        "tvt-app-1",
+        LineageStrength.STRONG,
+    )
+    assert lineage.index == index.name
+    assert lineage.shared_functions is not None
+    assert lineage.shared_functions >= 16
+    assert lineage.reference_source == "lab/samples@111111111111:maker_app_v1"
+    assert any(e.kind == "function" and e.location.offset for e in found.evidence)
+    assert report.verdict.oem
+    assert report.verdict.oem[0].vendor == MAKER
+    assert found.id in report.verdict.oem[0].basis
+
+
+def test_another_vendors_program_matches_no_maker(index, data_dir) -> None:
+    report = firmware_audit.audit((data_dir / "other_app").read_bytes(), analyzers=_analyzers(index))
+    assert _maker_builds(report) == []
+    assert report.verdict.oem == ()
+
+
+def test_a_weak_match_is_shown_but_not_counted(index, data_dir) -> None:
+    report = firmware_audit.audit((data_dir / "maker_app_v2").read_bytes(), analyzers=_analyzers(index))
+    (strong,) = _maker_builds(report)
+    assert strong.lineage is not None
+    weak = strong.model_copy(
+        update={"lineage": strong.lineage.model_copy(update={"strength": LineageStrength.WEAK})}
+    )
+    assert candidates([strong])
+    assert candidates([weak]) == ()
+
+
+def test_two_makers_matching_strongly_is_nobodys_lineage(tmp_path, data_dir) -> None:
+    for maker in ("TVT", "Tiandy"):
+        add_reference(
+            data_dir / "maker_app_v1", folder=tmp_path, reference_id=maker.lower(), maker=maker, source=SOURCE
+        )
+    both = lineage_index.load(tmp_path, "local:both")
+    report = firmware_audit.audit((data_dir / "maker_app_v2").read_bytes(), analyzers=_analyzers(both))
+    # Their shared functions are common code: no match at all, or a weak one that names both.
+    for found in _maker_builds(report):
+        assert found.lineage is not None
+        assert found.lineage.strength is LineageStrength.WEAK
+    assert report.verdict.oem == ()
+
+
+def test_components_are_findings_and_never_compared(index, data_dir) -> None:
+    data = (data_dir / "maker_app_v1").read_bytes()
+    tree_files = {"libuClibc-0.9.33.2.so": data}
+    report = firmware_audit.audit(_tar(tree_files), analyzers=_analyzers(index))
+    (component,) = [f for f in report.findings if f.lineage is not None]
+    assert component.lineage is not None
+    assert (component.lineage.kind, component.lineage.component, component.lineage.component_version) == (
+        LineageKind.COMPONENT,
+        "uClibc",
+        "0.9.33.2",
+    )
+
+
+def test_add_reference_cli_grows_the_local_index_later_audits_use(
+    tmp_path, data_dir, scrub, monkeypatch, capsys
+) -> None:
+    local = tmp_path / "local-index"
+    monkeypatch.setenv(lineage_index.LOCAL_ENV, str(local))
+    code = main(
+        [
+            "signatures",
+            "add-reference",
+            str(data_dir / "maker_app_v1"),
+            "--maker",
+            MAKER,
+            "--source",
+            "lab/cases@case-17:maker_app_v1",
+            "--version",
+            "1",
+        ]
+    )
+    assert code == 0
+    assert "1 binaries of the maker" in capsys.readouterr().out
+    assert list((local / "references").glob("*.json"))
+    image = tmp_path / "fw.bin"
+    image.write_bytes(scrub((data_dir / "maker_app_v2").read_bytes(), b"acme ?vision|acme"))
+    report = firmware_audit.audit(image)
+    (found,) = _maker_builds(report)
+    assert found.lineage is not None
+    assert found.lineage.index == f"local:{local}"
+    assert report.verdict.oem[0].vendor == MAKER
+
+
+def test_add_reference_cli_refuses_a_bad_source(tmp_path, data_dir, capsys) -> None:
+    code = main(
+        [
+            "signatures",
+            "add-reference",
+            str(data_dir / "maker_app_v1"),
+            "--maker",
+            MAKER,
+            "--source",
+            "no-commit-here",
+            "--index",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2
+    assert "REPOSITORY@COMMIT:PATH" in capsys.readouterr().err
+
+
+def test_a_broken_local_index_is_an_issue(tmp_path, data_dir, monkeypatch) -> None:
+    (tmp_path / "references").mkdir()
+    (tmp_path / "references" / "x.json").write_text("{", encoding="utf-8")
+    monkeypatch.setenv(lineage_index.LOCAL_ENV, str(tmp_path))
+    report = firmware_audit.audit((data_dir / "other_app").read_bytes(), analyzers=[LineageAnalyzer()])
+    assert any("local lineage index not used" in i.message for i in report.issues)
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return out.getvalue()

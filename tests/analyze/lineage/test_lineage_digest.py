@@ -1,0 +1,59 @@
+"""Function and TLSH digests: a rebuild of the same code gives the same function digests."""
+
+from __future__ import annotations
+
+import io
+
+import lief
+import numpy as np
+
+from firmware_audit.analyze.lineage import index as lineage_index
+from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS, digest, tlsh_of
+
+
+def _digest(data: bytes):
+    binary = lief.ELF.parse(io.BytesIO(data))
+    assert binary is not None
+    found = digest(data, binary)
+    assert found is not None
+    return found
+
+
+def test_two_versions_share_most_functions(data_dir) -> None:
+    v1 = _digest((data_dir / "maker_app_v1").read_bytes())
+    v2 = _digest((data_dir / "maker_app_v2").read_bytes())
+    assert v1.arch == v2.arch == "arm"
+    shared = np.intersect1d(v1.functions, v2.functions)
+    # Version 2 moved every function (three were added) and is stripped: most still match.
+    assert len(shared) >= 0.6 * len(v1.functions)
+    assert len(v1.functions) >= 20
+
+
+def test_unrelated_program_shares_no_function(data_dir) -> None:
+    v1 = _digest((data_dir / "maker_app_v1").read_bytes())
+    other = _digest((data_dir / "other_app").read_bytes())
+    assert len(np.intersect1d(v1.functions, other.functions)) <= 1
+
+
+def test_offsets_point_into_the_file(data_dir) -> None:
+    data = (data_dir / "maker_app_v2").read_bytes()
+    found = _digest(data)
+    assert len(found.offsets) == len(found.functions)
+    assert all(0 < int(o) < len(data) for o in found.offsets)
+    assert found.instructions >= MIN_INSTRUCTIONS * len(found.functions)
+    assert not found.truncated
+
+
+def test_tlsh_of_small_or_uniform_bytes_is_none() -> None:
+    assert tlsh_of(b"\x00" * 10) is None
+    assert tlsh_of(b"\x00" * 4096) is None
+    value = tlsh_of(bytes(range(256)) * 8)
+    assert value is not None
+    assert value.startswith("T1")
+
+
+def test_packed_digests_round_trip(tmp_path) -> None:
+    values = np.array([3, 2**64 - 1, 0x0123456789ABCDEF], dtype=np.uint64)
+    text = lineage_index.pack_digests(values)
+    assert len(text) == 48
+    assert lineage_index.unpack_digests(text, tmp_path).tolist() == sorted(values.tolist())
