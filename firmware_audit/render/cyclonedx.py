@@ -3,7 +3,9 @@
 The image is the BOM's subject (a `firmware` component whose supplier is the declared vendor and whose
 manufacturer is the leading OEM candidate). Each SDK family found is a component with its vendor and
 country as supplier and every file it was found in as an evidence occurrence; the SoC is a `device`
-component; every server endpoint is a service whose provider is its operator or vendor, with country.
+component; each open-source component recognised by lineage (busybox, a C library, OpenSSL ...) is a
+component with its version where visible; every server endpoint is a service whose provider is its
+operator or vendor, with country.
 Finding ids ride along as properties, so a reader can go back to the proof in the JSON report.
 """
 
@@ -43,7 +45,7 @@ def render(report: Report) -> str:
 def bom(report: Report) -> Bom:
     """The SBOM as a cyclonedx-python-lib object."""
     firmware = _firmware(report)
-    components = [*_sdks(report.findings), *_soc(report)]
+    components = [*_sdks(report.findings), *_open_source(report.findings), *_soc(report)]
     sbom = Bom(
         serial_number=uuid.uuid5(
             uuid.NAMESPACE_URL,
@@ -140,6 +142,29 @@ def _sdks(findings: tuple[Finding, ...]) -> list[Component]:
             )
         )
     return components
+
+
+def _open_source(findings: tuple[Finding, ...]) -> list[Component]:
+    """One component per open-source component and version the lineage analyzer recognised."""
+    by_name: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.lineage is not None and f.lineage.component is not None:
+            by_name.setdefault((f.lineage.component, f.lineage.component_version or ""), []).append(f)
+    return [
+        Component(
+            type=ComponentType.LIBRARY,
+            name=name,
+            version=version or None,
+            bom_ref=f"component:{name}:{version}",
+            properties=[Property(name=f"{_NS}:finding", value=f.id) for f in found],
+            evidence=ComponentEvidence(
+                occurrences=[
+                    Occurrence(bom_ref=f"finding:{f.id}", location=f.location.path or "/") for f in found
+                ]
+            ),
+        )
+        for (name, version), found in sorted(by_name.items())
+    ]
 
 
 def _soc(report: Report) -> list[Component]:

@@ -73,3 +73,18 @@ def test_deterministic_and_declared_supplier(tmp_path):
     assert first == second
     bom = _valid(first)
     assert bom["metadata"]["component"]["supplier"]["name"] == report.declared.vendor
+
+
+def test_open_source_components_with_version(xm):
+    report, bom = xm
+    found = {
+        (f.lineage.component, f.lineage.component_version)
+        for f in report.findings
+        if f.lineage and f.lineage.component
+    }
+    assert found
+    components = {c["bom-ref"]: c for c in bom["components"]}
+    for name, version in found:
+        component = components[f"component:{name}:{version or ''}"]
+        assert component["name"] == name
+        assert component.get("version") == version
