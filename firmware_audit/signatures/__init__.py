@@ -15,7 +15,7 @@ from firmware_audit._version import __version__
 from firmware_audit.model import Signatures
 
 DATA_DIR = Path(__file__).parent
-_DATA_SUFFIXES = frozenset({".toml", ".yar", ".yara", ".md"})
+_DATA_SUFFIXES = frozenset({".toml", ".yar", ".yara", ".md", ".json"})
 
 
 def data_files() -> list[Path]:

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze.lineage.check import problems as lineage_problems
 from firmware_audit.signatures import DATA_DIR, data_files
 from firmware_audit.signatures import endpoints as endpoint_data
 from firmware_audit.signatures import sdk as sdk_data
@@ -70,12 +71,17 @@ def _trace_tables() -> list[Problem]:
     return [Problem(file, message) for file, message in problems]
 
 
+def _lineage_index() -> list[Problem]:
+    return [Problem(file, message) for file, message in lineage_problems()]
+
+
 VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("toml syntax", _toml_parses),
     ("sdk tables", _sdk_tables),
     ("yara rules", _yara_rules),
     ("endpoint tables", _endpoint_tables),
     ("trace tables", _trace_tables),
+    ("lineage index", _lineage_index),
 )
 """Every validator, by name. Each signature kind adds its own."""
 
