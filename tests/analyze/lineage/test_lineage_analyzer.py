@@ -8,6 +8,7 @@ import io
 import tarfile
 
 import pytest
+from lineage_fixtures import DATA, scrub
 
 import firmware_audit
 from firmware_audit.analyze import ANALYZERS
@@ -25,9 +26,9 @@ SOURCE = Source(repository="lab/samples", commit="1" * 40, path="maker_app_v1", 
 
 
 @pytest.fixture
-def index(tmp_path, data_dir):
+def index(tmp_path):
     add_reference(
-        data_dir / "maker_app_v1",
+        DATA / "maker_app_v1",
         folder=tmp_path,
         reference_id="tvt-app-1",
         maker=MAKER,
@@ -46,8 +47,8 @@ def _maker_builds(report):
     return [f for f in report.findings if f.lineage is not None and f.lineage.kind is LineageKind.MAKER_BUILD]
 
 
-def test_scrubbed_next_version_is_named_through_lineage(index, data_dir, scrub) -> None:
-    image = scrub((data_dir / "maker_app_v2").read_bytes(), b"acme ?vision|acme")
+def test_scrubbed_next_version_is_named_through_lineage(index) -> None:
+    image = scrub((DATA / "maker_app_v2").read_bytes(), b"acme ?vision|acme")
     assert b"AcmeVision" not in image
     assert b"ACME" not in image
     report = firmware_audit.audit(image, analyzers=_analyzers(index))
@@ -70,14 +71,14 @@ def test_scrubbed_next_version_is_named_through_lineage(index, data_dir, scrub) 
     assert found.id in report.verdict.oem[0].basis
 
 
-def test_another_vendors_program_matches_no_maker(index, data_dir) -> None:
-    report = firmware_audit.audit((data_dir / "other_app").read_bytes(), analyzers=_analyzers(index))
+def test_another_vendors_program_matches_no_maker(index) -> None:
+    report = firmware_audit.audit((DATA / "other_app").read_bytes(), analyzers=_analyzers(index))
     assert _maker_builds(report) == []
     assert report.verdict.oem == ()
 
 
-def test_a_weak_match_is_shown_but_not_counted(index, data_dir) -> None:
-    report = firmware_audit.audit((data_dir / "maker_app_v2").read_bytes(), analyzers=_analyzers(index))
+def test_a_weak_match_is_shown_but_not_counted(index) -> None:
+    report = firmware_audit.audit((DATA / "maker_app_v2").read_bytes(), analyzers=_analyzers(index))
     (strong,) = _maker_builds(report)
     assert strong.lineage is not None
     weak = strong.model_copy(
@@ -87,13 +88,13 @@ def test_a_weak_match_is_shown_but_not_counted(index, data_dir) -> None:
     assert candidates([weak]) == ()
 
 
-def test_two_makers_matching_strongly_is_nobodys_lineage(tmp_path, data_dir) -> None:
+def test_two_makers_matching_strongly_is_nobodys_lineage(tmp_path) -> None:
     for maker in ("TVT", "Tiandy"):
         add_reference(
-            data_dir / "maker_app_v1", folder=tmp_path, reference_id=maker.lower(), maker=maker, source=SOURCE
+            DATA / "maker_app_v1", folder=tmp_path, reference_id=maker.lower(), maker=maker, source=SOURCE
         )
     both = lineage_index.load(tmp_path, "local:both")
-    report = firmware_audit.audit((data_dir / "maker_app_v2").read_bytes(), analyzers=_analyzers(both))
+    report = firmware_audit.audit((DATA / "maker_app_v2").read_bytes(), analyzers=_analyzers(both))
     # Their shared functions are common code: no match at all, or a weak one that names both.
     for found in _maker_builds(report):
         assert found.lineage is not None
@@ -101,8 +102,8 @@ def test_two_makers_matching_strongly_is_nobodys_lineage(tmp_path, data_dir) -> 
     assert report.verdict.oem == ()
 
 
-def test_components_are_findings_and_never_compared(index, data_dir) -> None:
-    data = (data_dir / "maker_app_v1").read_bytes()
+def test_components_are_findings_and_never_compared(index) -> None:
+    data = (DATA / "maker_app_v1").read_bytes()
     tree_files = {"libuClibc-0.9.33.2.so": data}
     report = firmware_audit.audit(_tar(tree_files), analyzers=_analyzers(index))
     (component,) = [f for f in report.findings if f.lineage is not None]
@@ -114,16 +115,14 @@ def test_components_are_findings_and_never_compared(index, data_dir) -> None:
     )
 
 
-def test_add_reference_cli_grows_the_local_index_later_audits_use(
-    tmp_path, data_dir, scrub, monkeypatch, capsys
-) -> None:
+def test_add_reference_cli_grows_the_local_index_later_audits_use(tmp_path, monkeypatch, capsys) -> None:
     local = tmp_path / "local-index"
     monkeypatch.setenv(lineage_index.LOCAL_ENV, str(local))
     code = main(
         [
             "signatures",
             "add-reference",
-            str(data_dir / "maker_app_v1"),
+            str(DATA / "maker_app_v1"),
             "--maker",
             MAKER,
             "--source",
@@ -136,7 +135,7 @@ def test_add_reference_cli_grows_the_local_index_later_audits_use(
     assert "1 binaries of the maker" in capsys.readouterr().out
     assert list((local / "references").glob("*.json"))
     image = tmp_path / "fw.bin"
-    image.write_bytes(scrub((data_dir / "maker_app_v2").read_bytes(), b"acme ?vision|acme"))
+    image.write_bytes(scrub((DATA / "maker_app_v2").read_bytes(), b"acme ?vision|acme"))
     report = firmware_audit.audit(image)
     (found,) = _maker_builds(report)
     assert found.lineage is not None
@@ -144,12 +143,12 @@ def test_add_reference_cli_grows_the_local_index_later_audits_use(
     assert report.verdict.oem[0].vendor == MAKER
 
 
-def test_add_reference_cli_refuses_a_bad_source(tmp_path, data_dir, capsys) -> None:
+def test_add_reference_cli_refuses_a_bad_source(tmp_path, capsys) -> None:
     code = main(
         [
             "signatures",
             "add-reference",
-            str(data_dir / "maker_app_v1"),
+            str(DATA / "maker_app_v1"),
             "--maker",
             MAKER,
             "--source",
@@ -162,11 +161,11 @@ def test_add_reference_cli_refuses_a_bad_source(tmp_path, data_dir, capsys) -> N
     assert "REPOSITORY@COMMIT:PATH" in capsys.readouterr().err
 
 
-def test_a_broken_local_index_is_an_issue(tmp_path, data_dir, monkeypatch) -> None:
+def test_a_broken_local_index_is_an_issue(tmp_path, monkeypatch) -> None:
     (tmp_path / "references").mkdir()
     (tmp_path / "references" / "x.json").write_text("{", encoding="utf-8")
     monkeypatch.setenv(lineage_index.LOCAL_ENV, str(tmp_path))
-    report = firmware_audit.audit((data_dir / "other_app").read_bytes(), analyzers=[LineageAnalyzer()])
+    report = firmware_audit.audit((DATA / "other_app").read_bytes(), analyzers=[LineageAnalyzer()])
     assert any("local lineage index not used" in i.message for i in report.issues)
 
 

@@ -6,6 +6,7 @@ import io
 
 import lief
 import numpy as np
+from lineage_fixtures import DATA
 
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS, digest, tlsh_of
@@ -19,9 +20,9 @@ def _digest(data: bytes):
     return found
 
 
-def test_two_versions_share_most_functions(data_dir) -> None:
-    v1 = _digest((data_dir / "maker_app_v1").read_bytes())
-    v2 = _digest((data_dir / "maker_app_v2").read_bytes())
+def test_two_versions_share_most_functions() -> None:
+    v1 = _digest((DATA / "maker_app_v1").read_bytes())
+    v2 = _digest((DATA / "maker_app_v2").read_bytes())
     assert v1.arch == v2.arch == "arm"
     shared = np.intersect1d(v1.functions, v2.functions)
     # Version 2 moved every function (three were added) and is stripped: most still match.
@@ -29,14 +30,14 @@ def test_two_versions_share_most_functions(data_dir) -> None:
     assert len(v1.functions) >= 20
 
 
-def test_unrelated_program_shares_no_function(data_dir) -> None:
-    v1 = _digest((data_dir / "maker_app_v1").read_bytes())
-    other = _digest((data_dir / "other_app").read_bytes())
+def test_unrelated_program_shares_no_function() -> None:
+    v1 = _digest((DATA / "maker_app_v1").read_bytes())
+    other = _digest((DATA / "other_app").read_bytes())
     assert len(np.intersect1d(v1.functions, other.functions)) <= 1
 
 
-def test_offsets_point_into_the_file(data_dir) -> None:
-    data = (data_dir / "maker_app_v2").read_bytes()
+def test_offsets_point_into_the_file() -> None:
+    data = (DATA / "maker_app_v2").read_bytes()
     found = _digest(data)
     assert len(found.offsets) == len(found.functions)
     assert all(0 < int(o) < len(data) for o in found.offsets)

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from lineage_fixtures import DATA
 
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.index import Index, RefBinary, Reference, Source
@@ -14,14 +15,14 @@ from firmware_audit.analyze.lineage.reference import add_reference
 SOURCE = Source(repository="lab/samples", commit="0" * 40, path="maker_app_v1", sha256="a" * 64)
 
 
-def _add(folder, data_dir, name="maker_app_v1", reference_id="tvt-app-1", maker="TVT"):
+def _add(folder, name="maker_app_v1", reference_id="tvt-app-1", maker="TVT"):
     return add_reference(
-        data_dir / name, folder=folder, reference_id=reference_id, maker=maker, source=SOURCE, version="1"
+        DATA / name, folder=folder, reference_id=reference_id, maker=maker, source=SOURCE, version="1"
     )
 
 
-def test_added_reference_holds_digests_and_provenance_only(tmp_path, data_dir) -> None:
-    added = _add(tmp_path, data_dir)
+def test_added_reference_holds_digests_and_provenance_only(tmp_path) -> None:
+    added = _add(tmp_path)
     assert added.binaries == ("/maker_app_v1",)
     written = json.loads(added.path.read_text(encoding="utf-8"))
     assert written["maker"] == "TVT"
@@ -34,21 +35,21 @@ def test_added_reference_holds_digests_and_provenance_only(tmp_path, data_dir) -
     (binary,) = written["binaries"]
     assert set(binary) == {"path", "sha256", "size", "arch", "tlsh", "functions"}
     # No run of the binary's own bytes is in the index: the digests are hashes.
-    raw = (data_dir / "maker_app_v1").read_bytes()
+    raw = (DATA / "maker_app_v1").read_bytes()
     text = added.path.read_bytes()
     assert not any(
         raw[i : i + 16] in text for i in range(0, len(raw) - 16, 16) if len(set(raw[i : i + 16])) > 8
     )
 
 
-def test_maker_is_spelled_as_the_makers_table_does(tmp_path, data_dir) -> None:
-    added = _add(tmp_path, data_dir, maker="tvt")
+def test_maker_is_spelled_as_the_makers_table_does(tmp_path) -> None:
+    added = _add(tmp_path, maker="tvt")
     assert added.maker == "TVT"
 
 
-def test_loaded_index_counts_shared_functions(tmp_path, data_dir) -> None:
-    _add(tmp_path, data_dir)
-    _add(tmp_path, data_dir, name="other_app", reference_id="other-1", maker="Tiandy")
+def test_loaded_index_counts_shared_functions(tmp_path) -> None:
+    _add(tmp_path)
+    _add(tmp_path, name="other_app", reference_id="other-1", maker="Tiandy")
     loaded = lineage_index.load(tmp_path, "local:test")
     assert len(loaded) == 2
     assert {b.reference.id for b in loaded.binaries} == {"tvt-app-1", "other-1"}
@@ -57,8 +58,8 @@ def test_loaded_index_counts_shared_functions(tmp_path, data_dir) -> None:
     assert max(counts.tolist()) == len(own)
 
 
-def test_tlsh_candidates_are_bucketed_by_length(tmp_path, data_dir) -> None:
-    _add(tmp_path, data_dir)
+def test_tlsh_candidates_are_bucketed_by_length(tmp_path) -> None:
+    _add(tmp_path)
     loaded = lineage_index.load(tmp_path, "local:test")
     (binary,) = loaded.binaries
     assert binary.tlsh is not None
@@ -66,16 +67,14 @@ def test_tlsh_candidates_are_bucketed_by_length(tmp_path, data_dir) -> None:
     assert list(loaded.tlsh_candidates("mips", binary.tlsh, 8)) == []
 
 
-def test_an_image_without_maker_code_is_refused(tmp_path, data_dir) -> None:
+def test_an_image_without_maker_code_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="no ELF file"):
-        add_reference(data_dir / "make.sh", folder=tmp_path, reference_id="x", maker="TVT", source=SOURCE)
+        add_reference(DATA / "make.sh", folder=tmp_path, reference_id="x", maker="TVT", source=SOURCE)
 
 
-def test_a_bad_id_is_refused(tmp_path, data_dir) -> None:
+def test_a_bad_id_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="reference id"):
-        add_reference(
-            data_dir / "maker_app_v1", folder=tmp_path, reference_id="../x", maker="TVT", source=SOURCE
-        )
+        add_reference(DATA / "maker_app_v1", folder=tmp_path, reference_id="../x", maker="TVT", source=SOURCE)
 
 
 def test_a_broken_index_file_is_an_error(tmp_path) -> None:
