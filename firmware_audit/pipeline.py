@@ -32,7 +32,7 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
     limits = options.limits or Limits()
     tree = subject if isinstance(subject, FileTree) else unpack(subject, limits=limits)
     analyzers = ANALYZERS if options.analyzers is None else tuple(options.analyzers)
-    findings, issues = analyze_tree(tree, analyzers, deadline=started + limits.time_budget)
+    findings, issues, rejected = analyze_tree(tree, analyzers, deadline=started + limits.time_budget)
     why = reason(tree)
     report = Report(
         tool=Tool(name="firmware_audit", version=__version__),
@@ -41,7 +41,7 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         image=tree.image,
         declared=options.declared,
         files=len(tree),
-        coverage=tree.coverage,
+        coverage=tree.coverage.model_copy(update={"rejected": dict(rejected)}),
         containers=containers(tree),
         findings=tuple(merge(findings)),
         issues=(*tree.issues, *issues),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -63,11 +64,14 @@ class FileContext:
         tree: The unpacked image.
         node: The file being analysed.
         issues: Problems the analyzers met with this file.
+        rejected: Candidates the analyzers judged not to be what they looked like, counted by
+            reason (`endpoint: a version number`); the report sums them in its coverage.
     """
 
     tree: FileTree
     node: Node
     issues: list[Issue] = field(default_factory=list)
+    rejected: Counter[str] = field(default_factory=Counter)
     _data: bytes | None = None
     _strings: tuple[Text, ...] | None = None
     _elf: lief.ELF.Binary | None = None

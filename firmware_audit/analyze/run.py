@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,19 +41,22 @@ class _Done:
     path: str
     findings: tuple[Finding, ...]
     issues: tuple[Issue, ...]
+    rejected: tuple[tuple[str, int], ...] = ()
 
 
 def analyze_tree(
     tree: FileTree, analyzers: Sequence[Analyzer], deadline: float
-) -> tuple[list[Finding], list[Issue]]:
-    """Every analyzer's findings over every file of the tree, and the problems met.
+) -> tuple[list[Finding], list[Issue], Counter[str]]:
+    """Every analyzer's findings over every file of the tree, the problems met, and the candidates
+    the analyzers set aside, counted by reason (`FileContext.rejected`, summed over the files).
 
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
     """
     findings: dict[str, Finding] = {}
     issues: list[Issue] = []
+    rejected: Counter[str] = Counter()
     if not analyzers:
-        return [], issues
+        return [], issues, rejected
     # An image nothing could open is still read, as one file: its strings may be all there is.
     nodes = [n for n in tree.files() if n.withheld is None] or [tree.root]
     done: dict[Hashable, _Done] = {}
@@ -69,7 +73,8 @@ def analyze_tree(
         for finding in result.findings:
             findings.setdefault(finding.id, finding)
         issues.extend(result.issues)
-    return list(findings.values()), issues
+        rejected.update(dict(result.rejected))
+    return list(findings.values()), issues, rejected
 
 
 def _analyze_node(
@@ -115,7 +120,7 @@ def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> _Done:
             break
         except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
             ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
-    return _Done(ctx.node.path, tuple(found), tuple(ctx.issues))
+    return _Done(ctx.node.path, tuple(found), tuple(ctx.issues), tuple(sorted(ctx.rejected.items())))
 
 
 def _failed(analyzer: Analyzer, exc: Exception) -> str:
@@ -155,6 +160,7 @@ def _moved(result: _Done, path: str, issues: Sequence[Issue]) -> _Done:
         path,
         tuple(_move(f, result.path, path) for f in result.findings),
         (*issues, *(_move_issue(i, result.path, path) for i in result.issues)),
+        result.rejected,
     )
 
 

@@ -71,6 +71,16 @@ class Coverage(Frozen):
     bytes_explained: int = Field(ge=0)
     explained_ratio: float = Field(ge=0.0, le=1.0)
     unexplained: tuple[UnexplainedRegion, ...] = ()
+    rejected: dict[str, int] = Field(
+        default_factory=dict,
+        description="Candidates the analyzers judged not to be what they looked like (strings shaped "
+        "like servers that are versions, file names, random bytes ...), counted by reason.",
+    )
+
+    @field_validator("rejected")
+    @classmethod
+    def _sort_rejected(cls, value: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(value.items()))
 
     @field_validator("unexplained")
     @classmethod

@@ -12,11 +12,12 @@ Severity here does not know the audit's home country; `finalize` grades it for t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.context import MIN_STRING
-from firmware_audit.analyze.endpoints import extract, overrides, p2p, role, severity, validate
+from firmware_audit.analyze.endpoints import context, extract, overrides, p2p, role, severity, validate
 from firmware_audit.analyze.endpoints.extract import Candidate
 from firmware_audit.analyze.endpoints.geo import Place, locate
 from firmware_audit.model import (
@@ -97,6 +98,11 @@ class _File:
     code_failed: bool = False
     seen: dict[tuple[str, bool], list[_Seen]] = field(default_factory=dict)
     ids: dict[str, list[tuple[p2p.DeviceId, int, str]]] = field(default_factory=dict)
+    rejected: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def facts(self) -> context.FileFacts:
+        return context.FileFacts(self.path, self.is_text)
 
     @property
     def path(self) -> str:
@@ -120,8 +126,23 @@ class _File:
         before, after, run_start, line_start = self._around(text, c.start, c.end)
         host = c.host.lower()
         vendor = self.data.vendor(host)
-        verdict = self._verdict(c, host, before, after, vendor, decoded=decoded is not None)
+        facts = self.facts
+        run_end = c.end + len(after)
+        around = context.Around(
+            before,
+            after,
+            text[run_end : run_end + 1],
+            run_end - run_start,
+            self._window(text, line_start).replace("\n", " ") if self.is_text else "",
+        )
+        why_not = None if vendor or decoded else context.noise(c.kind, host, around, facts)
+        verdict = (
+            validate.Verdict(endpoint=False, reason=why_not)
+            if why_not
+            else self._verdict(c, host, before, after, vendor, decoded=decoded is not None)
+        )
         if not verdict.endpoint:
+            self.rejected[verdict.reason or "not an endpoint"] += 1
             return
         clues = role.Clues(
             before=before,
@@ -129,7 +150,11 @@ class _File:
             file_name=self.ctx.node.name.decode("utf-8", "replace"),
             decoded=decoded is not None,
         )
-        reference = None if decoded else role.reference(c, clues, self.data)
+        reference = (
+            None
+            if decoded
+            else role.reference(c, clues, self.data) or context.reference(c.kind, around, facts)
+        )
         seen = _Seen(
             candidate=c if c.host == host else _lowered(c),
             offset=base + c.start * width,
@@ -191,7 +216,9 @@ class _File:
                 return validate.NOISE
             if vendor is not None or decoded or c.kind is EndpointKind.URL:
                 return validate.check_address(host, known=True)
-            return validate.check_address(host, line_before=before, line_after=after)
+            return validate.check_address(
+                host, line_before=before, line_after=after, version_file=self.facts.holds_version
+            )
         if vendor is not None:
             return validate.Verdict(endpoint=True)
         return validate.check_host(
@@ -239,6 +266,7 @@ class _File:
             yield self._finding(host, is_reference, sorted(seen, key=lambda s: s.offset))
         for text, places in self.ids.items():
             yield self._device_id(text, places)
+        self.ctx.rejected.update({f"endpoint: {why}": n for why, n in self.rejected.items()})
 
     def _finding(self, host: str, is_reference: bool, seen: list[_Seen]) -> Finding:
         first = seen[0]

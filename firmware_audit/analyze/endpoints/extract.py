@@ -175,8 +175,9 @@ def scan(text: str, pos: int = 0, endpos: int | None = None) -> list[Candidate]:
     for m in URL.finditer(text, pos, endpos):
         parsed = _AUTHORITY.fullmatch(m.group("authority"))
         claimed.add(m.start(), m.end())
-        if parsed is None:
-            continue  # a format string (`http://%s/`) or a broken authority
+        scheme = m.group("scheme")
+        if parsed is None or not (scheme.islower() or scheme.isupper()):
+            continue  # a format string (`http://%s/`), a broken authority, or `bQ://` in packed script
         host = (parsed.group("v6") or parsed.group("host")).lower()
         found.append(
             Candidate(

@@ -60,7 +60,7 @@ class Role:
 UNKNOWN = Role(EndpointRole.UNKNOWN, Strength.NONE, "no hint")
 
 _WORDS = {
-    EndpointRole.NTP: "ntp ntpd ntpdate sntp timeserver ntpserver chrony",
+    EndpointRole.NTP: "ntp ntpd ntpdate ntpc ntpclient sntp timeserver ntpserver chrony timesync",
     EndpointRole.DDNS: "ddns dyndns noip oray",
     EndpointRole.DNS: "dns nameserver nameservers resolver resolv",
     EndpointRole.MQTT: "mqtt mqtts broker",

@@ -30,11 +30,14 @@ _NAME_LIKE = re.compile(r"[\d-]")
 _AFTER_VALUE = frozenset({'"', "'", "<", ",", ";", "/", ":"})
 
 _VERSION_BEFORE = re.compile(
-    r"(?i)(?:\bv|\bver|version|firmware|\bfw|\brev|revision|release|build|\bsdk|\bapi)\s*[:=]?\s*$"
+    r"(?i)(?:\bv|(?:\b|_|app|sw|fw|hw|sys|soft|lib|sdk|api)ver(?:sion)?|version|firmware|\bfw|\brev|revision|"
+    r"release|build|\bsdk|\bapi|\biotc\w*)[\s\"'_-]*[:=]?[\s\"']*$"
 )
+"""A version key or banner word just before: `ver 1.2.3.4`, `appver=4.36.8.32`, `IOTC 3.1.10.7`."""
 _OID_FIRST_ARCS = frozenset({1, 2})
 """OIDs (`2.5.4.3`, `1.3.6.1`) and versions (`2.4.1.0`) are dotted quads starting with 1 or 2; real
 servers there (1.1.1.1) come from the vendor data or stand after a key (`nameserver 1.1.1.1`)."""
+_SMALL_OCTET = 10
 _BANNER = re.compile(r"^\s*[A-Za-z][\w+.-]*[ _/]$")
 """A single word then the address, and nothing after it: `IOTCAPIs 3.1.10.7`, `iLnkP2P 4.2.3.5`."""
 _ADDRESS_KEYS = re.compile(
@@ -121,7 +124,12 @@ def _alone(before: str, after: str) -> bool:
 
 
 def check_address(
-    address: str, *, line_before: str = "", line_after: str = "", known: bool = False
+    address: str,
+    *,
+    line_before: str = "",
+    line_after: str = "",
+    known: bool = False,
+    version_file: bool = False,
 ) -> Verdict:
     """An IPv4 or IPv6 address: valid, not a netmask, not a version number written like an address.
 
@@ -131,27 +139,53 @@ def check_address(
         line_after: Text of the same line after it (a banner ends with the version).
         known: True when it is surely an address (in a URL, decoded, or named by the vendor data):
             only validity and reserved ranges are checked then.
+        version_file: True in a text file whose name says it holds a version (`sysversion.txt`).
+
+    Four single digits (`3.0.0.2`, `9.7.3.8`) and a last number 0 (`6.0.0.0`) are versions or
+    networks, not hosts, unless the vendor data names the address (`8.8.8.8`, `1.1.1.1`).
     """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return Verdict(endpoint=False, reason="not a valid address")
+    reserved = addresses.reserved_address(address)
     if isinstance(ip, ipaddress.IPv4Address) and not known:
-        if ip.packed[0] == 255:
-            return Verdict(endpoint=False, reason="a netmask or broadcast mask")
-        if ip.packed[0] in _OID_FIRST_ARCS and not _ADDRESS_KEYS.search(line_before):
-            return Verdict(
-                endpoint=False, reason="an object identifier or version (1.x.x.x / 2.x.x.x without a key)"
-            )
-        if _VERSION_BEFORE.search(line_before):
-            return Verdict(endpoint=False, reason="a version number")
-        if (
-            not line_after.strip(" \t\"'")
-            and _BANNER.fullmatch(line_before)
-            and not _ADDRESS_KEYS.search(line_before)
-        ):
-            return Verdict(endpoint=False, reason="a version number in a banner")
-    return Verdict(endpoint=True, reserved=addresses.reserved_address(address))
+        problem = _not_an_address(
+            ip.packed, line_before, line_after, version_file=version_file, public=reserved is None
+        )
+        if problem is not None:
+            return Verdict(endpoint=False, reason=problem)
+    return Verdict(endpoint=True, reserved=reserved)
+
+
+def _not_an_address(
+    octets: bytes, before: str, after: str, *, version_file: bool, public: bool
+) -> str | None:
+    """Why a dotted quad is a mask, an OID or a version rather than an address, if it is.
+
+    The shapes of versions (single digits, a last 0) are only held against public addresses:
+    `0.0.0.0` and `10.0.0.0` are reserved addresses, reported as such.
+    """
+    keyed = _ADDRESS_KEYS.search(before) is not None
+    checks = (
+        (octets[0] == 255, "a netmask or broadcast mask"),
+        (
+            octets[0] in _OID_FIRST_ARCS and not keyed,
+            "an object identifier or version (1.x.x.x / 2.x.x.x without a key)",
+        ),
+        (_VERSION_BEFORE.search(before) is not None, "a version number"),
+        (version_file, "a version number (the file holds a version)"),
+        (
+            public and not keyed and all(octet < _SMALL_OCTET for octet in octets),
+            "a version number (four single digits)",
+        ),
+        (public and octets[3] == 0, "a network address or version (last number 0)"),
+        (
+            not after.strip(" \t\"'") and _BANNER.fullmatch(before) is not None and not keyed,
+            "a version number in a banner",
+        ),
+    )
+    return next((why for applies, why in checks if applies), None)
 
 
 def plausible_ipv6(text: str) -> bool:

@@ -1,0 +1,208 @@
+"""Context decides what is a server: each rule on a small file made here, audited end to end."""
+
+import io
+import tarfile
+
+import pytest
+
+from firmware_audit import unpack
+from firmware_audit.analyze.endpoints import EndpointAnalyzer
+from firmware_audit.analyze.endpoints.context import Around, FileFacts, noise, reference
+from firmware_audit.audit import report_for
+from firmware_audit.model import EndpointKind, EndpointRole, Severity
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _audit(files: dict[str, bytes]):
+    return report_for(unpack(_tar(files)), analyzers=(EndpointAnalyzer(),), home_country="KR")
+
+
+def _servers(report, host: str) -> list:
+    """Findings that judge `host` a server (not a reference)."""
+    return [
+        f
+        for f in report.findings
+        if f.endpoint and f.endpoint.host == host and f.endpoint.role is not EndpointRole.REFERENCE
+    ]
+
+
+def _references(report, host: str) -> list[str]:
+    return [
+        f.title
+        for f in report.findings
+        if f.endpoint and f.endpoint.host == host and f.endpoint.role is EndpointRole.REFERENCE
+    ]
+
+
+# -- references: real names the firmware only mentions -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "host", "why"),
+    [
+        ("etc/dnsmasq.opts", b"bogus-nxdomain=64.94.110.11\n", "64.94.110.11", "refuses"),
+        ("etc/config/dhcp", b"\tlist bogusnxdomain '67.215.65.132'\n", "67.215.65.132", "refuses"),
+        ("etc/config/firewall", b"#\toption dest_ip\t194.25.2.129\n", "194.25.2.129", "commented-out"),
+        (
+            "etc/udhcpd.conf",
+            b'option\t0x08\t01020304\t# cookie server: 131.107.1.10"\n',
+            "131.107.1.10",
+            "comment",
+        ),
+        (
+            "web/help.htm",
+            b"<p>For example, if your WAN address is 202.96.12.8 and the port 8080, enter it.</p>\n",
+            "202.96.12.8",
+            "example",
+        ),
+        (
+            "web/help2.htm",
+            b"<p>For example, if your address is 202.96.12.8\nand the port 8080, enter http://202.96.12.8:8080\n",
+            "202.96.12.8",
+            "example",
+        ),
+        (
+            "www/dhcp.js",
+            b"o=s.option(form.Value,'bogusnx');o.placeholder='67.215.65.132';\n",
+            "67.215.65.132",
+            "placeholder",
+        ),
+        ("www/ip.js", b'i.ipfield("value","1.0.0.1"),h.dialog("close")\n', "1.0.0.1", "default value"),
+        (
+            "etc/protocols",
+            b"# [JI6] John Ioannidis  <ji&CS.COLUMBIA.EDU>\n",
+            "cs.columbia.edu",
+            "standard table",
+        ),
+        (
+            "share/credits.txt",
+            b"[BCH2] Barry Howard  <Howard&NMFECC.LLNL.GOV>\n",
+            "nmfecc.llnl.gov",
+            "credit list",
+        ),
+        (
+            "web/qr.htm",
+            b'<a class="store" href="https://itunes.apple.com/us/app/tether">App</a>\n',
+            "itunes.apple.com",
+            "user's browser",
+        ),
+        (
+            "usr/sbin/sshd",
+            b"\x00Dropbear SSH client v%s https://matt.ucc.asn.au/dropbear/dropbear.html\x00",
+            "matt.ucc.asn.au",
+            "banner",
+        ),
+        (
+            "lib/librtmp.so",
+            b"\x00accept chunk size %d, @see: https://github.com/ossrs/srs/issues/16\x00",
+            "github.com",
+            "documentation",
+        ),
+    ],
+)
+def test_a_name_only_mentioned_is_a_reference(path: str, text: bytes, host: str, why: str) -> None:
+    report = _audit({path: text})
+    assert not _servers(report, host)
+    titles = _references(report, host)
+    assert titles, f"{host} was dropped instead of being reported as a reference"
+    assert why in titles[0]
+    assert all(f.severity is Severity.INFO for f in report.findings if f.endpoint)
+
+
+def test_the_same_address_as_a_setting_is_a_server() -> None:
+    report = _audit({"etc/config/dhcp": b"\tlist server '64.94.110.11'\n"})
+    [finding] = _servers(report, "64.94.110.11")
+    assert finding.severity is Severity.MEDIUM
+
+
+# -- versions shaped like addresses -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "address"),
+    [
+        ("bin/app.ver", b"appver=4.36.8.32\n", "4.36.8.32"),
+        ("bin/sysversion.txt", b"70.1.2.5\n", "70.1.2.5"),
+        ("web/plugin.js", b'n=a.browser.win?"3.0.0.3":"3.0.0.2",o=1;\n', "3.0.0.3"),
+        ("bin/ddns", b"\x00<ClientVersion>9.7.3.8</ClientVersion>\x00", "9.7.3.8"),
+        ("bin/setup.exe", b'\x00assemblyIdentity version="6.0.0.0" name="Common-Controls"\x00', "6.0.0.0"),
+        ("lib/mt_wifi.ko", b"\x004.1.0.0\x00", "4.1.0.0"),
+        ("bin/iotc", b"\x00IOTC 3.1.10.7\x00", "3.1.10.7"),
+    ],
+)
+def test_a_version_like_an_address_is_dropped_and_counted(path: str, text: bytes, address: str) -> None:
+    report = _audit({path: text})
+    assert not [f for f in report.findings if f.endpoint and f.endpoint.host == address]
+    assert any(reason.startswith("endpoint: a ") for reason in report.coverage.rejected)
+
+
+def test_a_resolver_is_kept_although_its_digits_are_small() -> None:
+    # 8.8.8.8 is named by the vendor data; 4.2.2.2 stands after an address key
+    report = _audit({"etc/resolv.conf": b"nameserver 8.8.8.8\n", "etc/watch.conf": b"pinghost 4.2.2.2\n"})
+    assert _servers(report, "8.8.8.8")
+    assert _servers(report, "4.2.2.2")
+
+
+# -- names that are not names --------------------------------------------------------------------------
+
+
+def test_a_script_expression_is_not_a_host() -> None:
+    report = _audit({"web/ethWan.htm": b"<script>function f(val){var objId=val.id;return objId}</script>\n"})
+    assert not [f for f in report.findings if f.endpoint]
+    assert report.coverage.rejected["endpoint: an expression in a script (unquoted, between operators)"] == 1
+
+
+def test_a_file_name_with_extension_labels_is_not_a_host() -> None:
+    report = _audit({"bin/busybox": b"\x00/lib/modules\x00modules.dep.bb\x00"})
+    assert not [f for f in report.findings if f.endpoint]
+    assert report.coverage.rejected["endpoint: a file name (its labels are file extensions)"] == 1
+
+
+def test_random_bytes_ending_in_a_country_tld_are_not_a_host() -> None:
+    # A short printable run in binary data that is not NUL-terminated: chance, not a string.
+    blob = b"\x93\x11\xfeqzkv.bn\xc7\x02\x00" + b"\x00ok.vendor-cloud.bn\x00"
+    report = _audit({"bin/blob": blob})
+    hosts = {f.endpoint.host for f in report.findings if f.endpoint}
+    assert hosts == {"ok.vendor-cloud.bn"}
+    assert report.coverage.rejected["endpoint: not a C string in binary data (random bytes)"] == 1
+
+
+def test_a_mixed_case_scheme_in_packed_script_is_not_a_url() -> None:
+    report = _audit({"web/m.jsp": b"k(8A=='5Q')?'bQ://bK.bM.bN':1;\n"})
+    assert not [f for f in report.findings if f.endpoint]
+
+
+# -- the rules alone -------------------------------------------------------------------------------------
+
+
+def test_file_facts() -> None:
+    assert FileFacts("/etc/protocols", is_text=True).is_standard_table
+    assert not FileFacts("/usr/share/protocols", is_text=True).is_standard_table
+    assert FileFacts("/web/js/ddns.js", is_text=True).is_web
+    assert not FileFacts("/web/js/ddns.js", is_text=False).is_web
+    assert FileFacts("/usr/app.ver", is_text=True).holds_version
+    assert FileFacts("/system/bin/sysversion.txt", is_text=True).holds_version
+
+
+def test_a_c_string_in_binary_data_is_kept() -> None:
+    facts = FileFacts("/bin/app", is_text=False)
+    assert noise(EndpointKind.HOSTNAME, "abc.cn", Around(end="\x00", run=6), facts) is None
+    assert noise(EndpointKind.HOSTNAME, "abc.cn", Around(end="\x9c", run=6), facts) is not None
+    # a URL or a long run is not held to it
+    assert noise(EndpointKind.URL, "abc.cn", Around(end="\x9c", run=6), facts) is None
+    assert noise(EndpointKind.HOSTNAME, "abc.cn", Around(end="\x9c", run=80), facts) is None
+
+
+def test_a_setting_is_not_a_reference() -> None:
+    facts = FileFacts("/etc/ntp.conf", is_text=True)
+    assert reference(EndpointKind.HOSTNAME, Around(before="server "), facts) is None
+    assert reference(EndpointKind.HOSTNAME, Around(before="# server "), facts) is not None
