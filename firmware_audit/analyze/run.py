@@ -47,9 +47,9 @@ class _Done:
 def analyze_tree(
     tree: FileTree, analyzers: Sequence[Analyzer], deadline: float
 ) -> tuple[list[Finding], list[Issue], Counter[str]]:
-    """Every analyzer's findings over every file of the tree, the problems met, and the candidates
-    the analyzers set aside, counted by reason (`FileContext.rejected`, summed over the files).
+    """Every analyzer's findings over every file of the tree, the problems met, and what was set aside.
 
+    What the analyzers set aside is counted by reason (`FileContext.rejected`, summed over the files).
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
     """
     findings: dict[str, Finding] = {}

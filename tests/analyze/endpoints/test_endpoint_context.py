@@ -8,7 +8,7 @@ import pytest
 from firmware_audit import unpack
 from firmware_audit.analyze.endpoints import EndpointAnalyzer
 from firmware_audit.analyze.endpoints.context import Around, FileFacts, noise, reference
-from firmware_audit.audit import report_for
+from firmware_audit.audit import audit
 from firmware_audit.model import EndpointKind, EndpointRole, Severity
 
 
@@ -23,7 +23,7 @@ def _tar(files: dict[str, bytes]) -> bytes:
 
 
 def _audit(files: dict[str, bytes]):
-    return report_for(unpack(_tar(files)), analyzers=(EndpointAnalyzer(),), home_country="KR")
+    return audit(unpack(_tar(files)), analyzers=(EndpointAnalyzer(),), home_country="KR")
 
 
 def _servers(report, host: str) -> list:
