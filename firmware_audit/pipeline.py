@@ -41,7 +41,7 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         image=tree.image,
         declared=options.declared,
         files=len(tree),
-        coverage=tree.coverage.model_copy(update={"rejected": dict(rejected)}),
+        coverage=tree.coverage.model_copy(update={"rejected": dict(sorted(rejected.items()))}),
         containers=containers(tree),
         findings=tuple(merge(findings)),
         issues=(*tree.issues, *issues),
