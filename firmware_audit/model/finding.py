@@ -87,7 +87,9 @@ class EndpointPayload(Frozen):
     port: int | None = Field(default=None, ge=0, le=65535)
     role: EndpointRole
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 country of the server.")
-    country_basis: str | None = Field(default=None, description="vendor-data, cctld or geoip.")
+    country_basis: str | None = Field(
+        default=None, description="cloud-region, vendor-data, cloud-operator, cctld or geoip."
+    )
     operator: str | None = Field(
         default=None, description="Network operator of an address (its ASN's owner)."
     )

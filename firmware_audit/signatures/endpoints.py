@@ -10,7 +10,14 @@ Each `.toml` file there holds one or more of these tables (described in `signatu
 * `[[operator]]` — a regular expression over GeoLite2 ASN organisation names, the operator it means
   and the country of its headquarters;
 * `[cctld]` — the country-code TLDs that are used generically, and TLD-to-ISO aliases;
-* `[[uid_prefix]]` — P2P device-ID prefixes and the network, apps and OEM behind them.
+* `[[uid_prefix]]` — P2P device-ID prefixes and the network, apps and OEM behind them;
+* `[[cloud]]` — a cloud or CDN: its domains, the country of its headquarters, and how a host name
+  under it names its region (`ec2-….ap-southeast-1.compute.amazonaws.com`), with each region's
+  data-centre country.
+
+An `[[endpoint]]` row whose only sources are indirect says `confidence = "low"` and its `reason`;
+the analyzer shows both in the evidence. `country = ""` is a service with no one country (the NTP
+Pool's global zones), and also needs a `reason`.
 
 `load` reads and validates every table, returning what it could read with the problems it found;
 `endpoint_data` is the set the analyzer uses, read once per process.
@@ -36,10 +43,16 @@ ENDPOINTS_DIR = DATA_DIR / "endpoints"
 _T = TypeVar("_T")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _PREFIX = re.compile(r"[A-Z][A-Z0-9]{2,6}")
+_NO_REGION = r"(?P<region>(?!))"
+"""The region pattern of a cloud whose host names name no region: it never matches."""
 _KEYS = {
     "endpoint": (
         frozenset({"role", "vendor", "country", "source"}),
-        frozenset({"hosts", "domains", "port", "note", "ref", "examples"}),
+        frozenset({"hosts", "domains", "port", "note", "ref", "examples", "confidence", "reason"}),
+    ),
+    "cloud": (
+        frozenset({"name", "country", "domains", "source"}),
+        frozenset({"region", "regions", "examples", "confidence", "reason"}),
     ),
     "reference": (frozenset({"domains", "what", "source"}), frozenset()),
     "path": (frozenset({"pattern", "what", "examples", "source"}), frozenset()),
@@ -64,11 +77,12 @@ class VendorEndpoint:
         service: True when the row names this host or a service domain below a registered one
             (`iot-as-mqtt.cn-shanghai.aliyuncs.com`): its role is documented, not a domain default.
         file: The table it came from.
+        low_confidence: Why the row rests on indirect sources only (None for a sourced row).
     """
 
     role: EndpointRole
     vendor: str
-    country: str
+    country: str | None
     port: int | None
     note: str | None
     source: str
@@ -76,6 +90,36 @@ class VendorEndpoint:
     exact: bool
     file: str
     service: bool = False
+    low_confidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """A cloud or CDN operator, and how its host names carry their region.
+
+    Attributes:
+        name: The operator.
+        country: The country of its headquarters.
+        pattern: Finds the region in a host name (group `region`).
+        regions: Region code -> country of its data centres.
+        source: The public source.
+        low_confidence: Why the row rests on indirect sources only, if it does.
+    """
+
+    name: str
+    country: str
+    pattern: re.Pattern[str]
+    regions: dict[str, str]
+    source: str
+    low_confidence: str | None = None
+
+    def region(self, host: str) -> tuple[str, str] | None:
+        """(region, data-centre country) named in `host`, if it names a known one."""
+        for m in self.pattern.finditer(host):
+            country = self.regions.get(m.group("region"))
+            if country is not None:
+                return m.group("region"), country
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +173,11 @@ class EndpointData:
     uid_prefixes: dict[str, UidPrefix] = field(default_factory=dict)
     generic_tlds: frozenset[str] = frozenset()
     tld_aliases: dict[str, str] = field(default_factory=dict)
+    clouds: dict[str, Cloud] = field(default_factory=dict)
+
+    def cloud(self, host: str) -> Cloud | None:
+        """The cloud whose domain `host` is under."""
+        return _by_suffix(self.clouds, host)
 
     def vendor(self, host: str) -> VendorEndpoint | None:
         """The row naming `host`, else the row of its longest listed parent domain."""
@@ -168,6 +217,7 @@ class _Reader:
         self.paths: list[ReferencePath] = []
         self.operators: list[Operator] = []
         self.generic: set[str] = set()
+        self.clouds: dict[str, Cloud] = {}
 
     def problem(self, file: str, message: str) -> None:
         self.problems.append((file, message))
@@ -197,6 +247,14 @@ class _Reader:
         if not str(row.get("source", "")).strip():
             self.problem(where, "a row must name its public source")
             ok = False
+        confidence = row.get("confidence", "high")
+        if confidence not in {"high", "low"}:
+            self.problem(where, f"confidence {confidence!r} is not high or low")
+            ok = False
+        needs_reason = confidence == "low" or row.get("country") == ""
+        if needs_reason and not str(row.get("reason", "")).strip():
+            self.problem(where, "a low-confidence row or one without a country must give its reason")
+            ok = False
         return ok
 
     def _endpoint(self, where: str, file: str, row: dict[str, Any]) -> None:
@@ -208,13 +266,14 @@ class _Reader:
         entry = VendorEndpoint(
             role=EndpointRole(row["role"]),
             vendor=str(row["vendor"]),
-            country=str(row["country"]),
+            country=str(row["country"]) or None,
             port=row.get("port"),
             note=row.get("note"),
             source=str(row["source"]),
             ref=row.get("ref"),
             exact=exact,
             file=file,
+            low_confidence=str(row["reason"]) if row.get("confidence") == "low" else None,
         )
         names = row["hosts"] if exact else row["domains"]
         index = self.data.hosts if exact else self.data.domains
@@ -225,6 +284,8 @@ class _Reader:
                 )
             elif name in index:
                 self.problem(where, f"{name} is already listed in {index[name].file}")
+            elif _disagree(entry, (other := self.data.domains if exact else self.data.hosts).get(name)):
+                self.problem(where, f"{name} is listed with another vendor or country in {other[name].file}")
             else:
                 split = psl.split(name)
                 service = exact or (split is not None and split.registered != name)
@@ -306,6 +367,49 @@ class _Reader:
                     str(row["source"]),
                 )
 
+    def _cloud(self, where: str, file: str, row: dict[str, Any]) -> None:
+        del file
+        regions = row.get("regions", {})
+        if regions and "region" not in row:
+            self.problem(where, "regions need a region pattern")
+            return
+        try:
+            pattern = re.compile(row.get("region", _NO_REGION))
+        except re.error as exc:
+            self.problem(where, f"region does not compile: {exc}")
+            return
+        if "region" not in pattern.groupindex:
+            self.problem(where, "region needs a group named region")
+            return
+        bad = [f"{k} = {v!r}" for k, v in regions.items() if not _COUNTRY.fullmatch(str(v))]
+        if bad or not _COUNTRY.fullmatch(str(row["country"])):
+            self.problem(where, f"not ISO 3166-1 alpha-2 codes: {', '.join(bad) or row['country']}")
+            return
+        cloud = Cloud(
+            str(row["name"]),
+            str(row["country"]),
+            pattern,
+            {str(k): str(v) for k, v in regions.items()},
+            str(row["source"]),
+            str(row["reason"]) if row.get("confidence") == "low" else None,
+        )
+        for name in row["domains"]:
+            if not _valid_host(name, allow_ip=False):
+                self.problem(where, f"{name!r} is not a lower-case host name with a public suffix")
+            elif name in self.clouds:
+                self.problem(where, f"{name} is listed twice")
+            else:
+                self.clouds[name] = cloud
+        if regions and not row.get("examples"):
+            self.problem(where, "a cloud row with regions needs examples")
+        self._cloud_examples(where, cloud, row.get("examples", {}))
+
+    def _cloud_examples(self, where: str, cloud: Cloud, examples: dict[str, str]) -> None:
+        for host, country in examples.items():
+            found = cloud.region(host)
+            if found is None or found[1] != country or _by_suffix(self.clouds, host) is not cloud:
+                self.problem(where, f"example {host!r} does not give {country}")
+
     def _cctld(self, file: str, table: dict[str, Any]) -> None:
         where = f"{file}: [cctld]"
         if not str(table.get("source", "")).strip():
@@ -330,6 +434,7 @@ class _Reader:
             uid_prefixes=self.data.uid_prefixes,
             generic_tlds=frozenset(self.generic),
             tld_aliases=self.data.tld_aliases,
+            clouds=self.clouds,
         )
 
 
@@ -341,12 +446,17 @@ def _endpoint_problem(row: dict[str, Any]) -> str | None:
         return f"unknown role {row['role']!r}"
     if row["role"] == EndpointRole.REFERENCE.value:
         return "references belong in [[reference]]"
-    if not _COUNTRY.fullmatch(str(row["country"])):
+    if row["country"] != "" and not _COUNTRY.fullmatch(str(row["country"])):
         return f"country {row['country']!r} is not an ISO 3166-1 alpha-2 code"
     port = row.get("port")
     if port is not None and not (isinstance(port, int) and 0 < port < 65536):
         return f"port {port!r} is not a port number"
     return None
+
+
+def _disagree(entry: VendorEndpoint, other: VendorEndpoint | None) -> bool:
+    """A host row and a domain row may name the same name only when they agree on whose it is."""
+    return other is not None and (other.vendor, other.country) != (entry.vendor, entry.country)
 
 
 def _valid_host(name: str, *, allow_ip: bool) -> bool:

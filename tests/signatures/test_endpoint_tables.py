@@ -36,7 +36,8 @@ def test_every_vendor_row_matches_its_hosts_and_examples(row) -> None:
     assert row["source"].strip()
     for name in [*row.get("hosts", []), *row.get("examples", [])]:
         found = DATA.hosts[name] if "hosts" in row else _domain_row(name)
-        assert (found.vendor, found.country, found.role.value) == (row["vendor"], row["country"], row["role"])
+        expected = (row["vendor"], row["country"] or None, row["role"])
+        assert (found.vendor, found.country, found.role.value) == expected
         [candidate] = scan(name)
         verdict = (
             validate.check_address(name, known=True)
@@ -153,3 +154,112 @@ def test_broken_rows_are_reported(tmp_path) -> None:
     ):
         assert expected in messages
     assert all(file.startswith("endpoints/broken.toml") for file, _ in problems)
+
+
+BROKEN_NEW = """
+[[endpoint]]
+domains = ["vendor-ddns.cn"]
+role = "ddns"
+vendor = "V"
+country = "CN"
+examples = ["a.vendor-ddns.cn"]
+confidence = "low"
+source = "s"
+
+[[endpoint]]
+domains = ["pool.vendor-time.org"]
+role = "ntp"
+vendor = "P"
+country = ""
+examples = ["0.pool.vendor-time.org"]
+source = "s"
+
+[[endpoint]]
+hosts = ["vendor-ddns.cn"]
+role = "ddns"
+vendor = "Another"
+country = "US"
+confidence = "sure"
+source = "s"
+
+[[cloud]]
+name = "C"
+country = "US"
+domains = ["vendor-cloud.com"]
+region = '(?P<region>[a-z]+-\\d)\\.vendor-cloud\\.com$'
+regions = { "eu-1" = "DE" }
+examples = { "a.eu-1.vendor-cloud.com" = "DE" }
+source = "s"
+
+[[cloud]]
+name = "F"
+country = "US"
+domains = ["fourth-cloud.com"]
+region = '(?P<region>[a-z]+-\\d)\\.fourth-cloud\\.com$'
+regions = { "xx-1" = "Germany" }
+examples = { "a.xx-1.fourth-cloud.com" = "DE" }
+source = "s"
+
+[[cloud]]
+name = "D"
+country = "US"
+domains = ["other-cloud.com", "vendor-cloud.com"]
+region = '(?P<region>[a-z]+-\\d)\\.other-cloud\\.com$'
+regions = { "eu-1" = "DE" }
+examples = { "a.us-1.other-cloud.com" = "US" }
+source = "s"
+
+[[cloud]]
+name = "E"
+country = "US"
+domains = ["third-cloud.com"]
+regions = { "eu-1" = "DE" }
+source = "s"
+"""
+
+
+def test_new_tables_and_keys_are_checked(tmp_path) -> None:
+    table = tmp_path / "endpoints" / "broken.toml"
+    table.parent.mkdir()
+    table.write_text(BROKEN_NEW, encoding="utf-8")
+    _, problems = load(table.parent)
+    messages = "\n".join(message for _, message in problems)
+    for expected in (
+        "a low-confidence row or one without a country must give its reason",
+        "confidence 'sure' is not high or low",
+        "not ISO 3166-1 alpha-2 codes: xx-1 = 'Germany'",
+        "vendor-cloud.com is listed twice",
+        "example 'a.us-1.other-cloud.com' does not give US",
+        "regions need a region pattern",
+    ):
+        assert expected in messages, messages
+    assert len(problems) == 7, messages
+
+
+def test_a_name_in_a_host_row_and_a_domain_row_must_agree(tmp_path) -> None:
+    table = tmp_path / "endpoints" / "twice.toml"
+    table.parent.mkdir()
+    table.write_text(
+        '[[endpoint]]\nhosts = ["vendor-cam.cn"]\nrole = "cloud"\nvendor = "V"\ncountry = "CN"\n'
+        'source = "s"\n\n'
+        '[[endpoint]]\ndomains = ["vendor-cam.cn"]\nrole = "cloud"\nvendor = "W"\ncountry = "CN"\n'
+        'examples = ["a.vendor-cam.cn"]\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    _, problems = load(table.parent)
+    assert [m for _, m in problems] == [
+        "vendor-cam.cn is listed with another vendor or country in endpoints/twice.toml"
+    ]
+
+
+def test_low_confidence_rows_and_clouds_are_read() -> None:
+    row = DATA.vendor("www.dahuap2p.com")
+    assert row is not None
+    assert row.low_confidence
+    assert DATA.vendor("0.openwrt.pool.ntp.org").country is None
+    cloud = DATA.cloud("ec2-122-248-234-207.ap-southeast-1.compute.amazonaws.com")
+    assert cloud is not None
+    assert cloud.region("ec2-122-248-234-207.ap-southeast-1.compute.amazonaws.com") == (
+        "ap-southeast-1",
+        "SG",
+    )

@@ -48,6 +48,8 @@ MAX_EVIDENCE = 16
 """Occurrences shown per finding; the rest are counted."""
 MAX_GAP_ENTROPY = 7.2
 """Unexplained container bytes above this entropy are compressed or encrypted: strings there are chance."""
+_LOW_CONFIDENCE = 0.7
+"""Factor on a finding's confidence when the vendor row behind it rests on indirect sources only."""
 _CONTEXT = 80
 _CODE_LOOKUPS = 4
 _REACH = 400
@@ -316,7 +318,8 @@ class _File:
             rule=rule,
             title=_title(payload, first),
             severity=severity.grade(payload, None),
-            confidence=_confidence(chosen, is_reference=is_reference),
+            confidence=_confidence(chosen, is_reference=is_reference)
+            * (_LOW_CONFIDENCE if vendor and vendor.low_confidence and not is_reference else 1.0),
             location=location,
             evidence=tuple(self._evidence(seen, chosen, vendor, place, functions)),
             endpoint=payload,
@@ -388,12 +391,7 @@ class _File:
                 context=f"the string is used by {names[0]}{calls}",
             )
         if vendor is not None:
-            what = f"{vendor.vendor} ({vendor.country}), {vendor.role.value}"
-            if vendor.note:
-                what += f": {vendor.note}"
-            origin = f"{vendor.source}" + (f" [{vendor.ref}]" if vendor.ref else "")
-            scope = "" if vendor.exact else " (row for the domain)"
-            yield Evidence(kind="vendor-data", value=what + scope, location=first, context=origin)
+            yield _vendor_evidence(vendor, first)
         geo = place.evidence(self.path, seen[0].offset)
         if geo is not None:
             yield geo
@@ -441,6 +439,18 @@ class _File:
                 detail=detail,
             ),
         )
+
+
+def _vendor_evidence(vendor: VendorEndpoint, where: Location) -> Evidence:
+    """What the vendor data says about the host, its source, and whether the row is low-confidence."""
+    what = f"{vendor.vendor} ({vendor.country or 'no one country'}), {vendor.role.value}"
+    if vendor.note:
+        what += f": {vendor.note}"
+    if vendor.low_confidence:
+        what += f"; low confidence: {vendor.low_confidence}"
+    origin = f"{vendor.source}" + (f" [{vendor.ref}]" if vendor.ref else "")
+    scope = "" if vendor.exact else " (row for the domain)"
+    return Evidence(kind="vendor-data", value=what + scope, location=where, context=origin)
 
 
 def _lowered(c: Candidate) -> Candidate:

@@ -19,7 +19,7 @@ APP = (
 FILES = {
     "etc/hosts": b"127.0.0.1 localhost\n0.0.0.0 p2p1.cloudlinks.cn\n",
     "etc/dnsmasq.conf": b"address=/vendor-cloud.cn/127.0.0.1\n",
-    "etc/ntp.conf": b"# time\nserver 0.de.pool.ntp.org iburst\n",
+    "etc/ntp.conf": b"# time\nserver 0.pool.ntp.org iburst\n",
     "bin/app": APP,
     "www/app.js": b"var w = window.open(x); var api = 'api.vendor-cloud.cn'; // see cfg.top\n",
     "etc/NetWork.json": (
@@ -100,7 +100,7 @@ def test_config_keys_and_sections_give_roles(report) -> None:
         "114.114.114.114": EndpointRole.DNS,
         "8.8.8.8": EndpointRole.DNS,
     }
-    ntp = _by(report, "/etc/ntp.conf")["0.de.pool.ntp.org"]
+    ntp = _by(report, "/etc/ntp.conf")["0.pool.ntp.org"]
     assert ntp.endpoint.role is EndpointRole.NTP
 
 
@@ -112,7 +112,9 @@ def test_severity_against_the_home_country(report) -> None:
     app = _by(report, "/bin/app")
     assert app["p2p1.cloudlinks.cn"].severity is Severity.HIGH
     assert _by(report, "/etc/NetWork.json")["8.8.8.8"].severity is Severity.MEDIUM
-    assert _by(report, "/etc/ntp.conf")["0.de.pool.ntp.org"].severity is Severity.LOW  # country unknown
+    assert (
+        _by(report, "/etc/ntp.conf")["0.pool.ntp.org"].severity is Severity.LOW
+    )  # the global zone: no country
 
 
 def test_countries_count_distinct_servers(report) -> None:
