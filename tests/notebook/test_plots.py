@@ -30,8 +30,13 @@ def test_endpoint_counts_agree_with_the_verdict():
     assert counts["US"] == {EndpointRole.DNS: 1}
     # Several reports: a server named by both counts once, reserved addresses and references never.
     both = endpoint_counts([report, audited(HIKVISION)[1]])
-    assert sum(both["CN"].values()) == 12 + 2
-    assert "unknown" in both  # a public server of no known country
+    assert sum(both["CN"].values()) == 12 + 3  # the Hikvision image: ezvizru, ys7, hik-connect
+    # A public server of no known country is counted as "unknown".
+    first = next(f for f in report.findings if f.endpoint and f.endpoint.country and not f.endpoint.reserved)
+    nowhere = first.model_copy(update={"endpoint": first.endpoint.model_copy(update={"country": None})})
+    assert endpoint_counts(report.model_copy(update={"findings": (nowhere,)})) == {
+        "unknown": {first.endpoint.role: 1}
+    }
 
 
 def test_endpoints_chart_stacks_roles_per_country():
