@@ -54,7 +54,7 @@ class _Vendor:
 
 def identify_soc(findings: Sequence[Finding]) -> SocIdentification | None:
     """The SoC the findings point to, or None when nothing does."""
-    vendors = _votes(findings)
+    vendors, multi_chip = _votes(findings)
     if not vendors:
         return None
     ranked = sorted(vendors.items(), key=lambda item: (item[1].strength(), item[0]), reverse=True)
@@ -71,7 +71,7 @@ def identify_soc(findings: Sequence[Finding]) -> SocIdentification | None:
         models=models,
         confidence=_CONFIDENCE[min(tier, len(_CONFIDENCE) - 1)],
         basis=tuple(dict.fromkeys(i for ids in chosen.ids for i in ids)),
-        disagreements=(*notes, *model_notes),
+        disagreements=(*notes, *multi_chip, *model_notes),
     )
 
 
@@ -86,9 +86,11 @@ def soc_label(soc: SocIdentification | None) -> str | None:
     return soc.vendor
 
 
-def _votes(findings: Iterable[Finding]) -> dict[str, _Vendor]:
+def _votes(findings: Iterable[Finding]) -> tuple[dict[str, _Vendor], list[str]]:
+    """The evidence for each chip maker, and notes on the files that were not counted."""
     data = signatures()
     sdk = [f for f in findings if f.sdk is not None and f.sdk.kind is SdkKind.SOC]
+    sdk, multi_chip = _without_multi_chip_programs(sdk)
     present = {f.sdk.family for f in sdk if f.sdk is not None}
     # A clone SDK (Goke) also matches the API it reimplements (HiSilicon's): its own libraries decide.
     superseded = {
@@ -103,7 +105,33 @@ def _votes(findings: Iterable[Finding]) -> dict[str, _Vendor]:
     for finding in findings:
         if finding.chip is not None:
             vendors[finding.chip.vendor].add(tiers[finding.chip.clue], finding, finding.chip.vendor_country)
-    return dict(vendors)
+    return dict(vendors), multi_chip
+
+
+def _without_multi_chip_programs(sdk: list[Finding]) -> tuple[list[Finding], list[str]]:
+    """The SoC SDK findings that may vote, and a note for each file left out.
+
+    A file that only writes the API names of chip SDKs (no library linked, no symbol) and names those
+    of several chip makers is a program built for many chips (a hardware abstraction layer that
+    loads whichever SDK it finds): it says nothing about this device's chip.
+    """
+    written: dict[str, set[str]] = defaultdict(set)
+    for finding in sdk:
+        assert finding.sdk is not None
+        if set(finding.sdk.use) == {SdkUse.EMBEDDED}:
+            written[finding.location.path].add(finding.sdk.vendor)
+    multi = {path: makers for path, makers in written.items() if len(makers) > 1}
+    kept = [
+        f
+        for f in sdk
+        if not (f.sdk is not None and set(f.sdk.use) == {SdkUse.EMBEDDED} and f.location.path in multi)
+    ]
+    notes = [
+        f"{path} writes the API names of several chip makers' SDKs ({', '.join(sorted(makers))}): "
+        "a program built for many chips, not counted"
+        for path, makers in sorted(multi.items())
+    ]
+    return kept, notes
 
 
 def _disagreements(chosen: str, tier: int, other: str, votes: _Vendor) -> list[str]:

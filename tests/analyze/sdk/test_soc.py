@@ -143,3 +143,26 @@ def test_equal_support_is_said() -> None:
     )
     assert soc.vendor == "Ingenic"  # the name order breaks the tie, and the verdict says so
     assert soc.disagreements[0].startswith("Ingenic and HiSilicon are equally supported")
+
+
+def test_a_program_built_for_many_chips_does_not_decide() -> None:
+    # A hardware abstraction layer writes the API names of every chip SDK it can load: not this chip's.
+    embedded = (SdkUse.EMBEDDED,)
+    hal = [
+        sdk_finding("/usr/bin/streamer", family, vendor, use=embedded)
+        for family, vendor in (
+            ("hisilicon-mpp", "HiSilicon"),
+            ("sigmastar-mi", "SigmaStar"),
+            ("ingenic-imp", "Ingenic"),
+        )
+    ]
+    module = chip_finding("/lib/modules/sensor_gc2053_t31.ko", ChipClue.KERNEL_MODULE, "Ingenic", ("T31",))
+    soc = identify_soc([*hal, module])
+    assert (soc.vendor, soc.confidence) == ("Ingenic", 0.8)
+    assert soc.basis == (module.id,)
+    assert any(
+        "/usr/bin/streamer writes the API names of several chip makers' SDKs" in n for n in soc.disagreements
+    )
+    # One chip maker's API names written in a stripped binary still count as its SDK.
+    (alone,) = [f for f in hal if f.sdk.vendor == "HiSilicon"]
+    assert identify_soc([alone]).vendor == "HiSilicon"
