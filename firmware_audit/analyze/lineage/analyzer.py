@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from firmware_audit.analyze.context import FileContext
+    from firmware_audit.analyze.lineage.digest import FileDigest
     from firmware_audit.analyze.lineage.index import Index
     from firmware_audit.extract import Node
 
@@ -109,17 +110,23 @@ class LineageAnalyzer:
             ctx.issue(IssueKind.ANALYZER_ERROR, self._problem)
         if self._common is None:
             self._common = common_functions(indexes)
-        digests = digest(ctx.data(), binary)
+        digests = _digest(ctx, binary)
         if digests is None:
             return
-        if digests.truncated:
-            ctx.issue(
-                IssueKind.LIMIT, f"lineage: code sweep stopped after {digests.instructions:,} instructions"
-            )
         match = best_match(digests, indexes, self._common)
         if match is not None:
             offsets = dict(zip(digests.functions.tolist(), digests.offsets.tolist(), strict=True))
             yield _maker_build(path, match, offsets)
+
+
+def _digest(ctx: FileContext, binary: lief.ELF.Binary) -> FileDigest | None:
+    """The file's digests; packed code and a sweep cut short are Issues."""
+    digests = digest(ctx.data(), binary)
+    if digests is not None and digests.packed:
+        ctx.issue(IssueKind.UNSUPPORTED, "lineage: the code looks packed; compared by TLSH only")
+    if digests is not None and digests.truncated:
+        ctx.issue(IssueKind.LIMIT, f"lineage: code sweep stopped after {digests.instructions:,} instructions")
+    return digests
 
 
 def _component(path: str, found: Recognised) -> Finding:

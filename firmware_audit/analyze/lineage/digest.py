@@ -1,15 +1,20 @@
 """Fuzzy digests of one ELF file: TLSH of the whole file and masked digests of its functions.
 
-A function digest is a hash of the function's instructions as capstone prints them, with every
-number (immediates, addresses, branch targets, offsets) replaced by `#`: the same source built by the
-same compiler at another address, or beside other code, gives the same digest, while the mnemonics
-and registers still tell one function from another. Functions are cut where the code returns
-(`bx lr`, `pop {..., pc}`, `ret`, `jr $ra` and its delay slot), which needs no symbols: a stripped file
-is cut the same way as its unstripped build. Pieces shorter than `MIN_INSTRUCTIONS` are left out: prologue
+A function digest hashes the function's instructions as capstone prints them, with every number
+(immediates, addresses, branch targets, offsets) replaced by `#`: the same source built by the same
+compiler at another address, or beside other code, gives the same digest, while the mnemonics and
+registers still tell one function from another. Functions are cut where the code returns (`bx lr`,
+`pop {..., pc}`, `ret`, `jr $ra` and its delay slot), which needs no symbols: a stripped file is cut
+the same way as its unstripped build. Pieces shorter than `MIN_INSTRUCTIONS` are left out: prologue
 stubs and one-line accessors are the same in everyone's code.
 
-Words capstone cannot decode (literal pools, data in code) are stepped over; the sweep is bounded by
-`MAX_INSTRUCTIONS`.
+Fixed-width code (ARM, AArch64, MIPS) is read as an array of words: capstone decodes each distinct
+word once (a camera application of 380,000 instructions has about 80,000), each becomes a token (the
+hash of its masked text), and the pieces are hashed together with numpy as polynomials over their
+tokens (prefix sums modulo 2^64). Thumb code, whose instructions are 2 or 4 bytes long, is swept in
+order. A word capstone cannot decode (data in code) is a token of its own; the sweep is bounded by
+`MAX_INSTRUCTIONS`. Code whose bytes look packed or compressed (entropy above `MAX_CODE_ENTROPY`) gives
+no function digest: what capstone would print there is noise.
 """
 
 from __future__ import annotations
@@ -33,9 +38,17 @@ MIN_INSTRUCTIONS = 8
 """Pieces of code shorter than this are too common to tell anyone's build apart."""
 MAX_INSTRUCTIONS = 2_000_000
 """Instructions swept per file at most (about 8 MB of code); `truncated` says when it was reached."""
+MAX_CODE_ENTROPY = 7.2
+"""Bits a byte above which code is taken as packed (compiled code sits near 6)."""
 MIN_TLSH_BYTES = 50
 """TLSH needs at least this many bytes (and some variety) to give a digest."""
 _NUMBER = re.compile(r"#?-?(?:0x[0-9a-f]+|\d+)\b")
+_BASE = 0x100000001B3
+"""The polynomial's base (odd, so invertible modulo 2^64)."""
+_UNDECODED = 0x9E3779B97F4A7C15
+"""The token of a word capstone cannot decode; also mixed with a piece's length into its digest."""
+_BATCH = 512
+"""Distinct words decoded per capstone call (a word it cannot decode restarts the call after it)."""
 _ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
 
 
@@ -50,6 +63,7 @@ class FileDigest:
         tlsh: TLSH of the whole file, or None when the file is too small or uniform for one.
         instructions: Instructions swept.
         truncated: True when the sweep stopped at `MAX_INSTRUCTIONS`.
+        packed: True when some code looked packed and was not digested.
     """
 
     arch: str
@@ -58,6 +72,7 @@ class FileDigest:
     tlsh: str | None
     instructions: int
     truncated: bool
+    packed: bool = False
 
 
 def tlsh_of(data: bytes) -> str | None:
@@ -74,19 +89,91 @@ def digest(data: bytes, binary: lief.ELF.Binary) -> FileDigest | None:
     if machine is None:
         return None
     arch, cs = machine
+    big = binary.header.identity_data == lief.ELF.Header.ELF_DATA.MSB
     found: dict[int, int] = {}
     count = 0
     truncated = False
+    packed = False
     for offset, vaddr, code in _code(data, binary):
-        pieces, swept, truncated = _pieces(cs, arch, code, vaddr, MAX_INSTRUCTIONS - count)
+        if _entropy(code) > MAX_CODE_ENTROPY:
+            packed = True
+            continue
+        budget = MAX_INSTRUCTIONS - count
+        if arch == "thumb":
+            pieces, swept, truncated = _pieces(cs, arch, code, vaddr, budget)
+            hashed = [(_hash(text), start) for start, text in pieces]
+        else:
+            words = len(code) // 4
+            truncated = words > budget
+            swept = min(words, budget)
+            hashed = _word_pieces(cs, arch, code[: swept * 4], big)
         count += swept
-        for start, text in pieces:
-            found.setdefault(_hash(text), offset + start)
+        for value, start in hashed:
+            found.setdefault(value, offset + start)
         if truncated:
             break
     keys = np.array(sorted(found), dtype=np.uint64)
     offsets = np.array([found[int(k)] for k in keys], dtype=np.int64)
-    return FileDigest(arch, keys, offsets, tlsh_of(data), count, truncated)
+    return FileDigest(arch, keys, offsets, tlsh_of(data), count, truncated, packed)
+
+
+def _entropy(code: bytes) -> float:
+    """Shannon entropy of the bytes, in bits a byte."""
+    if not code:
+        return 0.0
+    counts = np.bincount(np.frombuffer(code, dtype=np.uint8), minlength=256)
+    shares = counts[counts > 0] / len(code)
+    return float(-(shares * np.log2(shares)).sum())
+
+
+def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tuple[int, int]]:
+    """(digest, offset in code) of the pieces of fixed-width code, each piece once."""
+    order = ">u4" if big else "<u4"
+    words = np.frombuffer(code, dtype=order)
+    if not len(words):
+        return []
+    distinct, inverse = np.unique(words, return_inverse=True)
+    tokens, returns = _tokens(cs, arch, distinct.astype(order).tobytes())
+    stops = np.flatnonzero(returns[inverse])
+    if arch.startswith("mips"):
+        stops = stops + 1  # the delay slot after `jr $ra` is the function's last instruction
+    stops = stops[stops < len(words)]
+    if not len(stops):
+        return []
+    starts = np.concatenate(([0], stops[:-1] + 1))
+    lengths = stops - starts + 1
+    keep = lengths >= MIN_INSTRUCTIONS
+    starts, ends, lengths = starts[keep], stops[keep] + 1, lengths[keep]
+    sequence = tokens[inverse]
+    with np.errstate(over="ignore"):
+        # A piece [s, e) hashes to sum(t_j * B^-(j - s)): prefix sums of t_j * B^-j, times B^s.
+        inverse_base = np.uint64(pow(_BASE, -1, 1 << 64))
+        ones = np.ones(1, dtype=np.uint64)
+        down = np.concatenate((ones, np.cumprod(np.full(len(words) - 1, inverse_base, dtype=np.uint64))))
+        up = np.concatenate((ones, np.cumprod(np.full(len(words) - 1, np.uint64(_BASE), dtype=np.uint64))))
+        prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(sequence * down, dtype=np.uint64)))
+        values = (prefix[ends] - prefix[starts]) * up[starts]
+        values ^= lengths.astype(np.uint64) * np.uint64(_UNDECODED)
+    return list(zip(values.tolist(), (starts * 4).tolist(), strict=True))
+
+
+def _tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
+    """For each 4-byte word of `blob`: the hash of its masked text, and whether it returns."""
+    count = len(blob) // 4
+    tokens = np.full(count, _UNDECODED, dtype=np.uint64)
+    returns = np.zeros(count, dtype=np.bool_)
+    at = 0
+    while at < count:
+        end = min(count, (at // _BATCH + 1) * _BATCH)
+        reached = at
+        for address, _size, mnemonic, operands in cs.disasm_lite(blob[at * 4 : end * 4], at * 4):
+            word = address // 4
+            tokens[word] = _hash(f"{mnemonic} {operands}")
+            returns[word] = _returns(arch, mnemonic, operands)
+            reached = word + 1
+        # capstone stops at the batch's end or at a word it cannot decode, which keeps its token
+        at = reached + 1 if reached < end else end
+    return tokens, returns
 
 
 def _hash(text: str) -> int:

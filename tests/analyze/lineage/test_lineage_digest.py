@@ -58,3 +58,15 @@ def test_packed_digests_round_trip(tmp_path) -> None:
     text = lineage_index.pack_digests(values)
     assert len(text) == 48
     assert lineage_index.unpack_digests(text, tmp_path).tolist() == sorted(values.tolist())
+
+
+def test_packed_code_gives_no_function_digest() -> None:
+    data = bytearray((DATA / "maker_app_v1").read_bytes())
+    binary = lief.ELF.parse(io.BytesIO(bytes(data)))
+    assert binary is not None
+    text = binary.get_section(".text")
+    noise = np.random.default_rng(7).integers(0, 256, text.size, dtype=np.uint8).tobytes()
+    data[text.offset : text.offset + text.size] = noise
+    found = _digest(bytes(data))
+    assert found.packed
+    assert len(found.functions) == 0
