@@ -7,6 +7,7 @@ it, and a reference's components feed the index's list of common function digest
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from dataclasses import dataclass
@@ -94,16 +95,27 @@ def recognise(
     if by_name is not None and by_name.version is not None:
         return by_name
     wanted = [by_name.component] if by_name is not None else list(table)
+    # One scan of all the strings, joined by newlines, per pattern (in C), not one per string.
+    offsets: list[int] = []
+    texts: list[str] = []
+    starts: list[int] = []
+    at = 0
     for offset, text in strings:
-        for component in wanted:
-            for pattern in component.content:
-                match = pattern.search(text)
-                if match is None:
-                    continue
-                version = match.groupdict().get("version")
-                if by_name is not None:
-                    return Recognised(component, version, "file-name", by_name.seen)
-                return Recognised(component, version, "banner", text[:200], offset)
+        offsets.append(offset)
+        texts.append(text)
+        starts.append(at)
+        at += len(text) + 1
+    blob = "\n".join(texts)
+    for component in wanted:
+        for pattern in component.content:
+            match = pattern.search(blob)
+            if match is None:
+                continue
+            version = match.groupdict().get("version")
+            if by_name is not None:
+                return Recognised(component, version, "file-name", by_name.seen)
+            number = bisect.bisect_right(starts, match.start()) - 1
+            return Recognised(component, version, "banner", texts[number][:200], offsets[number])
     return by_name
 
 
