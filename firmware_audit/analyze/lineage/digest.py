@@ -47,6 +47,10 @@ _BASE = 0x100000001B3
 """The polynomial's base (odd, so invertible modulo 2^64)."""
 _UNDECODED = 0x9E3779B97F4A7C15
 """The token of a word capstone cannot decode; also mixed with a piece's length into its digest."""
+_CACHE_LIMIT = 1 << 18
+"""Distinct words remembered per instruction set across files (the files of one image share half of
+theirs); about 30 MB at most."""
+_CACHE: dict[tuple[str, bool], dict[int, tuple[int, bool]]] = {}
 _BATCH = 512
 """Distinct words decoded per capstone call (a word it cannot decode restarts the call after it)."""
 _ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
@@ -133,7 +137,7 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
     if not len(words):
         return []
     distinct, inverse = np.unique(words, return_inverse=True)
-    tokens, returns = _tokens(cs, arch, distinct.astype(order).tobytes())
+    tokens, returns = _known_tokens(cs, arch, big, distinct)
     stops = np.flatnonzero(returns[inverse])
     if arch.startswith("mips"):
         stops = stops + 1  # the delay slot after `jr $ra` is the function's last instruction
@@ -155,6 +159,27 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
         values = (prefix[ends] - prefix[starts]) * up[starts]
         values ^= lengths.astype(np.uint64) * np.uint64(_UNDECODED)
     return list(zip(values.tolist(), (starts * 4).tolist(), strict=True))
+
+
+def _known_tokens(
+    cs: capstone.Cs, arch: str, big: bool, distinct: NDArray[np.uint32]
+) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
+    """`_tokens` of the distinct words, decoding only the words not seen in an earlier file."""
+    cache = _CACHE.setdefault((arch, big), {})
+    words = distinct.tolist()
+    known = [cache.get(w) for w in words]
+    missing = [i for i, k in enumerate(known) if k is None]
+    tokens = np.array([k[0] if k else 0 for k in known], dtype=np.uint64)
+    returns = np.array([k[1] if k else False for k in known], dtype=np.bool_)
+    if missing:
+        blob = distinct[missing].astype(">u4" if big else "<u4").tobytes()
+        new_tokens, new_returns = _tokens(cs, arch, blob)
+        tokens[missing] = new_tokens
+        returns[missing] = new_returns
+        room = _CACHE_LIMIT - len(cache)
+        for i, token, stop in zip(missing[:room], new_tokens.tolist(), new_returns.tolist(), strict=False):
+            cache[words[i]] = (token, stop)
+    return tokens, returns
 
 
 def _tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:

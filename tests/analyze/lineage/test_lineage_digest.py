@@ -8,6 +8,7 @@ import lief
 import numpy as np
 from lineage_fixtures import DATA
 
+from firmware_audit.analyze.lineage import digest as digest_module
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS, digest, tlsh_of
 
@@ -70,3 +71,13 @@ def test_packed_code_gives_no_function_digest() -> None:
     found = _digest(bytes(data))
     assert found.packed
     assert len(found.functions) == 0
+
+
+def test_words_remembered_from_earlier_files_give_the_same_digests(monkeypatch) -> None:
+    data = (DATA / "maker_app_v2").read_bytes()
+    monkeypatch.setattr(digest_module, "_CACHE", {})
+    fresh = _digest(data)
+    assert digest_module._CACHE  # the words are remembered for the next file
+    again = _digest(data)
+    assert fresh.functions.tolist() == again.functions.tolist()
+    assert fresh.offsets.tolist() == again.offsets.tolist()
