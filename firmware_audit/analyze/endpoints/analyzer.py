@@ -223,9 +223,11 @@ class _File:
             )
         if vendor is not None:
             return validate.Verdict(endpoint=True)
+        if c.built and c.kind is EndpointKind.HOSTNAME:
+            return validate.check_built(c.value.lstrip(".").partition(":")[0])
         return validate.check_host(
             c.host,
-            bare=c.kind is EndpointKind.HOSTNAME and not decoded,
+            bare=c.kind is EndpointKind.HOSTNAME and not decoded and not c.built,
             before=before,
             after=after,
             code=self.is_code,
@@ -369,6 +371,9 @@ class _File:
                 )
             elif s.override is not None:
                 yield overrides.evidence(s.override, self.path)
+            elif s.candidate.built:
+                context = f"{s.candidate.built}: {s.context}"
+                yield Evidence(kind="pattern", value=s.candidate.value, location=where, context=context)
             else:
                 yield Evidence(kind="string", value=s.candidate.value, location=where, context=s.context)
         if len(seen) > MAX_EVIDENCE:
@@ -454,7 +459,7 @@ def _vendor_evidence(vendor: VendorEndpoint, where: Location) -> Evidence:
 
 
 def _lowered(c: Candidate) -> Candidate:
-    return Candidate(c.kind, c.value, c.host.lower(), c.port, c.start, c.end, c.scheme, c.path)
+    return Candidate(c.kind, c.value, c.host.lower(), c.port, c.start, c.end, c.scheme, c.path, c.built)
 
 
 def _snippet(before: str, value: str, after: str) -> str:

@@ -6,6 +6,13 @@ e-mail addresses; a host or address inside either is not reported again on its o
 matched in any case; `validate` rejects mixed-case names whose registered domain is not in one case
 (`NetWork.Nat` is an identifier, `a1x9K2mZ3qP.iot-as-mqtt.cn-shanghai.aliyuncs.com` a server).
 Whether a candidate is a real endpoint is decided by `validate`; this module only finds and parses.
+
+Names built at run time are found too, with the pattern they are built from (`Candidate.built`): a
+suffix in quotes or a C string of its own (`'.cpplusddns.com'`, joined to a user's name in script), a
+name after a format placeholder (`%s.p2p.example.com`, `http://%s.api.example.com/`,
+`${region}.api.example.com`), a scheme-relative URL joined to the page's scheme
+(`location.protocol + "//103.224.212.249"`), and two names of a table of fixed-width slots that run
+into each other (`p2p1.vendor.comp2p2.vendor.com`).
 """
 
 from __future__ import annotations
@@ -13,8 +20,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from firmware_audit.model import EndpointKind
+from firmware_audit.refdata import domains
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TLD = r"[a-z][a-z0-9-]{0,61}[a-z0-9]"
@@ -44,6 +56,44 @@ _GATE = re.compile(rb"[.@:][A-Za-z0-9/:]")
 _CANDIDATE_GATE = re.compile(rb"[A-Za-z0-9][.@:][A-Za-z0-9/:]")
 """The same, with a letter or digit before: slower, so it only confirms a stretch the first pass found."""
 _MIN_REGION = 4
+_PLACEHOLDER = r"%[-+ #0]*\d*(?:\.\d+)?[sdiuxX]|\$\{[^}\s]{1,40}\}|\{\w{0,40}\}|\$[A-Za-z_]\w{0,40}"
+"""A format conversion or template variable a name is built on: `%s`, `%d`, `${region}`, `{}`, `$HOST`."""
+SUFFIX = re.compile(
+    rf"(?:(?<=[\"'`])|(?<=\x00)|^)\.(?P<host>{_HOSTNAME})(?=[\"'`]|\x00|$)", re.IGNORECASE | re.ASCII
+)
+"""A string that is a name's suffix and nothing else: quoted or a C string of its own."""
+TEMPLATE = re.compile(
+    rf"(?P<placeholder>{_PLACEHOLDER})\.(?P<host>{_HOSTNAME})(?::(?P<port>\d{{1,5}}))?(?![\w(\[-]|\.[\w-]|:\d)",
+    re.IGNORECASE | re.ASCII,
+)
+SCHEME_RELATIVE = re.compile(
+    rf"(?<=[\"'])//(?P<authority>[^\s/?#\"'<>\\^`{{|}}\x00-\x1f\x7f-\xff]+)(?P<path>[/?#]{_URL_CHARS}*)?",
+    re.ASCII,
+)
+"""`"//103.224.212.249"`: a URL whose scheme is the page's, joined at run time (`location.protocol + ...`)."""
+_TEMPLATE_AUTHORITY = re.compile(
+    rf"^(?:[^@]*@)?(?P<placeholder>{_PLACEHOLDER})\.(?P<host>{_HOSTNAME})(?::(?P<port>\d{{1,5}}))?$",
+    re.IGNORECASE,
+)
+_RUN_IN_TLDS = (
+    "com",
+    "net",
+    "org",
+    "cn",
+    "info",
+    "biz",
+    "cc",
+    "tv",
+    "io",
+    "de",
+    "jp",
+    "kr",
+    "tw",
+    "hk",
+    "ru",
+)
+"""TLDs a name in a fixed-width slot ends with when the next slot's name follows without a NUL."""
+_RUN_IN_LABELS = 2
 _DEVICE_ID_GATE = re.compile(rb"-\d{6}-")
 _CAPITALS = bytes(0x41 if 0x41 <= i <= 0x5A else 0 for i in range(256))
 _INIT_STRING_GATE = b"A" * 16
@@ -70,6 +120,7 @@ class Candidate:
         end: Index just past its last character.
         scheme: The URL scheme (`http`), for URLs.
         path: The URL path, query and fragment, for URLs.
+        built: How the name is built at run time, with its pattern ('' when it is written whole).
     """
 
     kind: EndpointKind
@@ -80,6 +131,7 @@ class Candidate:
     end: int
     scheme: str = ""
     path: str = ""
+    built: str = ""
 
     @property
     def is_ip(self) -> bool:
@@ -100,7 +152,51 @@ def _after_conversion(c: Candidate) -> Candidate | None:
     if len(label) != 1 or "." not in rest:
         return None
     cut = len(label) + 1
-    return Candidate(c.kind, c.value[cut:], rest, c.port, c.start + cut, c.end)
+    built = f"a name built at run time from the format %{label}.{rest}"
+    return Candidate(c.kind, c.value[cut:], rest, c.port, c.start + cut, c.end, built=built)
+
+
+def _templated_url(m: re.Match[str]) -> Candidate | None:
+    """`http://%s.api.example.com/x`: the URL of a name built on a placeholder, if the authority is one."""
+    parsed = _TEMPLATE_AUTHORITY.fullmatch(m.group("authority"))
+    if parsed is None:
+        return None
+    template = f"{parsed.group('placeholder')}.{parsed.group('host')}"
+    return Candidate(
+        kind=EndpointKind.URL,
+        value=m.group(),
+        host=parsed.group("host").lower(),
+        port=_port(parsed.group("port")),
+        start=m.start(),
+        end=m.end(),
+        scheme=m.group("scheme").lower(),
+        path=m.group("path") or "",
+        built=f"a name built at run time from the template {template}",
+    )
+
+
+def _run_in(c: Candidate) -> list[Candidate]:
+    """Two names of fixed-width slots that run into each other, apart; else the candidate itself."""
+    labels = c.host.split(".")
+    for i in range(_RUN_IN_LABELS - 1, len(labels) - _RUN_IN_LABELS + 1):
+        label = labels[i]
+        tld = next(
+            (t for t in _RUN_IN_TLDS if label.startswith(t) and label[len(t) : len(t) + 1].isalpha()), None
+        )
+        if tld is None:
+            continue
+        left = ".".join([*labels[:i], tld])
+        right = ".".join([label[len(tld) :], *labels[i + 1 :]])
+        first, second = domains.split(left.lower()), domains.split(right.lower())
+        if first is None or second is None or first.registered != second.registered:
+            continue  # a table of one service's servers: both names under one domain
+        built = f"names in fixed-width slots that run into each other: {left} | {right}"
+        cut = c.start + len(left)
+        return [
+            Candidate(c.kind, left, left.lower(), None, c.start, cut, built=built),
+            Candidate(c.kind, c.value[len(left) :], right.lower(), c.port, cut, c.end, built=built),
+        ]
+    return [c]
 
 
 class _Spans:
@@ -168,47 +264,111 @@ def _capital_runs(data: bytes, pos: int, endpos: int) -> list[int]:
 
 
 def scan(text: str, pos: int = 0, endpos: int | None = None) -> list[Candidate]:
-    """Every endpoint candidate in `text[pos:endpos]`, in order of position."""
+    """Every endpoint candidate in `text[pos:endpos]`, in order of position.
+
+    Names built on a template variable come first (a URL around `${REGION}.api.example.com` is cut
+    at the `{`), then URLs, scheme-relative URLs, e-mail addresses and suffixes, each claiming its
+    span, then the plain host names and addresses outside the claimed spans.
+    """
     endpos = len(text) if endpos is None else endpos
-    found: list[Candidate] = []
     claimed = _Spans()
+    found = [
+        *_templates(text, pos, endpos, claimed),
+        *_urls(text, pos, endpos, claimed),
+        *_scheme_relative(text, pos, endpos, claimed),
+        *_emails(text, pos, endpos, claimed),
+        *_suffixes(text, pos, endpos, claimed),
+        *_plain(text, pos, endpos, claimed),
+    ]
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _templates(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
+    """`${REGION}.api.example.com`, `{}.p2p.example.com`: the name after a template variable."""
+    for m in TEMPLATE.finditer(text, pos, endpos):
+        if m.group("placeholder").startswith("%"):
+            continue  # `%s.` is read with the URL or host around it
+        claimed.add(m.start(), m.end())
+        start = m.start("host")
+        built = f"a name built at run time from the template {m.group()}"
+        host = m.group("host").lower()
+        port = _port(m.group("port"))
+        yield Candidate(EndpointKind.HOSTNAME, text[start : m.end()], host, port, start, m.end(), built=built)
+
+
+def _urls(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
     for m in URL.finditer(text, pos, endpos):
+        if claimed.covers(m.start()):
+            continue
         parsed = _AUTHORITY.fullmatch(m.group("authority"))
         claimed.add(m.start(), m.end())
         scheme = m.group("scheme")
-        if parsed is None or not (scheme.islower() or scheme.isupper()):
-            continue  # a format string (`http://%s/`), a broken authority, or `bQ://` in packed script
-        host = (parsed.group("v6") or parsed.group("host")).lower()
-        found.append(
-            Candidate(
-                kind=EndpointKind.URL,
-                value=m.group(),
-                host=host,
-                port=_port(parsed.group("port")),
-                start=m.start(),
-                end=m.end(),
-                scheme=m.group("scheme").lower(),
-                path=m.group("path") or "",
-            )
+        if not (scheme.islower() or scheme.isupper()):
+            continue  # `bQ://bK.bM.bN` in packed script
+        if parsed is None:
+            built = _templated_url(m)
+            if built is not None:
+                yield built
+            continue  # a format string (`http://%s/`) or a broken authority
+        yield Candidate(
+            kind=EndpointKind.URL,
+            value=m.group(),
+            host=(parsed.group("v6") or parsed.group("host")).lower(),
+            port=_port(parsed.group("port")),
+            start=m.start(),
+            end=m.end(),
+            scheme=scheme.lower(),
+            path=m.group("path") or "",
         )
+
+
+def _scheme_relative(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
+    for m in SCHEME_RELATIVE.finditer(text, pos, endpos):
+        parsed = _AUTHORITY.fullmatch(m.group("authority"))
+        if claimed.covers(m.start()) or parsed is None or "@" in m.group("authority"):
+            continue
+        claimed.add(m.start(), m.end())
+        yield Candidate(
+            kind=EndpointKind.URL,
+            value=m.group(),
+            host=(parsed.group("v6") or parsed.group("host")).lower(),
+            port=_port(parsed.group("port")),
+            start=m.start(),
+            end=m.end(),
+            path=m.group("path") or "",
+            built=f"a URL joined at run time to the page's scheme (//{m.group('authority')})",
+        )
+
+
+def _emails(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
     for m in EMAIL.finditer(text, pos, endpos):
         if claimed.covers(m.start()):
             continue
         claimed.add(m.start(), m.end())
-        found.append(
-            Candidate(EndpointKind.EMAIL, m.group(), m.group("domain").lower(), None, m.start(), m.end())
-        )
+        yield Candidate(EndpointKind.EMAIL, m.group(), m.group("domain").lower(), None, m.start(), m.end())
+
+
+def _suffixes(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
+    for m in SUFFIX.finditer(text, pos, endpos):
+        if claimed.covers(m.start()):
+            continue
+        claimed.add(m.start(), m.end())
+        built = f"a suffix joined to a name at run time (*{m.group()})"
+        host = m.group("host").lower()
+        yield Candidate(EndpointKind.HOSTNAME, m.group(), host, None, m.start(), m.end(), built=built)
+
+
+def _plain(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
     for pattern, kind in ((HOST, EndpointKind.HOSTNAME), (IPV4, EndpointKind.IP), (IPV6, EndpointKind.IP)):
         for m in pattern.finditer(text, pos, endpos):
             if claimed.covers(m.start()):
                 continue
             port = _port(m.groupdict().get("port"))
             candidate = Candidate(kind, m.group(), m.group("host"), port, m.start(), m.end())
-            if kind is EndpointKind.HOSTNAME and m.start() and text[m.start() - 1] == "%":
-                shifted = _after_conversion(candidate)
-                if shifted is None:
-                    continue
-                candidate = shifted
-            found.append(candidate)
-    found.sort(key=lambda c: c.start)
-    return found
+            if kind is not EndpointKind.HOSTNAME:
+                yield candidate
+                continue
+            shifted = _after_conversion(candidate) if m.start() and text[m.start() - 1] == "%" else candidate
+            if shifted is not None:
+                yield from _run_in(shifted)

@@ -87,6 +87,41 @@ def check_host(written: str, *, bare: bool, before: str = "", after: str = "", c
     return Verdict(endpoint=True, reserved=addresses.reserved_name(host))
 
 
+_ELF_SECTIONS = frozenset(
+    {"data", "rel", "rela", "rodata", "text", "bss", "init", "fini", "got", "plt", "debug", "note", "gnu",
+     "dynamic", "dynsym", "dynstr", "comment", "symtab", "strtab", "shstrtab", "tbss", "tdata", "ctors",
+     "dtors", "jcr", "interp", "hash", "arm", "mips", "sdata", "sbss", "reginfo", "pdr"}
+)  # fmt: skip
+"""First labels of ELF section names (`.data.rel.ro`, `.rel.text`): strings in every binary, not suffixes."""
+
+
+def check_built(written: str) -> Verdict:
+    """A name built at run time (a suffix, or what follows a placeholder): held to its own rules.
+
+    It needs a registrable domain under a legacy generic TLD or a country code that is not also a
+    common file extension, one letter case in its registered part, and it is not an ELF section
+    name (`.data.rel.ro`) — CSS classes (`.u-tab.menu`), template paths (`{i}.Hosts.Host`) and file
+    extensions (`.qt.mov`) are what else looks like one.
+    """
+    host = written.lower()
+    split = domains.split(host)
+    if split is None:
+        return Verdict(endpoint=False, reason="no registrable domain under the public suffix list")
+    registered = written[len(written) - len(split.registered) :]
+    checks = (
+        (host.split(".", 1)[0] in _ELF_SECTIONS, "an ELF section name"),
+        (not (registered.islower() or registered.isupper()), "an identifier: its domain is in mixed case"),
+        (
+            split.tld not in LEGACY_TLDS and (len(split.tld) != 2 or split.tld in FILE_EXTENSION_TLDS),
+            f"a class, path or file name (.{split.tld}), not a built host name",
+        ),
+    )
+    problem = next((why for applies, why in checks if applies), None)
+    if problem is not None:
+        return Verdict(endpoint=False, reason=problem)
+    return Verdict(endpoint=True, reserved=addresses.reserved_name(host))
+
+
 def _bare_problem(written: str, split: domains.Split, *, before: str, after: str, code: bool) -> str | None:
     """Why a name standing alone in text is not a host, or None when it may be one."""
     host = written.lower()
