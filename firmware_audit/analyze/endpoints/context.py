@@ -54,6 +54,8 @@ _LINK = re.compile(
     r"(?:[a-z][a-z0-9+.-]*:)?(?://)?$"
 )
 """`<a href="http://...">`, `window.open("http://...")`: the user's browser opens it, not the device."""
+_LINK_TEXT = re.compile(r"(?i)<a\b[^<>]*>\s*(?:https?://)?$")
+"""`<a href="#" onClick="openWindow1();">dyn.com</a>`: the text of a link a person clicks, in a page."""
 _SEE = re.compile(r"(?i)(?:@|\b)see(?:\s+also)?\s*:?\s*$")
 _EXPRESSION_BEFORE = frozenset("=(!+[{,?&|")
 _EXPRESSION_AFTER = frozenset(";)+]}")
@@ -159,6 +161,7 @@ def reference(kind: EndpointKind, around: Around, facts: FileFacts) -> str | Non
             lambda: facts.is_web and kind is EndpointKind.URL and _LINK.search(before),
             "a link the web interface opens in the user's browser",
         ),
+        (lambda: facts.is_web and _LINK_TEXT.search(before), "the text of a link in the web interface"),
         (lambda: _SEE.search(before), "named in documentation (see ...)"),
     )
     return next((why for applies, why in checks if applies()), None)

@@ -96,6 +96,12 @@ def _references(report, host: str) -> list[str]:
             "user's browser",
         ),
         (
+            "web/help/DynDdnsHelpRpm.htm",
+            b'<p>The Service Provider is <a href="#" onClick="openWindow1();" class=L1>dyn.com</a>.</p>\n',
+            "dyn.com",
+            "text of a link",
+        ),
+        (
             "usr/sbin/sshd",
             b"\x00Dropbear SSH client v%s https://matt.ucc.asn.au/dropbear/dropbear.html\x00",
             "matt.ucc.asn.au",
