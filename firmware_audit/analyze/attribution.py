@@ -2,7 +2,7 @@
 
 Runs once per image, after the per-file analyzers, over all findings.
 
-**OEM candidates.** Every finding that names a camera maker of `signatures/traces/makers.toml` (in a
+**OEM candidates.** Every finding that names a camera maker of the maker base (`signatures/makers/makers.toml`) (in a
 trace's, SDK family's, chip clue's or endpoint's vendor) is a piece of evidence for that maker, with a
 weight that says how strongly that kind of finding identifies the builder (`WEIGHTS`): a published
 root password hash of the maker's firmware is near proof, a board path or web title of its software
@@ -43,13 +43,14 @@ from firmware_audit.model import (
     OemCandidate,
     SdkKind,
 )
+from firmware_audit.signatures.makers import base as maker_base
 from firmware_audit.signatures.traces import signatures
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from firmware_audit.model import Declared, Finding
-    from firmware_audit.signatures.traces import Maker
+    from firmware_audit.signatures.makers import Maker
 
 WEIGHTS: dict[str, float] = {
     # traces
@@ -181,8 +182,7 @@ def contradictions(oem: Sequence[OemCandidate], declared: Declared | None) -> tu
     top = strong[0]
     observed = f"{top.vendor} ({top.country})" if top.country else top.vendor
     found = []
-    data = signatures()
-    if declared.vendor and not any(_names(data.makers, c.vendor, declared.vendor) for c in strong):
+    if declared.vendor and not any(_names(c.vendor, declared.vendor) for c in strong):
         found.append(
             Contradiction(
                 field="vendor", declared=declared.vendor, observed=observed, basis=top.basis[:MAX_CITED]
@@ -201,10 +201,12 @@ def contradictions(oem: Sequence[OemCandidate], declared: Declared | None) -> tu
     return tuple(found)
 
 
-def _names(makers: Sequence[Maker], maker_name: str, declared: str) -> bool:
-    """Whether a declared vendor name is (a brand of) the maker."""
-    maker = next((m for m in makers if m.name == maker_name), None)
-    return maker is not None and maker.named_in(declared)
+def _names(maker_name: str, declared: str) -> bool:
+    """Whether a declared vendor name is the maker or one of the brands it makes."""
+    base = maker_base()
+    return any(
+        m.name == maker_name or base.maker_of(m).name == maker_name for m in base.makers_named_in(declared)
+    )
 
 
 def endpoints_by_country(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:

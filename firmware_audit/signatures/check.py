@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from firmware_audit.analyze.lineage.check import problems as lineage_problems
 from firmware_audit.signatures import DATA_DIR, data_files
 from firmware_audit.signatures import endpoints as endpoint_data
+from firmware_audit.signatures import makers as maker_data
 from firmware_audit.signatures import sdk as sdk_data
 from firmware_audit.signatures import traces as trace_data
 from firmware_audit.signatures import yara as yara_data
@@ -75,6 +76,11 @@ def _lineage_index() -> list[Problem]:
     return [Problem(file, message) for file, message in lineage_problems()]
 
 
+def _maker_base() -> list[Problem]:
+    _, problems = maker_data.load(DATA_DIR / "makers")
+    return [Problem(file, message) for file, message in problems]
+
+
 VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("toml syntax", _toml_parses),
     ("sdk tables", _sdk_tables),
@@ -82,6 +88,7 @@ VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("endpoint tables", _endpoint_tables),
     ("trace tables", _trace_tables),
     ("lineage index", _lineage_index),
+    ("maker base", _maker_base),
 )
 """Every validator, by name. Each signature kind adds its own."""
 

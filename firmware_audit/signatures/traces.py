@@ -1,6 +1,6 @@
 """The trace signature data in `traces/`, validated.
 
-Makers, default credentials, vendor strings and file names, product definition files, time zones,
+Default credentials, vendor strings and file names, product definition files, time zones,
 build hosts and paths.
 `load` reads and validates every table, returning what it could read with the problems it found;
 `signatures` is the validated set the trace analyzers and the attribution use, read once per process.
@@ -17,6 +17,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.makers import Maker
+from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,47 +35,13 @@ _HASH_FORMS = {
     "md5-hex": re.compile(r"[0-9A-Fa-f]{32}"),
 }
 _TABLES = frozenset(
-    {"maker", "hash", "account", "shell", "string", "file", "product_definition", "timezone"}
+    {"hash", "account", "shell", "string", "file", "product_definition", "timezone"}
     | {"build_host", "build_path"}
 )
 
 
 class SignatureError(Exception):
     """The shipped trace data does not validate (run `firmware-audit signatures check`)."""
-
-
-def words(text: str) -> tuple[str, ...]:
-    """The case-folded words of a text (letters and digits in any script), for name matching."""
-    return tuple(re.findall(r"[^\W_]+", text.casefold()))
-
-
-@dataclass(frozen=True, slots=True)
-class Maker:
-    """A camera, NVR or DVR maker: the only kind of company an OEM verdict names.
-
-    Attributes:
-        name: The canonical name, used in verdicts and in the vendor field of trace rows.
-        country: ISO 3166-1 alpha-2 country of its headquarters.
-        aliases: Brands and names under which it appears (matched as whole words, ignoring case).
-        sources: Public sources of the row.
-    """
-
-    name: str
-    country: str
-    aliases: tuple[str, ...]
-    sources: tuple[str, ...]
-
-    def named_in(self, text: str | None) -> bool:
-        """Whether one of the maker's names stands in `text` as whole words."""
-        if not text:
-            return False
-        found = words(text)
-        for alias in self.aliases:
-            wanted = words(alias)
-            size = len(wanted)
-            if any(found[i : i + size] == wanted for i in range(len(found) - size + 1)):
-                return True
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +170,8 @@ class TraceSignatures:
         return found[0] if len(found) == 1 else None
 
     def makers_named_in(self, text: str | None) -> tuple[Maker, ...]:
-        """Every maker named in a text ("VStarcam or HiChip" names two)."""
-        return tuple(m for m in self.makers if m.named_in(text))
+        """Every maker of the maker base named in a text ("VStarcam or HiChip" names two)."""
+        return maker_base().makers_named_in(text) if self.makers else ()
 
 
 def _hash_key(value: str, scheme: str) -> str:
@@ -297,7 +265,7 @@ def load(directory: Path = TRACES_DIR) -> tuple[TraceSignatures, list[tuple[str,
         return tuple(row for where, raw in tables[table] if (row := parse(reader, where, raw)) is not None)
 
     found = TraceSignatures(
-        makers=read("maker", _maker),
+        makers=maker_base().makers,
         hashes=read("hash", _hash),
         accounts=read("account", _account),
         shells=read("shell", _shell),
@@ -327,16 +295,6 @@ def signatures() -> TraceSignatures:
 
 def _checked(reader: _Reader, before: int, value: _T) -> _T | None:
     return value if len(reader.problems) == before else None
-
-
-def _maker(r: _Reader, where: str, row: object) -> Maker | None:
-    before = len(r.problems)
-    if not r.start(row, where, frozenset({"name", "country", "aliases", "sources"})):
-        return None
-    maker = Maker(r.text("name"), r.country("country"), r.texts("aliases"), r.sources())
-    if maker.name and not maker.named_in(maker.name):
-        r.problems.append((where, f"its aliases do not name {maker.name!r}"))
-    return _checked(r, before, maker)
 
 
 def _hash(r: _Reader, where: str, row: object) -> PasswordHash | None:
@@ -465,8 +423,6 @@ def _cross_checks(data: TraceSignatures) -> list[tuple[str, str]]:
             problems.append(("traces", f"id {row_id!r} is used twice"))
         seen.add(row_id)
     names = {m.name for m in data.makers}
-    if len(names) != len(data.makers):
-        problems.append(("traces/makers.toml", "a maker is listed twice"))
     vendors = [v for _, v in rows] + [r.vendor for r in data.hashes]
     vendors += [r.vendor for r in data.accounts] + [r.vendor for r in data.shells]
     for vendor in dict.fromkeys(vendors):

@@ -5,7 +5,7 @@ discovery scopes (`onvif://www.onvif.org/name/...`).
 
 The field names are the ONVIF Device Management service's (devicemgmt.wsdl) and the scope URIs the
 ONVIF Core Specification's. Reported when the manufacturer or a name scope names a camera maker of
-`traces/makers.toml`: the domain's table of OEM manufacturer strings (`H264` for Xiongmai) is
+the maker base (`makers/makers.toml`): the domain's table of OEM manufacturer strings (`H264` for Xiongmai) is
 unverified and not used, and a brand of its own (`MUSTERCAM`) is no trace of anyone else.
 """
 

@@ -1,0 +1,445 @@
+"""The maker base in `makers/`, validated: who can be named as the maker of a firmware, and who cannot.
+
+`makers/makers.toml` lists camera, NVR, DVR and IoT makers, ODMs, brands and firmware distributions with
+their legal names (English and pinyin), short names, domains, country, parent and relation (a brand and
+the company that makes its products), product model patterns and public sources. `makers/organisations.toml`
+lists organisations firmware names that never make it (chip makers, software projects, clouds, P2P
+platforms, certification authorities).
+
+Names are found in free text as whole words ignoring case, where a camel-case or digit boundary also
+counts ("XiongMaiTech" names Xiongmai, "Dahua3.0" names Dahua, "hualaikeji" does not name "Hualai" but
+the alias "Hualaikeji" does); separators between the words of a name may be spaces, `-` or `_` or
+nothing ("TP-LINK", "TPLink").
+
+`load` reads and validates both tables, returning what it could read with the problems it found;
+`base` is the validated base, read once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from firmware_audit.signatures import DATA_DIR
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+MAKERS_DIR = DATA_DIR / "makers"
+KINDS = frozenset({"maker", "odm", "brand", "distribution"})
+"""What a row of the maker base is: see makers.toml."""
+RELATIONS = frozenset({"subsidiary", "rebrand", "odm"})
+ORGANISATION_KINDS = frozenset({"chip", "software", "cloud", "p2p", "standards"})
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_WORD = re.compile(r"[^\W_]+")
+_SUFFIXES = frozenset(
+    {"co", "ltd", "inc", "corp", "corporation", "llc", "gmbh", "ag", "ab", "limited", "pty", "sia", "plc"}
+    | {"bv", "sa", "company", "incorporated"}
+)
+"""Corporate suffixes left out of legal names when matching ("Co., Ltd." is written every way)."""
+_MAKER_KEYS = frozenset(
+    {"id", "name", "kind", "country", "legal_names", "aliases", "domains", "parent", "relation"}
+    | {"models", "sources", "note", "confidence"}
+)
+_ORGANISATION_KEYS = frozenset({"id", "name", "kind", "country", "aliases", "sources"})
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """The case-folded words of a name, corporate suffixes at its end left out."""
+    found = [w.casefold() for w in _WORD.findall(name)]
+    while len(found) > 1 and found[-1] in _SUFFIXES:
+        found.pop()
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Maker:
+    """A row of the maker base: a company (or firmware project) a verdict can name.
+
+    Attributes:
+        name: The name verdicts use.
+        country: ISO 3166-1 alpha-2 country of its headquarters ("" for a project without one).
+        aliases: Short and product names (the legal names are in `legal_names`).
+        sources: Public sources of the row.
+        id: Unique id, linked from other tables.
+        kind: maker, odm, brand or distribution.
+        legal_names: Registered names, English and pinyin.
+        domains: Registrable domains it owns.
+        parent: Id of the company that makes its products or owns it.
+        relation: What the parent is to it: subsidiary, rebrand or odm.
+        models: Regular expressions over its product model numbers.
+        note: Why a relation is uncertain, or what the row means.
+        low_confidence: Whether the row rests on indirect sources only.
+    """
+
+    name: str
+    country: str
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]
+    id: str = ""
+    kind: str = "maker"
+    legal_names: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    parent: str = ""
+    relation: str = ""
+    models: tuple[re.Pattern[str], ...] = ()
+    note: str = ""
+    low_confidence: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name it is found by: its name, aliases and legal names."""
+        return (self.name, *self.aliases, *self.legal_names)
+
+    def named_in(self, text: str | None) -> bool:
+        """Whether one of its names stands in `text` (see the module's matching rules)."""
+        return bool(text) and any(m is self for m, _ in _matcher((self,)).find(text or ""))
+
+    def owns(self, host: str) -> bool:
+        """Whether a host name (or e-mail domain) is one of its domains or under one."""
+        host = host.casefold().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """An organisation firmware names that is never its maker (chip, software, cloud, P2P, standards)."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name it is found by."""
+        return (self.name, *self.aliases)
+
+
+Named = Maker | Organisation
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """Where a known name stands in a text."""
+
+    who: Named
+    start: int
+    end: int
+    text: str
+
+
+class _Matcher:
+    """One compiled expression over every name of a set of makers and organisations."""
+
+    def __init__(self, rows: Iterable[Named]) -> None:
+        self._owner: dict[str, list[tuple[tuple[str, ...], Named]]] = {}
+        for row in rows:
+            for name in dict.fromkeys(name_words(n) for n in row.names):
+                if name:
+                    self._owner.setdefault("".join(name), []).append((name, row))
+        keys = sorted(
+            {key for entries in self._owner.values() for key, _ in entries},
+            key=lambda k: (-len("".join(k)), k),
+        )
+        alternatives = [r"[\s_-]{0,2}".join(re.escape(w) for w in key) for key in keys]
+        self._pattern = re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+
+    def find(self, text: str) -> Iterator[tuple[Named, NameMatch]]:
+        """Every known name in `text` that stands on word boundaries, with who it names."""
+        for hit in self._pattern.finditer(text):
+            start, end = hit.span()
+            if not _bounded(text, start, end):
+                continue
+            matched = hit.group()
+            for words, owner in self._owner.get("".join(_WORD.findall(matched)).casefold(), ()):
+                if _joined(matched, words):
+                    yield owner, NameMatch(owner, start, end, matched)
+                    break
+
+
+def _joined(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the words of a name stand apart in `text`.
+
+    Separated, or joined at a camel-case or letter/digit boundary: "DaHuaTech" is "DaHua Tech",
+    "Dahuatech" is not.
+    """
+    position = 0
+    for index, word in enumerate(words):
+        while text[position] in " \t\n_-":
+            position += 1
+        if index and not (text[position - 1] in " \t\n_-" or _camel(text[position - 1], text[position])):
+            return False
+        position += len(word)
+    return True
+
+
+def _camel(before: str, after: str) -> bool:
+    """A boundary inside a token: lower case to upper case, or between a letter and a digit."""
+    return (before.islower() and after.isupper()) or before.isdigit() != after.isdigit()
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """A match starts and ends on a word boundary; a camel-case or letter/digit change counts."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    first, last = text[start], text[end - 1]
+    starts = not before.isalnum() or _camel(before, first)
+    ends = not after.isalnum() or _camel(last, after)
+    return starts and ends
+
+
+@cache
+def _matcher(rows: tuple[Named, ...]) -> _Matcher:
+    return _Matcher(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class MakerBase:
+    """The validated maker base with its lookups."""
+
+    makers: tuple[Maker, ...] = ()
+    organisations: tuple[Organisation, ...] = ()
+    _by_id: dict[str, Maker] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Index the makers by id."""
+        self._by_id.update((m.id, m) for m in self.makers)
+
+    def get(self, maker_id: str) -> Maker | None:
+        """The maker with this id."""
+        return self._by_id.get(maker_id)
+
+    def find(self, text: str) -> list[NameMatch]:
+        """Every maker and organisation named in a free text, in order."""
+        return [m for _, m in _matcher((*self.makers, *self.organisations)).find(text)]
+
+    def makers_named_in(self, text: str | None) -> tuple[Maker, ...]:
+        """The makers named in a text, each once, in the order of the base."""
+        if not text:
+            return ()
+        found = {id(m.who) for m in self.find(text) if isinstance(m.who, Maker)}
+        return tuple(m for m in self.makers if id(m) in found)
+
+    def by_domain(self, host: str) -> Maker | None:
+        """The maker owning a host name or e-mail domain (the longest domain wins)."""
+        owners = [
+            (d, m) for m in self.makers for d in m.domains if m.owns(host) and host.casefold().endswith(d)
+        ]
+        return max(owners, key=lambda p: len(p[0]))[1] if owners else None
+
+    def maker_of(self, row: Maker) -> Maker:
+        """The company that makes a brand's products (its parent, whatever the relation).
+
+        A maker, an ODM, a distribution or a brand without a parent is its own maker.
+        """
+        seen = {row.id}
+        while row.kind == "brand" and row.parent and row.parent not in seen:
+            parent = self._by_id.get(row.parent)
+            if parent is None:
+                break
+            seen.add(parent.id)
+            row = parent
+        return row
+
+
+class _Reader:
+    """Reads one row, recording problems."""
+
+    def __init__(self, problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> None:
+        self.problems, self.where, self.row = problems, where, row
+
+    def text(self, key: str, *, empty: bool = False) -> str:
+        value = self.row.get(key, "" if empty else None)
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            self.problems.append((self.where, f"{key} must be a {'' if empty else 'non-empty '}string"))
+            return ""
+        return value
+
+    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        value = self.row.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problems.append((self.where, f"{key} must be a list of non-empty strings"))
+            return ()
+        if required and not value:
+            self.problems.append((self.where, f"{key} must not be empty"))
+        return tuple(value)
+
+
+def _maker(problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> Maker | None:
+    before = len(problems)
+    unknown = set(row) - _MAKER_KEYS
+    if unknown:
+        problems.append((where, f"unknown keys {sorted(unknown)}"))
+    r = _Reader(problems, where, row)
+    kind = r.text("kind")
+    if kind and kind not in KINDS:
+        problems.append((where, f"kind {kind!r} is not one of {sorted(KINDS)}"))
+    country = r.text("country", empty=True)
+    if country and not _COUNTRY.fullmatch(country):
+        problems.append((where, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
+    if not country and kind != "distribution":
+        problems.append((where, "only a distribution may have no country"))
+    domains = r.texts("domains")
+    problems.extend(
+        (where, f"domain {d!r} is not a lower-case host name") for d in domains if not _DOMAIN.fullmatch(d)
+    )
+    parent, relation = r.text("parent", empty=True), r.text("relation", empty=True)
+    if bool(parent) != bool(relation) or (relation and relation not in RELATIONS):
+        problems.append((where, f"parent and relation go together; relation is one of {sorted(RELATIONS)}"))
+    models = []
+    for text in r.texts("models"):
+        try:
+            models.append(re.compile(text))
+        except re.error as exc:
+            problems.append((where, f"model pattern {text!r} does not compile: {exc}"))
+    confidence = r.text("confidence", empty=True)
+    if confidence not in {"", "low"}:
+        problems.append((where, "confidence is 'low' or absent"))
+    note = r.text("note", empty=True)
+    if confidence == "low" and not note:
+        problems.append((where, "a low-confidence row says why in `note`"))
+    sources = r.texts("sources", required=True)
+    maker = Maker(
+        name=r.text("name"),
+        country=country,
+        aliases=r.texts("aliases", required=True),
+        sources=sources,
+        id=r.text("id"),
+        kind=kind,
+        legal_names=r.texts("legal_names"),
+        domains=domains,
+        parent=parent,
+        relation=relation,
+        models=tuple(models),
+        note=note,
+        low_confidence=confidence == "low",
+    )
+    return maker if len(problems) == before else None
+
+
+def _organisation(problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> Organisation | None:
+    before = len(problems)
+    unknown = set(row) - _ORGANISATION_KEYS
+    if unknown:
+        problems.append((where, f"unknown keys {sorted(unknown)}"))
+    r = _Reader(problems, where, row)
+    kind = r.text("kind")
+    if kind and kind not in ORGANISATION_KINDS:
+        problems.append((where, f"kind {kind!r} is not one of {sorted(ORGANISATION_KINDS)}"))
+    country = r.text("country", empty=True)
+    if country and not _COUNTRY.fullmatch(country):
+        problems.append((where, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
+    found = Organisation(
+        r.text("id"),
+        r.text("name"),
+        kind,
+        country,
+        r.texts("aliases", required=True),
+        r.texts("sources", required=True),
+    )
+    return found if len(problems) == before else None
+
+
+def load(directory: Path = MAKERS_DIR) -> tuple[MakerBase, list[tuple[str, str]]]:
+    """Read and validate the maker base of `directory`; return it and the problems as (file, message)."""
+    problems: list[tuple[str, str]] = []
+    makers: list[Maker] = []
+    organisations: list[Organisation] = []
+    for name, table, parse, into in (
+        ("makers.toml", "maker", _maker, makers),
+        ("organisations.toml", "organisation", _organisation, organisations),
+    ):
+        path = directory / name
+        where = f"makers/{name}"
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append((where, str(exc)))
+            continue
+        unknown = set(data) - {table}
+        if unknown:
+            problems.append((where, f"unknown tables {sorted(unknown)}"))
+        for index, row in enumerate(data.get(table, [])):
+            if not isinstance(row, dict):
+                problems.append((f"{where} {table} {index + 1}", "is not a table"))
+                continue
+            parsed = parse(problems, f"{where} {table} {index + 1} ({row.get('id', '?')})", row)
+            if parsed is not None:
+                into.append(parsed)  # type: ignore[arg-type]
+    found = MakerBase(tuple(makers), tuple(organisations))
+    problems += _cross_checks(found)
+    return found, problems
+
+
+def _cross_checks(data: MakerBase) -> list[tuple[str, str]]:
+    """Ids well-formed and unique, names and domains unique, parents known and not circular."""
+    return _unique_names(data) + _unique_domains(data) + _parents(data)
+
+
+def _unique_names(data: MakerBase) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    ids: set[str] = set()
+    owners: dict[tuple[str, ...], str] = {}
+    rows: list[Named] = [*data.makers, *data.organisations]
+    for row in rows:
+        if not _ID.fullmatch(row.id):
+            problems.append(("makers", f"id {row.id!r} must be lower-case words joined by '-'"))
+        if row.id in ids:
+            problems.append(("makers", f"id {row.id!r} is used twice"))
+        ids.add(row.id)
+        for name in dict.fromkeys(name_words(n) for n in row.names):
+            other = owners.setdefault(name, row.id)
+            if other != row.id:
+                message = f"the name {' '.join(name)!r} of {row.id!r} is already {other!r}'s"
+                problems.append(("makers", message))
+    return problems
+
+
+def _unique_domains(data: MakerBase) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    domains: dict[str, str] = {}
+    for maker in data.makers:
+        for domain in maker.domains:
+            other = domains.setdefault(domain, maker.id)
+            if other != maker.id:
+                problems.append(("makers", f"domain {domain!r} of {maker.id!r} is already {other!r}'s"))
+    return problems
+
+
+def _parents(data: MakerBase) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for maker in data.makers:
+        if maker.parent and data.get(maker.parent) is None:
+            problems.append(("makers", f"{maker.id!r}: parent {maker.parent!r} is not in the base"))
+        seen, row = {maker.id}, data.get(maker.parent)
+        while row is not None and row.parent:
+            if row.id in seen:
+                problems.append(("makers", f"{maker.id!r}: its parents form a cycle"))
+                break
+            seen.add(row.id)
+            row = data.get(row.parent)
+    return problems
+
+
+@cache
+def base() -> MakerBase:
+    """The shipped maker base, validated once per process.
+
+    Raises:
+        ValueError: the data has problems (`firmware-audit signatures check` lists them).
+    """
+    data, problems = load()
+    if problems:
+        raise ValueError("; ".join(f"{file}: {message}" for file, message in problems))
+    return data

@@ -1,0 +1,149 @@
+import pytest
+
+from firmware_audit.signatures import check
+from firmware_audit.signatures import makers as maker_data
+
+BASE, PROBLEMS = maker_data.load()
+
+
+def test_the_shipped_base_is_sound_large_and_registered() -> None:
+    assert PROBLEMS == []
+    assert "maker base" in dict(check.VALIDATORS)
+    assert len(BASE.makers) >= 100
+    assert all(row.sources for row in (*BASE.makers, *BASE.organisations))
+    assert all(row.note for row in BASE.makers if row.low_confidence)
+
+
+@pytest.mark.parametrize(
+    ("brand", "maker"),
+    [
+        ("ezviz", "Hikvision"),
+        ("imou", "Dahua"),
+        ("cp-plus", "Dahua"),
+        ("wyze", "Hualai"),
+        ("hualai", "Hualai"),
+    ],
+)
+def test_brands_lead_to_the_company_that_makes_them(brand: str, maker: str) -> None:
+    row = BASE.get(brand)
+    assert row is not None
+    assert BASE.maker_of(row).name == maker
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Welcome to DaHua Tech.", ["Dahua"]),
+        ("#  XiongMaiTech", ["Xiongmai"]),  # a camel-case boundary
+        ("Dahua3.0-Web3.0", ["Dahua"]),  # a digit boundary
+        ("Copyright (c) 2016 TP-LINK Technologies Co., Ltd.", ["TP-Link"]),
+        ("Zhejiang Dahua Technology CO.,LTD.", ["Dahua"]),  # the legal name, suffix written otherwise
+        ("wpa ssid hualaikeji", ["Hualai"]),  # the pinyin alias
+        ("Amboot(R) Ambarella(R) Foscam(R)", ["Ambarella", "Ambarella", "Foscam"]),  # a chip maker too
+        ("ACTIVE", []),  # no boundary inside a word
+        ("dahuatech", []),  # a domain label is no word; domains are matched as domains
+        ("DaHuaTech", ["Dahua"]),  # "DaHua Tech" joined at a camel-case boundary
+    ],
+)
+def test_names_are_found_on_word_boundaries(text: str, named: list[str]) -> None:
+    assert [m.who.name for m in BASE.find(text)] == named
+
+
+def test_domains_belong_to_their_maker() -> None:
+    assert BASE.by_domain("www.dahuap2pcloud.com").name == "Dahua"
+    assert BASE.by_domain("XiongMaitech.com").name == "Xiongmai"
+    assert BASE.by_domain("notdahuatech.com") is None
+    assert BASE.by_domain("example.com") is None
+
+
+BROKEN = {
+    "makers.toml": """
+[[maker]]
+id = "acme"
+name = "Acme"
+kind = "maker"
+country = "Germany"
+aliases = ["Acme"]
+domains = ["Acme.example"]
+sources = ["x"]
+
+[[maker]]
+id = "acme"
+name = "Acme Two"
+kind = "reseller"
+country = "DE"
+aliases = ["acme"]
+parent = "nobody"
+relation = "cousin"
+models = ["("]
+sources = []
+confidence = "low"
+""",
+    "organisations.toml": """
+[[organisation]]
+id = "chipco"
+name = "ChipCo"
+kind = "chip"
+country = "XX1"
+aliases = ["ChipCo"]
+sources = ["x"]
+colour = "red"
+""",
+}
+
+
+def test_every_kind_of_mistake_is_reported(tmp_path) -> None:
+    for name, text in BROKEN.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    _, problems = maker_data.load(tmp_path)
+    messages = "\n".join(f"{file}: {message}" for file, message in problems)
+    for expected in (
+        "country 'Germany' is not an ISO 3166-1 alpha-2 code",
+        "domain 'Acme.example' is not a lower-case host name",
+        "kind 'reseller' is not one of",
+        "parent and relation go together",
+        "does not compile",
+        "sources must not be empty",
+        "a low-confidence row says why in `note`",
+        "country 'XX1' is not an ISO 3166-1 alpha-2 code",
+        "unknown keys ['colour']",
+    ):
+        assert expected in messages, expected
+
+
+ROWS = """
+[[maker]]
+id = "a"
+name = "Acme"
+kind = "maker"
+country = "DE"
+aliases = ["Acme"]
+sources = ["x"]
+
+[[maker]]
+id = "a"
+name = "Other"
+kind = "brand"
+country = "DE"
+aliases = ["Other"]
+parent = "b"
+relation = "rebrand"
+sources = ["x"]
+
+[[maker]]
+id = "c"
+name = "C"
+kind = "maker"
+country = "DE"
+aliases = ["ACME Co., Ltd."]
+sources = ["x"]
+"""
+
+
+def test_names_and_ids_are_unique(tmp_path) -> None:
+    (tmp_path / "makers.toml").write_text(ROWS, encoding="utf-8")
+    _, problems = maker_data.load(tmp_path)
+    messages = "\n".join(m for _, m in problems)
+    assert "id 'a' is used twice" in messages
+    assert "the name 'acme' of 'c' is already 'a''s" in messages  # corporate suffixes do not count
+    assert "parent 'b' is not in the base" in messages
