@@ -2,7 +2,7 @@
 
 Runs once per image, after the per-file analyzers, over all findings.
 
-**OEM candidates.** Every finding that names a camera maker of the maker base (`signatures/makers/makers.toml`) (in a
+**OEM candidates.** Every finding that names a maker of the maker base (`signatures/makers/`) (in a
 trace's, SDK family's, chip clue's or endpoint's vendor) is a piece of evidence for that maker, with a
 weight that says how strongly that kind of finding identifies the builder (`WEIGHTS`): a published
 root password hash of the maker's firmware is near proof, a board path or web title of its software

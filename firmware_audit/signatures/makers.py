@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick
+
 from firmware_audit.signatures import DATA_DIR
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ KINDS = frozenset({"maker", "odm", "brand", "distribution"})
 """What a row of the maker base is: see makers.toml."""
 RELATIONS = frozenset({"subsidiary", "rebrand", "odm"})
 ORGANISATION_KINDS = frozenset({"chip", "software", "cloud", "p2p", "standards"})
+MAX_REMEMBERED = 4096
+"""Vendor texts whose makers are remembered (the same few vendor names are asked again and again)."""
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -94,12 +98,15 @@ class Maker:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every name it is found by: its name, aliases and legal names."""
-        return (self.name, *self.aliases, *self.legal_names)
+        """Every name it is found by: its aliases and legal names.
+
+        A name that is a common word, such as "Ring", is found only by them.
+        """
+        return (*self.aliases, *self.legal_names)
 
     def named_in(self, text: str | None) -> bool:
         """Whether one of its names stands in `text` (see the module's matching rules)."""
-        return bool(text) and any(m is self for m, _ in _matcher((self,)).find(text or ""))
+        return bool(text) and any(True for _ in _matcher((self,)).find(text or ""))
 
     def owns(self, host: str) -> bool:
         """Whether a host name (or e-mail domain) is one of its domains or under one."""
@@ -137,8 +144,26 @@ class NameMatch:
     text: str
 
 
+_ATOM = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W\d_A-Za-z]+")
+"""The atoms of a text: runs of letters split at camel-case boundaries, runs of digits."""
+_GAP = re.compile(r"[\s_-]{0,2}")
+MAX_ATOMS = 12
+"""Atoms one name may span."""
+MAX_NAME = 160
+"""Characters one name may span."""
+MIN_START = 4
+"""Letters of a name's first word searched for first."""
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+"""Lower case that keeps every offset, for the rare text whose str.lower() is longer."""
+
+
 class _Matcher:
-    """One compiled expression over every name of a set of makers and organisations."""
+    """Every name of a set of makers and organisations, found by looking up runs of atoms.
+
+    A name matches a run of consecutive atoms whose letters, joined, are the name's letters and whose
+    boundaries fall on the boundaries of the name's words; atoms of one run are separated by at most two
+    spaces, `-` or `_`, or by nothing (a camel-case or letter/digit boundary).
+    """
 
     def __init__(self, rows: Iterable[Named]) -> None:
         self._owner: dict[str, list[tuple[tuple[str, ...], Named]]] = {}
@@ -146,40 +171,83 @@ class _Matcher:
             for name in dict.fromkeys(name_words(n) for n in row.names):
                 if name:
                     self._owner.setdefault("".join(name), []).append((name, row))
-        keys = sorted(
-            {key for entries in self._owner.values() for key, _ in entries},
-            key=lambda k: (-len("".join(k)), k),
-        )
-        alternatives = [r"[\s_-]{0,2}".join(re.escape(w) for w in key) for key in keys]
-        self._pattern = re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+        self._prefixes = {key[:size] for key in self._owner for size in range(1, len(key) + 1)}
+        # Where a name can begin: the first letters of its first word, found by one Aho-Corasick pass
+        # over the whole text, so that only those few places are examined atom by atom.
+        self._starts = ahocorasick.Automaton()
+        for entries in self._owner.values():
+            for words, _ in entries:
+                for start in _starts(words):
+                    self._starts.add_word(start, len(start))
+        if len(self._starts):
+            self._starts.make_automaton()
 
     def find(self, text: str) -> Iterator[tuple[Named, NameMatch]]:
         """Every known name in `text` that stands on word boundaries, with who it names."""
-        for hit in self._pattern.finditer(text):
-            start, end = hit.span()
-            if not _bounded(text, start, end):
+        if not len(self._starts):
+            return
+        resume = 0
+        lower = text.lower()
+        if len(lower) != len(text):  # a letter whose lower case is longer ("İ") would shift offsets
+            lower = text.translate(_ASCII_LOWER)
+        for last, size in self._starts.iter(lower):
+            start = last - size + 1
+            before = text[start - 1] if start else " "
+            if start < resume or (before.isalpha() and not _camel(before, text[start])):
                 continue
-            matched = hit.group()
-            for words, owner in self._owner.get("".join(_WORD.findall(matched)).casefold(), ()):
-                if _joined(matched, words):
-                    yield owner, NameMatch(owner, start, end, matched)
+            window = text[start : start + MAX_NAME]
+            atoms = [(m.start(), m.end(), m.group().casefold()) for m in _ATOM.finditer(window)]
+            found = self._longest(window, atoms, 0) if atoms and atoms[0][0] == 0 else None
+            if found is not None:
+                owner, index = found
+                end = start + atoms[index][1]
+                yield owner, NameMatch(owner, start, end, text[start:end])
+                resume = end
+
+    def _longest(self, text: str, atoms: list[tuple[int, int, str]], first: int) -> tuple[Named, int] | None:
+        joined, cuts, best = "", set[int](), None
+        for index in range(first, min(len(atoms), first + MAX_ATOMS)):
+            start, _, atom = atoms[index]
+            if index > first and not _GAP.fullmatch(text, atoms[index - 1][1], start):
+                break
+            joined += atom
+            if joined not in self._prefixes:
+                break
+            cuts.add(len(joined))
+            for words, owner in self._owner.get(joined, ()):
+                if _aligned(words, cuts):
+                    best = (owner, index)
                     break
+        return best
 
 
-def _joined(text: str, words: tuple[str, ...]) -> bool:
-    """Whether the words of a name stand apart in `text`.
+def _start(words: tuple[str, ...]) -> str:
+    """A pattern for the first letters (up to four) of a name, its words separated as in a text."""
+    parts, size = [], 0
+    for word in words:
+        if size >= MIN_START:
+            break
+        parts.append(re.escape(word[: MIN_START - size]))
+        size += len(parts[-1])
+    return r"[\s_-]{0,2}".join(parts)
 
-    Separated, or joined at a camel-case or letter/digit boundary: "DaHuaTech" is "DaHua Tech",
-    "Dahuatech" is not.
+
+def _starts(words: tuple[str, ...]) -> set[str]:
+    """How the first letters (up to four) of a name can be written.
+
+    Its words joined by nothing, a space, `-` or `_`.
     """
-    position = 0
-    for index, word in enumerate(words):
-        while text[position] in " \t\n_-":
-            position += 1
-        if index and not (text[position - 1] in " \t\n_-" or _camel(text[position - 1], text[position])):
-            return False
-        position += len(word)
-    return True
+    found = set()
+    for separator in ("", " ", "-", "_"):
+        text, letters = "", 0
+        for word in words:
+            if letters >= MIN_START:
+                break
+            piece = word[: MIN_START - letters]
+            text += (separator if text else "") + piece
+            letters += len(piece)
+        found.add(text)
+    return found
 
 
 def _camel(before: str, after: str) -> bool:
@@ -187,19 +255,26 @@ def _camel(before: str, after: str) -> bool:
     return (before.islower() and after.isupper()) or before.isdigit() != after.isdigit()
 
 
-def _bounded(text: str, start: int, end: int) -> bool:
-    """A match starts and ends on a word boundary; a camel-case or letter/digit change counts."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    first, last = text[start], text[end - 1]
-    starts = not before.isalnum() or _camel(before, first)
-    ends = not after.isalnum() or _camel(last, after)
-    return starts and ends
+def _aligned(words: tuple[str, ...], cuts: set[int]) -> bool:
+    """Whether every boundary between the words of a name falls between two atoms."""
+    size = 0
+    for word in words[:-1]:
+        size += len(word)
+        if size not in cuts:
+            return False
+    return True
 
 
-@cache
+_MATCHERS: dict[tuple[str, ...], _Matcher] = {}
+
+
 def _matcher(rows: tuple[Named, ...]) -> _Matcher:
-    return _Matcher(rows)
+    """The matcher of a set of rows, compiled once (rows are known by their ids)."""
+    key = tuple(f"{type(row).__name__}:{row.id}:{row.name}" for row in rows)
+    found = _MATCHERS.get(key)
+    if found is None:
+        found = _MATCHERS[key] = _Matcher(rows)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,10 +284,13 @@ class MakerBase:
     makers: tuple[Maker, ...] = ()
     organisations: tuple[Organisation, ...] = ()
     _by_id: dict[str, Maker] = field(default_factory=dict, repr=False, compare=False)
+    _all: list[_Matcher] = field(default_factory=list, repr=False, compare=False)
+    _named: dict[str, tuple[Maker, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Index the makers by id."""
+        """Index the makers by id and compile the names once."""
         self._by_id.update((m.id, m) for m in self.makers)
+        self._all.append(_Matcher((*self.makers, *self.organisations)))
 
     def get(self, maker_id: str) -> Maker | None:
         """The maker with this id."""
@@ -220,14 +298,19 @@ class MakerBase:
 
     def find(self, text: str) -> list[NameMatch]:
         """Every maker and organisation named in a free text, in order."""
-        return [m for _, m in _matcher((*self.makers, *self.organisations)).find(text)]
+        return [m for _, m in self._all[0].find(text)]
 
     def makers_named_in(self, text: str | None) -> tuple[Maker, ...]:
         """The makers named in a text, each once, in the order of the base."""
         if not text:
             return ()
-        found = {id(m.who) for m in self.find(text) if isinstance(m.who, Maker)}
-        return tuple(m for m in self.makers if id(m) in found)
+        known = self._named.get(text)
+        if known is None:
+            found = {id(m.who) for m in self.find(text) if isinstance(m.who, Maker)}
+            known = tuple(m for m in self.makers if id(m) in found)
+            if len(self._named) < MAX_REMEMBERED:
+                self._named[text] = known
+        return known
 
     def by_domain(self, host: str) -> Maker | None:
         """The maker owning a host name or e-mail domain (the longest domain wins)."""

@@ -47,7 +47,7 @@ def clip(text: str, limit: int = MAX_CONTEXT) -> str:
 
 
 def country_of(vendor: str) -> str | None:
-    """The headquarters country of a maker of the maker base (makers/makers.toml), else of a chip or SDK vendor."""
+    """The headquarters country of a maker of the maker base, else of a chip or SDK vendor."""
     maker = signatures().maker(vendor)
     if maker is not None:
         return maker.country

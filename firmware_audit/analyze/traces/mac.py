@@ -3,8 +3,8 @@
 The address a boot loader or configuration gives every unit out of the box (`ethaddr=` in a U-Boot
 environment, `mac=`, `"MAC": "..."`), and who registered its block.
 
-Reported when the IEEE registrant is a camera maker of the maker base (`makers/makers.toml`). OEMs also use blocks
-registered to unrelated companies (Xiongmai used Protechna's, Koenig & Bauer's, Metrohm's and Cisco's,
+Reported when the IEEE registrant is a maker of the maker base (`makers/makers.toml`). OEMs also use
+blocks registered to unrelated companies (Xiongmai used Protechna's, Koenig & Bauer's, Metrohm's and Cisco's,
 rebranding-traces.md 8), so a registrant that is no maker says nothing about who built the device.
 """
 
