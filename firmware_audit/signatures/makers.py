@@ -57,7 +57,8 @@ _ORGANISATION_KEYS = frozenset({"id", "name", "kind", "country", "aliases", "sou
 def name_words(name: str) -> tuple[str, ...]:
     """The case-folded words of a name, corporate suffixes at its end left out."""
     found = [w.casefold() for w in _WORD.findall(name)]
-    while len(found) > 1 and found[-1] in _SUFFIXES:
+    # A legal name keeps two words at least: "Ring LLC" is not the word "ring".
+    while len(found) > 2 and found[-1] in _SUFFIXES:
         found.pop()
     return tuple(found)
 
@@ -286,6 +287,7 @@ class MakerBase:
     _by_id: dict[str, Maker] = field(default_factory=dict, repr=False, compare=False)
     _all: list[_Matcher] = field(default_factory=list, repr=False, compare=False)
     _named: dict[str, tuple[Maker, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _domains: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Index the makers by id and compile the names once."""
@@ -299,6 +301,33 @@ class MakerBase:
     def find(self, text: str) -> list[NameMatch]:
         """Every maker and organisation named in a free text, in order."""
         return [m for _, m in self._all[0].find(text)]
+
+    def find_domains(self, text: str) -> list[tuple[Maker, str, int]]:
+        """Every maker domain standing in a text as a host name or under one: (maker, domain, offset)."""
+        if not self._domains:
+            automaton = ahocorasick.Automaton()
+            for maker in self.makers:
+                for domain in maker.domains:
+                    automaton.add_word(domain, (maker, domain))
+            if len(automaton):
+                automaton.make_automaton()
+            self._domains.append(automaton)
+        automaton = self._domains[0]
+        if not len(automaton):
+            return []
+        lower = text.lower()
+        if len(lower) != len(text):
+            lower = text.translate(_ASCII_LOWER)
+        found = []
+        for last, (maker, domain) in automaton.iter(lower):
+            start, end = last - len(domain) + 1, last + 1
+            before, after = lower[start - 1 : start], lower[end : end + 2]
+            if (before and (before.isalnum() or before == "-")) or (after[:1].isalnum() or after[:1] == "-"):
+                continue
+            if after[:1] == "." and after[1:2].isalnum():  # "dahuatech.com.evil.net" is another domain
+                continue
+            found.append((maker, domain, start))
+        return found
 
     def makers_named_in(self, text: str | None) -> tuple[Maker, ...]:
         """The makers named in a text, each once, in the order of the base."""

@@ -35,7 +35,7 @@ _HASH_FORMS = {
     "md5-hex": re.compile(r"[0-9A-Fa-f]{32}"),
 }
 _TABLES = frozenset(
-    {"hash", "account", "shell", "string", "file", "product_definition", "timezone"}
+    {"hash", "password", "account", "shell", "string", "file", "product_definition", "timezone"}
     | {"build_host", "build_path"}
 )
 
@@ -54,6 +54,18 @@ class PasswordHash:
     vendor: str
     country: str
     sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    """A published default password, tested offline against the password hashes a firmware holds."""
+
+    password: str
+    users: tuple[str, ...]
+    vendor: str
+    sources: tuple[str, ...]
+    low_confidence: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +157,7 @@ class TraceSignatures:
 
     makers: tuple[Maker, ...] = ()
     hashes: tuple[PasswordHash, ...] = ()
+    passwords: tuple[Password, ...] = ()
     accounts: tuple[Account, ...] = ()
     shells: tuple[Shell, ...] = ()
     strings: tuple[StringRule, ...] = ()
@@ -267,6 +280,7 @@ def load(directory: Path = TRACES_DIR) -> tuple[TraceSignatures, list[tuple[str,
     found = TraceSignatures(
         makers=maker_base().makers,
         hashes=read("hash", _hash),
+        passwords=read("password", _password),
         accounts=read("account", _account),
         shells=read("shell", _shell),
         strings=read("string", _string),
@@ -310,6 +324,25 @@ def _hash(r: _Reader, where: str, row: object) -> PasswordHash | None:
         r.problems.append((where, f"hash {value!r} is not a {scheme} hash"))
     found = PasswordHash(
         value, scheme, r.text("plaintext"), r.text("vendor", empty=True), r.country("country"), r.sources()
+    )
+    return _checked(r, before, found)
+
+
+def _password(r: _Reader, where: str, row: object) -> Password | None:
+    before = len(r.problems)
+    keys = frozenset({"password", "users", "vendor", "sources", "confidence", "note"})
+    if not r.start(row, where, keys):
+        return None
+    confidence, note = r.row.get("confidence", ""), r.row.get("note", "")
+    if confidence not in {"", "low"} or not isinstance(note, str) or (confidence == "low" and not note):
+        r.problems.append((where, "confidence is 'low' (with a `note` saying why) or absent"))
+    found = Password(
+        r.text("password", empty=True),
+        r.texts("users"),
+        r.text("vendor", empty=True),
+        r.sources(),
+        low_confidence=confidence == "low",
+        note=str(note),
     )
     return _checked(r, before, found)
 
@@ -423,7 +456,12 @@ def _cross_checks(data: TraceSignatures) -> list[tuple[str, str]]:
             problems.append(("traces", f"id {row_id!r} is used twice"))
         seen.add(row_id)
     names = {m.name for m in data.makers}
-    vendors = [v for _, v in rows] + [r.vendor for r in data.hashes]
+    passwords = [row.password for row in data.passwords]
+    problems.extend(
+        ("traces/credentials.toml", f"password {p!r} is listed twice")
+        for p in dict.fromkeys(p for p in passwords if passwords.count(p) > 1)
+    )
+    vendors = [v for _, v in rows] + [r.vendor for r in data.hashes] + [r.vendor for r in data.passwords]
     vendors += [r.vendor for r in data.accounts] + [r.vendor for r in data.shells]
     for vendor in dict.fromkeys(vendors):
         named = data.makers_named_in(vendor)

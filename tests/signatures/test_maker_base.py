@@ -117,7 +117,7 @@ id = "a"
 name = "Acme"
 kind = "maker"
 country = "DE"
-aliases = ["Acme"]
+aliases = ["Acme Vision"]
 sources = ["x"]
 
 [[maker]]
@@ -135,7 +135,7 @@ id = "c"
 name = "C"
 kind = "maker"
 country = "DE"
-aliases = ["ACME Co., Ltd."]
+aliases = ["ACME Vision Co., Ltd."]
 sources = ["x"]
 """
 
@@ -145,5 +145,5 @@ def test_names_and_ids_are_unique(tmp_path) -> None:
     _, problems = maker_data.load(tmp_path)
     messages = "\n".join(m for _, m in problems)
     assert "id 'a' is used twice" in messages
-    assert "the name 'acme' of 'c' is already 'a''s" in messages  # corporate suffixes do not count
+    assert "the name 'acme vision' of 'c' is already 'a''s" in messages  # corporate suffixes do not count
     assert "parent 'b' is not in the base" in messages

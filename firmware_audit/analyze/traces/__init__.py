@@ -13,7 +13,18 @@ One small analyzer per kind of trace, each reading its table of `signatures/trac
 * `timezone` — default time zones of OEM regions;
 * `certificates` — X.509 certificates and private keys, PEM or DER;
 * `onvif` — ONVIF manufacturer and model strings;
-* `mac` — default MAC addresses in a maker's block.
+* `mac` — default MAC addresses in a maker's block;
+* `organisations` — makers, brands and chip organisations named in copyright lines, banners, titles,
+  kernel module authors, domains and text, and organisations the maker base does not know;
+* `buildenv` — the build environment: compilers, build banners and dates, build users, CI jobs,
+  version-control leftovers, kernel releases;
+* `nodes` — vendor-named kernel nodes and devices (`/proc/dahua`, `/dev/xm_watchdog`);
+* `release` — distribution identity files (`/etc/openwrt_release`, `/etc/os-release`);
+* `models` — product model numbers of the maker base's makers;
+* `hashes` — crypt hashes and sofia digests in programs and configuration, tested against the
+  published default passwords;
+* `startup` — login services and vendor programs that init scripts start;
+* `language` — UI language packs and the market they point to.
 
 P2P device-ID prefixes are traces too; the endpoint analyzer finds them with the init strings.
 `finalize` is the image-level step: it names the certificate each private key belongs to.
@@ -25,12 +36,20 @@ from typing import TYPE_CHECKING
 
 from firmware_audit.analyze.traces.accounts import DefaultAccountAnalyzer
 from firmware_audit.analyze.traces.build import BuildTraceAnalyzer
+from firmware_audit.analyze.traces.buildenv import BuildEnvironmentAnalyzer
 from firmware_audit.analyze.traces.certificates import CertificateAnalyzer, link_keys
 from firmware_audit.analyze.traces.files import VendorFileAnalyzer
+from firmware_audit.analyze.traces.hashes import EmbeddedHashAnalyzer
+from firmware_audit.analyze.traces.language import LanguagePackAnalyzer
 from firmware_audit.analyze.traces.mac import DefaultMacAnalyzer
+from firmware_audit.analyze.traces.models import ProductModelAnalyzer
+from firmware_audit.analyze.traces.nodes import VendorNodeAnalyzer
 from firmware_audit.analyze.traces.onvif import OnvifIdentityAnalyzer
+from firmware_audit.analyze.traces.organisations import OrganisationAnalyzer
 from firmware_audit.analyze.traces.passwd import AccountDatabaseAnalyzer
 from firmware_audit.analyze.traces.product import ProductDefinitionAnalyzer
+from firmware_audit.analyze.traces.release import DistributionAnalyzer
+from firmware_audit.analyze.traces.startup import StartupAnalyzer
 from firmware_audit.analyze.traces.strings import VendorStringAnalyzer
 from firmware_audit.analyze.traces.timezone import TimeZoneAnalyzer
 from firmware_audit.analyze.traces.toolchain import ToolchainAnalyzer
@@ -53,6 +72,14 @@ TRACE_ANALYZERS: tuple[Analyzer, ...] = (
     CertificateAnalyzer(),
     OnvifIdentityAnalyzer(),
     DefaultMacAnalyzer(),
+    OrganisationAnalyzer(),
+    BuildEnvironmentAnalyzer(),
+    VendorNodeAnalyzer(),
+    DistributionAnalyzer(),
+    ProductModelAnalyzer(),
+    EmbeddedHashAnalyzer(),
+    StartupAnalyzer(),
+    LanguagePackAnalyzer(),
 )
 """The trace analyzers, in the order they run."""
 
@@ -65,15 +92,23 @@ def finalize(findings: Sequence[Finding]) -> list[Finding]:
 __all__ = [
     "TRACE_ANALYZERS",
     "AccountDatabaseAnalyzer",
+    "BuildEnvironmentAnalyzer",
     "BuildTraceAnalyzer",
     "CertificateAnalyzer",
     "DefaultAccountAnalyzer",
     "DefaultMacAnalyzer",
+    "DistributionAnalyzer",
+    "EmbeddedHashAnalyzer",
+    "LanguagePackAnalyzer",
     "OnvifIdentityAnalyzer",
+    "OrganisationAnalyzer",
     "ProductDefinitionAnalyzer",
+    "ProductModelAnalyzer",
+    "StartupAnalyzer",
     "TimeZoneAnalyzer",
     "ToolchainAnalyzer",
     "VendorFileAnalyzer",
+    "VendorNodeAnalyzer",
     "VendorStringAnalyzer",
     "finalize",
 ]

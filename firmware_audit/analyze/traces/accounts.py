@@ -1,15 +1,17 @@
 """Default accounts: a published user and password pair standing together in a file.
 
-A pair counts where its password is a value (the whole string, as in a binary's string table, or the
-value of a password-like key: `password=`, `"Passwd":`, `secret:`) and its user is one in the same or
-a neighbouring string. A password alone, or one that only appears inside other text ("port 12345"),
-is not an account.
+The pairs are the table's default accounts and every user a published default password is published
+for (`[[password]]`). A pair counts where its password is a value (the whole string, as in a binary's
+string table, or the value of a password-like key: `password=`, `"Passwd":`, `secret:`) and its user
+is one in the same or a neighbouring string. A password alone, or one that only appears inside other
+text ("port 12345"), is not an account.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.traces._common import (
@@ -20,20 +22,19 @@ from firmware_audit.analyze.traces._common import (
     trace_finding,
 )
 from firmware_audit.model import Category, Evidence, Location, Severity
-from firmware_audit.signatures.traces import signatures
+from firmware_audit.signatures.traces import Account, signatures
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext, Text
     from firmware_audit.model import Finding
-    from firmware_audit.signatures.traces import Account
 
 RULE = "credential/default-account"
 WINDOW = 2
 """How many strings before and after a password its user may stand in."""
 _PAIR = re.compile(
-    r"""["']?(?P<key>user(?:name)?|login|account|pass(?:word|wd)?|pwd|psw|secret)["']?\s*[=:]\s*"""
+    r"""["']?(?P<key>user(?:name)?|name|login|account|pass(?:word|wd)?|pwd|psw|secret)["']?\s*[=:]\s*"""
     r"""["']?(?P<value>[^\s"',;&<>]+)""",
     re.IGNORECASE,
 )
@@ -49,9 +50,7 @@ class DefaultAccountAnalyzer(ContentTrace):
         """One finding per default pair found in this file."""
         if has_members(ctx):
             return
-        by_password: dict[str, list[Account]] = defaultdict(list)
-        for account in signatures().accounts:
-            by_password[account.password].append(account)
+        by_password = _accounts()
         texts = ctx.strings()
         users: list[set[str]] = []
         passwords: list[set[str]] = []
@@ -60,9 +59,11 @@ class DefaultAccountAnalyzer(ContentTrace):
             user_values, password_values = {whole}, {whole}
             for match in _PAIR.finditer(text.value):
                 key = match.group("key").lower()
-                (user_values if key in {"user", "username", "login", "account"} else password_values).add(
-                    match.group("value")
-                )
+                (
+                    user_values
+                    if key in {"user", "username", "name", "login", "account"}
+                    else password_values
+                ).add(match.group("value"))
             users.append(user_values)
             passwords.append(password_values)
         reported: set[tuple[str, str]] = set()
@@ -70,11 +71,35 @@ class DefaultAccountAnalyzer(ContentTrace):
             for password in values & by_password.keys():
                 for account in by_password[password]:
                     near = range(max(0, index - WINDOW), min(len(texts), index + WINDOW + 1))
-                    place = next((i for i in near if account.user in users[i]), None)
+                    # One string is never both the user and the password ("root" is no root/root pair).
+                    place = next(
+                        (
+                            i
+                            for i in near
+                            if account.user in users[i] and (i != index or account.user != password)
+                        ),
+                        None,
+                    )
                     pair = (account.user, account.password)
                     if place is not None and pair not in reported:
                         reported.add(pair)
                         yield _finding(ctx, account, texts[place], texts[index])
+
+
+@cache
+def _accounts() -> dict[str, list[Account]]:
+    """The default accounts by password: the table's, and every user of a published default password."""
+    found: dict[str, list[Account]] = defaultdict(list)
+    data = signatures()
+    known = {(a.user, a.password) for a in data.accounts}
+    for account in data.accounts:
+        found[account.password].append(account)
+    for row in data.passwords:
+        for user in row.users:
+            if row.password and (user, row.password) not in known:
+                service = "published default password"
+                found[row.password].append(Account(user, row.password, service, row.vendor, row.sources))
+    return found
 
 
 def _finding(ctx: FileContext, account: Account, user: Text, password: Text) -> Finding:

@@ -1,7 +1,9 @@
-"""Account databases (passwd, shadow): published hashes, empty passwords, vendor login shells.
+"""Account databases (passwd, shadow): published hashes and passwords, empty passwords, login shells.
 
-A password field is compared with the published hashes of `traces/credentials.toml` as a string: the
-auditor never tries passwords (no cracking, not even of the known plaintexts).
+A password field is first compared with the published hashes of `traces/credentials.toml` as a string,
+then tested offline against the published default passwords of the same table (`crack`): the password
+found and where it is published are the evidence. A hash that is no published default is still
+reported, with its scheme and salt (the same hash in two products is a lineage of its own).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.traces._common import clip, file_name, source_evidence, trace_finding
+from firmware_audit.analyze.traces.crack import crack, salt_of, scheme_of
 from firmware_audit.model import Category, Evidence, Location, Severity
 from firmware_audit.signatures.traces import signatures
 
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 RULE_HASH = "credential/known-hash"
 RULE_EMPTY = "credential/no-password"
 RULE_SHELL = "trace/vendor-shell"
+RULE_CRACKED = "credential/published-password"
+RULE_UNKNOWN = "credential/password-hash"
 NAMES = frozenset({"passwd", "shadow", "passwd-", "shadow-", "master.passwd"})
 MAX_SIZE = 1 << 20
 """Larger files are not account databases."""
@@ -79,6 +84,8 @@ def _account(
             confidence=1.0,
             offset=offset,
         )
+    elif password and scheme_of(password) is not None:
+        yield _hash_finding(ctx, user, password, here, number, offset)
     elif password == "":
         yield trace_finding(
             ctx,
@@ -109,3 +116,46 @@ def _account(
             vendor=shell.vendor,
             offset=offset,
         )
+
+
+def _hash_finding(  # noqa: PLR0917  (the account's line, like the other findings here)
+    ctx: FileContext, user: str, password: str, here: Evidence, number: int, offset: int
+) -> Finding:
+    """The published password a hash is, or the hash as it is when it is none."""
+    scheme, salt = scheme_of(password) or "crypt", salt_of(password)
+    found = crack(password)
+    if found is None:
+        return trace_finding(
+            ctx,
+            rule=RULE_UNKNOWN,
+            key=user,
+            kind="password-hash",
+            category=Category.CREDENTIAL,
+            title=f"{user} password hash ({scheme}, salt {salt!r}) is no published default",
+            detail=f"{user} has the {scheme} hash {password} (salt {salt!r}, line {number}); "
+            "none of the published default passwords matches it",
+            evidence=(here,),
+            severity=Severity.INFO,
+            confidence=1.0,
+            offset=offset,
+        )
+    owner = found.vendor or "no maker (a generic default)"
+    doubt = f", low confidence: {found.note}" if found.low_confidence else ""
+    shown = found.password or "(empty)"
+    return trace_finding(
+        ctx,
+        rule=RULE_CRACKED,
+        key=user,
+        kind="credential-hash",
+        category=Category.CREDENTIAL,
+        title=f"{user} password is the published default {shown!r} ({owner})",
+        detail=(
+            f"{user} has the {scheme} hash {password} of the published default password {shown!r} "
+            f"(line {number}; published for {owner}{doubt})"
+        ),
+        evidence=(source_evidence(ctx, f"published password {shown!r} of {owner}", found.sources), here),
+        vendor=found.vendor or None,
+        severity=Severity.HIGH,
+        confidence=0.6 if found.low_confidence else 1.0,
+        offset=offset,
+    )

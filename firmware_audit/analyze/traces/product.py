@@ -49,7 +49,13 @@ class ProductDefinitionAnalyzer:
         if not isinstance(content, dict):
             ctx.issue(IssueKind.MALFORMED, f"{row.name} is not the JSON object its layout has")
             return
-        fields = [(key, clip(str(content[key]), 80)) for key in row.fields if key in content]
+        # Keys are matched ignoring case: layouts write "HardWare" and "Hardware" alike.
+        keys = {str(key).casefold(): key for key in content}
+        fields = [
+            (keys[key.casefold()], clip(str(content[keys[key.casefold()]]), 80))
+            for key in row.fields
+            if key.casefold() in keys
+        ]
         shown = "; ".join(f"{key}: {value}" for key, value in fields) or "no identity field"
         here = Location(path=ctx.node.path)
         yield trace_finding(

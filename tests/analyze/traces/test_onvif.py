@@ -40,3 +40,13 @@ def test_benign_look_alikes(content) -> None:
 
 def test_nothing_in_the_clean_image() -> None:
     assert run_all(ANALYZER, clean_tree()) == []  # onvif://www.onvif.org/name/MUSTERCAM
+
+
+def test_a_location_scope_is_reported_without_a_maker() -> None:
+    config = (
+        b'{"Correspondent": {"BrandInfo":"H264", "Scope": ["onvif://www.onvif.org/location/country/china"]}}'
+    )
+    (finding,) = run(ANALYZER, {"CustomConfig/OEMcfg.custom": config})
+    assert (finding.trace.kind, finding.trace.vendor) == ("onvif-location", None)
+    assert finding.title == "ONVIF location scope: country china"
+    assert "BrandInfo: H264" in finding.trace.detail

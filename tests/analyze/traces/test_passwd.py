@@ -34,8 +34,6 @@ def test_md5_crypt_hash_in_shadow_and_an_unattributed_family() -> None:
     "line",
     [
         b"root:x:0:0:root:/root:/bin/sh",  # in shadow
-        b"root:$1$Kq3vX8sZ$o61CKqGXomYP8MAnhhhMC.:0:0:root:/root:/bin/sh",  # unknown hash
-        b"root:ABSXCFBGXTB3O:0:0:root:/:/bin/sh",  # DES crypt is case-sensitive
         b"root:*:0:0:root:/root:/bin/sh",  # locked
         b"# root:absxcfbgXtb3o:0:0:root:/:/bin/sh",  # a comment
         b"daemon:absxcfbgXtb3o",  # too few fields for passwd
@@ -43,6 +41,40 @@ def test_md5_crypt_hash_in_shadow_and_an_unattributed_family() -> None:
 )
 def test_benign_look_alikes_are_not_traces(line) -> None:
     assert run(ANALYZER, {"etc/passwd": line + b"\n"}) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"root:$1$Kq3vX8sZ$o61CKqGXomYP8MAnhhhMC.:0:0:root:/root:/bin/sh",  # no published password
+        b"root:ABSXCFBGXTB3O:0:0:root:/:/bin/sh",  # DES crypt is case-sensitive
+    ],
+)
+def test_a_hash_of_no_published_password_is_reported_as_it_is(line) -> None:
+    (found,) = run(ANALYZER, {"etc/passwd": line + b"\n"})
+    assert found.trace.kind == "password-hash"
+    assert found.trace.vendor is None
+    assert found.severity is Severity.INFO
+
+
+# made with: openssl passwd -1 -salt jSqQv.uP vizxv ; openssl passwd -6 -salt wyzecamv3 xmhdipc
+@pytest.mark.parametrize(
+    ("field", "password", "vendor"),
+    [
+        (b"$1$jSqQv.uP$jgz4lwEx2pnDh4QwXkh06/", "vizxv", "Dahua"),
+        (
+            b"$6$wyzecamv3$lw8iJAWT0JaGmXRmaFAlVqGABrF7x4yMhn9mCyhMcXXD9C2vaXUDOrcZSvWYlS1x3Pw7bV3Ug8AKqrnKpdFZe.",
+            "xmhdipc",
+            "Xiongmai",
+        ),
+    ],
+)
+def test_a_published_default_password_is_found_offline(field: bytes, password: str, vendor: str) -> None:
+    (found,) = run(ANALYZER, {"etc/shadow": b"root:" + field + b":18000:0:99999:7:::\n"})
+    assert found.rule == "credential/published-password"
+    assert found.trace.vendor == vendor
+    assert repr(password) in found.title
+    assert found.severity is Severity.HIGH
 
 
 def test_empty_password_is_reported_without_a_vendor() -> None:

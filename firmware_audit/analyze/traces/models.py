@@ -1,0 +1,77 @@
+"""Product model numbers of the maker base's makers (`models` of `makers/makers.toml`).
+
+A maker's model numbers (`DS-2CD2042WD`, `IPC-HFW4320B`, `TL-WR841N`) are its own product naming; a
+firmware that carries them was built for its products. Searched in the firmware's text files and
+programs; one finding per file and maker, every model seen as evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar
+
+from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
+from firmware_audit.model import Evidence, Location
+from firmware_audit.signatures.makers import base as maker_base
+
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Iterator
+
+    from firmware_audit.analyze.context import FileContext
+    from firmware_audit.model import Finding
+    from firmware_audit.signatures.makers import Maker
+
+RULE = "trace/product-model"
+MAX_MODELS = 16
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], Maker], ...]:
+    return tuple((pattern, maker) for maker in maker_base().makers for pattern in maker.models)
+
+
+class ProductModelAnalyzer(ContentTrace):
+    """Model numbers of known makers in any file."""
+
+    name: ClassVar[str] = "trace-models"
+    version: ClassVar[str] = "1.0"
+
+    def analyze(self, ctx: FileContext) -> Iterator[Finding]:
+        """One finding per maker whose model numbers this file carries."""
+        if has_members(ctx):
+            return
+        hits: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+        makers: dict[str, Maker] = {}
+        patterns = _patterns()
+        for text in ctx.strings():
+            if "-" not in text.value and " " not in text.value:
+                continue
+            for pattern, maker in patterns:
+                for match in pattern.finditer(text.value):
+                    makers[maker.name] = maker
+                    hits[maker.name].setdefault(match.group(), (text.value, text.offset))
+        for name, models in sorted(hits.items()):
+            yield _finding(ctx, makers[name], models)
+
+
+def _finding(ctx: FileContext, maker: Maker, models: dict[str, tuple[str, int]]) -> Finding:
+    shown = list(models)[:MAX_MODELS]
+    title = clip(f"{maker.name} model numbers: {', '.join(shown)}", 120)
+    return trace_finding(
+        ctx,
+        rule=RULE,
+        key=maker.name,
+        kind="product-model",
+        title=title,
+        detail=f"{maker.name} model numbers: {', '.join(shown)}",
+        evidence=[
+            Evidence(kind="string", value=clip(text, 300), location=Location(path=ctx.node.path, offset=at))
+            for model, (text, at) in models.items()
+            if model in shown
+        ],
+        vendor=maker.name,
+        confidence=0.8,
+        offset=next(iter(models.values()))[1],
+    )

@@ -1,0 +1,52 @@
+from traces_data import run
+
+from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
+
+ANALYZER = BuildEnvironmentAnalyzer()
+
+
+def _values(findings) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for f in findings:
+        found.setdefault(f.trace.kind, set()).add(f.title)
+    return found
+
+
+def test_compilers_banners_users_and_jobs_in_a_program() -> None:
+    program = (
+        b"\x7fELF\x00GCC: (crosstool-NG - Ambarella Linaro Multilib GCC [CortexA9 & ARMv6k] 2014.06) "
+        b"4.9.1\x00"
+        b"BusyBox v1.18.4 (2015-10-21 12:02:45 CST)\x00"
+        b"/home/dengyibao/share/sdk/3518e_a0/Hi3518_SDK_V1.0.A.0//mpp2/lib/libmpi.so\x00"
+        b"U-Boot 2010.06-svn3112 (Jul 28 2016 - 03:43:43)\x00jenkins-IPC_DH3.X1002_HDCameraS2LM-642\x00"
+    )
+    found = _values(run(ANALYZER, {"bin/app": program}))
+    assert any("Ambarella Linaro" in t for t in found["compiler"])
+    assert any("2015-10-21 12:02:45 CST" in t for t in found["build-banner"])
+    assert any("U-Boot 2010.06-svn3112" in t for t in found["build-banner"])
+    assert found["build-user"] == {"build user dengyibao"}
+    assert found["build-job"] == {"build job jenkins-IPC_DH3.X1002_HDCameraS2LM-642"}
+
+
+def test_script_authors_and_generic_users() -> None:
+    script = b"#!/bin/sh\n# added by yangcaiyong\n# created by root\ncat /home/root/x\n"
+    assert _values(run(ANALYZER, {"etc/rcS": script})) == {"build-user": {"build user yangcaiyong"}}
+
+
+def test_svn_leftovers_give_the_repository_and_its_author() -> None:
+    entries = b"10\n\ndir\n10618\nhttp://10.6.5.2/svn/DVR_packshop/src\nhttp://10.6.5.2/svn/DVR_packshop\n\n\n\n2015-11-11T02:33:21.521110Z\n9808\nfang_qipin\n\n"
+    found = _values(run(ANALYZER, {"etc/init.d/.svn/entries": entries}))
+    assert "version-control leftover author fang_qipin" in found["vcs"]
+    assert "version-control leftover http://10.6.5.2/svn/DVR_packshop/src" in found["vcs"]
+
+
+def test_a_kernel_release_from_a_module_path() -> None:
+    found = _values(run(ANALYZER, {"lib/modules/3.10.14__isvp_swan_1.0__/tx-isp.ko": b"\x00\x01\x02"}))
+    assert found["kernel-release"] == {"kernel release 3.10.14__isvp_swan_1.0__"}
+
+
+def test_a_user_named_like_a_maker_is_its_build_host() -> None:
+    banner = b"Linux version 3.10.14 (hikvision@build-server) (gcc version 4.7.2) #1 PREEMPT\x00"
+    found = run(ANALYZER, {"Image": b"\x00\x00" + banner})
+    hosts = [f for f in found if f.trace.kind == "build-host"]
+    assert [f.trace.vendor for f in hosts] == ["Hikvision"]

@@ -1,0 +1,37 @@
+from traces_data import run
+
+from firmware_audit.analyze.traces import DistributionAnalyzer, ProductModelAnalyzer, VendorNodeAnalyzer
+
+
+def test_vendor_nodes_and_standard_ones() -> None:
+    script = (
+        b"cat /proc/dahua/bootpara\ncat /proc/cpuinfo\necho 1 > /dev/xm_watchdog\n"
+        b"cat /dev/mtd_x /proc/umap/vi\n"
+    )
+    found = {f.title: f for f in run(VendorNodeAnalyzer(), {"etc/init.d/rcS": script})}
+    assert set(found) == {
+        "kernel node /proc/dahua named after Dahua",
+        "kernel node /dev/xm",
+        "kernel node /proc/umap",
+    }
+    assert found["kernel node /proc/dahua named after Dahua"].trace.vendor == "Dahua"
+    assert found["kernel node /proc/umap"].trace.vendor is None
+
+
+def test_a_distribution_release_file() -> None:
+    release = b"DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='19.07.10'\nDISTRIB_REVISION='r11427-9ce6aa9d8d'\n"
+    (found,) = run(DistributionAnalyzer(), {"etc/openwrt_release": release})
+    assert (found.trace.kind, found.trace.vendor) == ("distribution", "OpenWrt")
+    assert found.title == "distribution OpenWrt 19.07.10 r11427-9ce6aa9d8d"
+    assert any("DISTRIB_ID='OpenWrt'" in e.value for e in found.evidence)
+    other = b'NAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+    (debian,) = run(DistributionAnalyzer(), {"etc/os-release": other})
+    assert debian.trace.vendor is None
+
+
+def test_model_numbers_of_known_makers() -> None:
+    manifest = b'{ "Devices" : [ "SD6XXX", "IPC-HX3XXX", "IPC-HX4XXX" ], "Vendor" : "General" }'
+    (found,) = run(ProductModelAnalyzer(), {"Install": manifest})
+    assert found.trace.vendor == "Dahua"
+    assert "IPC-HX4XXX" in found.title
+    assert run(ProductModelAnalyzer(), {"x.txt": b"jenkins-IPC_DH3.X1002_HDCameraS2LM-642 IPC-1 DS-X"}) == []
