@@ -2,29 +2,41 @@
 
 Runs once per image, after the per-file analyzers, over all findings.
 
-**OEM candidates.** Every finding that names a maker of the maker base (`signatures/makers/`) (in a
-trace's, SDK family's, chip clue's or endpoint's vendor) is a piece of evidence for that maker, with a
-weight that says how strongly that kind of finding identifies the builder (`WEIGHTS`): a published
-root password hash of the maker's firmware is near proof, a board path or web title of its software
-strong, its cloud servers good (a rebranded camera keeps its maker's cloud, but software from
-anyone may call a big vendor's), a chip of its own weak. Chip makers, P2P platforms and cloud
-providers are no makers: they never become candidates. A strong `lineage` match (a file sharing
-much of its compiled code with a maker's reference build) is strong evidence for that maker; a weak
-one is shown in the report and never counted.
+**Who made it.** Every finding that names a company of the maker base (`signatures/makers/`) — in a
+trace's, SDK family's, chip clue's or endpoint's vendor, or by an endpoint's host under one of its
+domains — is a piece of evidence for the company that makes that name's products: a brand counts for
+its maker (EZVIZ for Hikvision, CP Plus for Dahua, Wyze for Hualai) and is listed with it. Chip
+makers, P2P platforms, clouds and software projects are no makers and never candidates.
+
+Evidence is of two sorts, and only one decides:
+
+* **specific** (`DECISIVE`): what only the maker puts in its firmware — its name in a copyright line,
+  login banner, web title or kernel module author, its domain, its code-signing or certificate
+  subject, a published password of its firmware, its own product strings and model numbers, its
+  kernel nodes, a build host naming it, its P2P prefix or ONVIF identity, its servers, a strong match
+  of its compiled code (`lineage`);
+* **shared lineage** (`SUPPORTING`): what several makers' firmware carries — board paths, file names
+  and layout members, product-definition files, kernel modules, toolchains, SDK families and chips,
+  a name mentioned in passing (a list of supported protocols names many makers). It adds to a
+  candidate's confidence but never names one.
 
 Evidence of one kind is not independent (ten cloud hosts come from one configuration), so within a
-kind the k-th piece counts `w·½^k`, and the kind's strength is `1 - Π(1 - w·½^k)`. Kinds are treated
-as independent witnesses: confidence = `1 - Π(1 - strength)`. Candidates below `MIN_CONFIDENCE` are
-dropped; the rest are ranked by confidence, and each lists the ids of its findings, strongest first.
+kind the k-th piece counts `w·½^k`, and the kind's strength is `1 - Π(1 - w·½^k)`; kinds combine as
+independent witnesses, `confidence = 1 - Π(1 - strength)`, once over all evidence and once over the
+specific evidence alone. A candidate is **named** (`verdict.oem`) when its specific evidence reaches
+`MIN_DECISIVE` and its confidence `MIN_CONFIDENCE`; makers ahead of distributions (a vendor's build
+on OpenWrt is the vendor's), recognised organisations ahead of unrecognised ones. When a second maker's
+specific evidence is nearly as strong as the first's (`SPLIT`), the evidence is split and no maker is
+named. Candidates not named are listed apart (`verdict.undecided`) with what points to them, and
+`verdict.maker_statement` says in one sentence who made the firmware and on what proof, or why no
+maker can be named. An organisation the base does not know, named in a copyright line of the
+firmware's own files, is a candidate of its own (`role` unrecognised) when no known maker is named.
 
-Calibration on the corpus (`benchmarks/accuracy.py`): the five images with a known maker put it
-first with confidence 0.72 (Reolink: relay hosts and a build host) to 1.0 (Xiongmai, Hikvision); the
-images whose only vendors are chip, P2P or cloud companies give no candidate at all.
-
-**Contradictions.** A declared vendor contradicts the evidence when no candidate of at least
-`CONTRADICTION_CONFIDENCE` is named in it ("Muster Sicherheit GmbH" against Xiongmai); a declared
-country when none of those candidates is from it. Both cite the strongest findings of the strongest candidate.
-Endpoints abroad are not a contradiction of origin: a domestic camera may use a foreign DNS.
+**Contradictions.** A declared vendor contradicts the evidence when no named candidate of at least
+`CONTRADICTION_CONFIDENCE` is it or one of its brands ("Muster Sicherheit GmbH" against Xiongmai); a
+declared country when none of those candidates is from it. Both cite the strongest findings of the
+strongest candidate. Endpoints abroad are not a contradiction of origin: a domestic camera may use a
+foreign DNS.
 
 **Endpoints by country and role.** Distinct servers (references and reserved addresses left out).
 """
@@ -32,7 +44,7 @@ Endpoints abroad are not a contradiction of origin: a domestic camera may use a 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from firmware_audit.model import (
@@ -44,7 +56,6 @@ from firmware_audit.model import (
     SdkKind,
 )
 from firmware_audit.signatures.makers import base as maker_base
-from firmware_audit.signatures.traces import signatures
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,45 +63,66 @@ if TYPE_CHECKING:
     from firmware_audit.model import Declared, Finding
     from firmware_audit.signatures.makers import Maker
 
-WEIGHTS: dict[str, float] = {
-    # traces
+DECISIVE: dict[str, float] = {
     "trace:credential-hash": 0.9,
     "trace:default-account": 0.6,
     "trace:restricted-shell": 0.6,
-    "trace:product-definition": 0.7,
-    "trace:board-path": 0.7,
     "trace:service-banner": 0.6,
     "trace:web-ui": 0.6,
     "trace:cloud-oem-id": 0.6,
-    "trace:kernel-module": 0.5,
-    "trace:firmware-layout": 0.6,
-    "trace:tftp-file": 0.5,
-    "trace:recovery": 0.5,
-    "trace:flash-controller": 0.3,
     "trace:uid-prefix": 0.6,
+    "trace:onvif": 0.6,
+    "trace:certificate": 0.6,
+    "trace:signer": 0.8,
     "trace:build-host": 0.5,
     "trace:build-path": 0.5,
-    "trace:certificate": 0.5,
-    "trace:onvif": 0.6,
     "trace:mac-oui": 0.4,
-    # SDK families and chip clues whose vendor is a camera maker
-    f"sdk:{SdkKind.CAMERA_SDK.value}": 0.6,
-    f"sdk:{SdkKind.P2P.value}": 0.5,
-    f"sdk:{SdkKind.CLOUD_IOT.value}": 0.4,
-    f"sdk:{SdkKind.SOC.value}": 0.3,
-    f"sdk:{SdkKind.OTHER.value}": 0.3,
-    "chip": 0.2,
-    # the maker's own servers
+    "trace:copyright": 0.7,
+    "trace:banner": 0.7,
+    "trace:web-title": 0.6,
+    "trace:module-author": 0.6,
+    "trace:maker-domain": 0.5,
+    "trace:vendor-node": 0.6,
+    "trace:product-model": 0.5,
+    "trace:distribution": 0.8,
+    "trace:organisation": 0.4,
     "endpoint": 0.35,
-    # compiled code shared with a maker's reference build (strong matches only)
     "lineage": 0.75,
 }
-"""How strongly one finding of each kind identifies the maker it names (kinds not listed: 0.3)."""
-DEFAULT_WEIGHT = 0.3
+"""Specific evidence: how strongly one finding of each kind identifies the maker it names."""
+SUPPORTING: dict[str, float] = {
+    "trace:board-path": 0.4,
+    "trace:product-definition": 0.4,
+    "trace:firmware-layout": 0.3,
+    "trace:kernel-module": 0.3,
+    "trace:tftp-file": 0.3,
+    "trace:recovery": 0.3,
+    "trace:flash-controller": 0.2,
+    "trace:toolchain": 0.2,
+    "trace:mention-text": 0.25,
+    "trace:mention": 0.15,
+    "trace:file": 0.3,
+    f"sdk:{SdkKind.CAMERA_SDK.value}": 0.4,
+    f"sdk:{SdkKind.P2P.value}": 0.3,
+    f"sdk:{SdkKind.CLOUD_IOT.value}": 0.3,
+    f"sdk:{SdkKind.SOC.value}": 0.2,
+    f"sdk:{SdkKind.OTHER.value}": 0.2,
+    "chip": 0.2,
+}
+"""Shared lineage: evidence that supports a candidate but never names one (kinds not listed: 0.2)."""
+WEIGHTS: dict[str, float] = {**SUPPORTING, **DECISIVE}
+"""Every kind's weight."""
+DEFAULT_WEIGHT = 0.2
+LINEAGE_RULES = frozenset({"trace/vendor-file", "trace/product-definition"})
+"""Rules whose findings are file names and file layouts, shared lineage whatever their kind."""
 REPEAT_DECAY = 0.5
 """Each further finding of the same kind counts half the one before."""
 MIN_CONFIDENCE = 0.3
-"""Candidates weaker than this are not reported."""
+"""Candidates weaker than this are not named."""
+MIN_DECISIVE = 0.25
+"""Specific evidence a candidate needs to be named."""
+SPLIT = 0.8
+"""A second maker whose specific evidence is this close to the first's splits the verdict."""
 CONTRADICTION_CONFIDENCE = 0.5
 """Only candidates at least this strong can contradict a declaration."""
 MAX_CITED = 10
@@ -103,27 +135,41 @@ class Attribution:
     """What the findings of one image add up to.
 
     Attributes:
-        oem: Ranked OEM candidates, strongest first.
+        oem: The named makers, strongest first (empty when none can be named).
         contradictions: Where the evidence disagrees with the declared identity.
         endpoints: Distinct servers by country, then role: {"CN": {"cloud": 8, "dns": 1}}.
+        undecided: Makers pointed to but not named (lineage only, too weak, or split).
+        statement: Who made it and on what proof, in one sentence.
+        sdk_vendors: The vendors of the SDK families found.
     """
 
     oem: tuple[OemCandidate, ...]
     contradictions: tuple[Contradiction, ...]
     endpoints: dict[str, dict[str, int]]
+    undecided: tuple[OemCandidate, ...] = ()
+    statement: str = ""
+    sdk_vendors: tuple[str, ...] = ()
 
 
 def attribute(findings: Sequence[Finding], declared: Declared | None = None) -> Attribution:
-    """Rank the OEM candidates, compare them with the declaration, count the endpoints."""
-    oem = candidates(findings)
+    """Name the maker, compare it with the declaration, count the endpoints."""
+    named, undecided, statement = decide(findings)
+    vendors = dict.fromkeys(f.sdk.vendor for f in findings if f.sdk is not None and f.sdk.vendor)
     return Attribution(
-        oem=oem, contradictions=contradictions(oem, declared), endpoints=endpoints_by_country(findings)
+        oem=named,
+        contradictions=contradictions(named, declared),
+        endpoints=endpoints_by_country(findings),
+        undecided=undecided,
+        statement=statement,
+        sdk_vendors=tuple(sorted(vendors)),
     )
 
 
 def evidence_of(finding: Finding) -> tuple[str, str | None]:
     """(kind of evidence, vendor name) of a finding, for the weights."""
     if finding.trace is not None:
+        if finding.rule in LINEAGE_RULES:
+            return "trace:file", finding.trace.vendor
         return f"trace:{finding.trace.kind}", finding.trace.vendor
     if finding.sdk is not None:
         return f"sdk:{finding.sdk.kind.value}", finding.sdk.vendor
@@ -140,38 +186,145 @@ def evidence_of(finding: Finding) -> tuple[str, str | None]:
     return "none", None
 
 
-def candidates(findings: Sequence[Finding]) -> tuple[OemCandidate, ...]:
-    """The makers the findings point to, ranked by confidence."""
-    data = signatures()
-    pieces: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
-    makers: dict[str, Maker] = {}
+@dataclass
+class _Evidence:
+    """What points to one company."""
+
+    maker: Maker | None
+    name: str
+    kinds: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    decisive: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    brands: dict[str, None] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def role(self) -> str:
+        if self.maker is None:
+            return "unrecognised"
+        if self.maker.kind == "distribution":
+            return "distribution"
+        return "brand" if self.maker.kind == "brand" else "maker"
+
+    def add(self, kind: str, weight: float, finding: Finding, *, decisive: bool) -> None:
+        self.kinds[kind].append((weight, finding.id))
+        if decisive:
+            self.decisive[kind].append((weight, finding.id))
+            self.titles.setdefault(finding.id, finding.title)
+
+
+def _named_makers(finding: Finding, kind: str, vendor: str | None) -> list[Maker]:
+    """The companies of the maker base a finding names: by its vendor, and an endpoint by its host."""
+    base = maker_base()
+    found = list(base.makers_named_in(vendor))
+    if finding.endpoint is not None and kind == "endpoint":
+        owner = base.by_domain(finding.endpoint.host)
+        if owner is not None and owner not in found:
+            found.append(owner)
+    return found
+
+
+def _collect(findings: Sequence[Finding]) -> dict[str, _Evidence]:
+    base = maker_base()
+    companies: dict[str, _Evidence] = {}
     for finding in findings:
         kind, vendor = evidence_of(finding)
-        named = data.makers_named_in(vendor)
-        for maker in named:
-            makers[maker.name] = maker
+        if kind == "none":
+            continue
+        named = _named_makers(finding, kind, vendor)
+        decisive = kind in DECISIVE
+        weight = WEIGHTS.get(kind, DEFAULT_WEIGHT) * finding.confidence
+        if not named:
+            if kind == "trace:organisation" and vendor:
+                entry = companies.setdefault(f"?{vendor}", _Evidence(None, vendor))
+                entry.add(kind, weight, finding, decisive=True)
+            continue
+        for row in named:
+            company = base.maker_of(row)
+            entry = companies.setdefault(company.id, _Evidence(company, company.name))
+            if row is not company:
+                entry.brands[row.name] = None
             # A finding that names two makers ("VStarcam or HiChip") supports each by half.
-            weight = WEIGHTS.get(kind, DEFAULT_WEIGHT) * finding.confidence / len(named)
-            pieces[maker.name][kind].append((weight, finding.id))
-    ranked = []
-    for name, kinds in pieces.items():
-        doubt = 1.0
-        basis: list[tuple[float, str]] = []
-        for found in kinds.values():
-            found.sort(key=lambda p: (-p[0], p[1]))
-            kind_doubt = 1.0
-            for index, (weight, finding_id) in enumerate(found):
-                kind_doubt *= 1 - weight * REPEAT_DECAY**index
-                basis.append((weight, finding_id))
-            doubt *= kind_doubt
-        confidence = round(1 - doubt, 3)
-        if confidence >= MIN_CONFIDENCE:
-            ids = tuple(dict.fromkeys(i for _, i in sorted(basis, key=lambda p: (-p[0], p[1]))))
-            ranked.append(
-                OemCandidate(vendor=name, country=makers[name].country, confidence=confidence, basis=ids)
-            )
-    ranked.sort(key=lambda c: (-c.confidence, -len(c.basis), c.vendor))
-    return tuple(ranked)
+            entry.add(kind, weight / len(named), finding, decisive=decisive)
+    return companies
+
+
+def _strength(kinds: dict[str, list[tuple[float, str]]]) -> float:
+    doubt = 1.0
+    for found in kinds.values():
+        for index, (weight, _) in enumerate(sorted(found, key=lambda p: (-p[0], p[1]))):
+            doubt *= 1 - weight * REPEAT_DECAY**index
+    return round(1 - doubt, 3)
+
+
+def _candidate(entry: _Evidence) -> OemCandidate:
+    ranked = sorted(((w, i) for found in entry.kinds.values() for w, i in found), key=lambda p: (-p[0], p[1]))
+    decisive = sorted(
+        ((w, i) for found in entry.decisive.values() for w, i in found), key=lambda p: (-p[0], p[1])
+    )
+    proof = entry.titles.get(decisive[0][1]) if decisive else None
+    name = entry.name if entry.maker is not None else f"unrecognised organisation {entry.name}"
+    return OemCandidate(
+        vendor=name,
+        country=(entry.maker.country or None) if entry.maker is not None else None,
+        confidence=_strength(entry.kinds),
+        basis=tuple(dict.fromkeys(i for _, i in ranked)),
+        role=entry.role,
+        brands=tuple(entry.brands),
+        decisive=tuple(dict.fromkeys(i for _, i in decisive)),
+        proof=proof,
+    )
+
+
+def candidates(findings: Sequence[Finding]) -> tuple[OemCandidate, ...]:
+    """The makers the findings name, strongest first (empty when none can be named)."""
+    return decide(findings)[0]
+
+
+def decide(findings: Sequence[Finding]) -> tuple[tuple[OemCandidate, ...], tuple[OemCandidate, ...], str]:
+    """(named makers, makers pointed to but not named, the sentence saying who made it)."""
+    entries = _collect(findings)
+    everyone = [(_candidate(e), _strength(e.decisive)) for e in entries.values()]
+    named = [(c, d) for c, d in everyone if d >= MIN_DECISIVE and c.confidence >= MIN_CONFIDENCE]
+    if any(c.role != "unrecognised" for c, _ in named):
+        named = [(c, d) for c, d in named if c.role != "unrecognised"]
+    order = {"maker": 0, "brand": 0, "distribution": 1, "unrecognised": 2}
+    named.sort(key=lambda p: (order[p[0].role], -p[1], -p[0].confidence, p[0].vendor))
+    undecided = sorted(
+        (c for c, _ in everyone if all(c is not n for n, _ in named)),
+        key=lambda c: (-c.confidence, c.vendor),
+    )
+    rivals = [(c, d) for c, d in named if c.role in {"maker", "brand"}]
+    if len(rivals) > 1 and rivals[1][1] >= SPLIT * rivals[0][1]:
+        split = [c for c, _ in named]
+        return (), tuple(split + undecided), _split_statement(split)
+    chosen = tuple(c for c, _ in named)
+    return chosen, tuple(undecided), _statement(chosen, undecided)
+
+
+def _statement(named: Sequence[OemCandidate], undecided: Sequence[OemCandidate]) -> str:
+    if named:
+        top = named[0]
+        country = f" ({top.country})" if top.country else ""
+        brands = f", sold as {', '.join(top.brands)}" if top.brands else ""
+        what = {
+            "maker": f"Made by {top.vendor}{country}{brands}",
+            "brand": f"Sold under the brand {top.vendor}{country}, whose maker is not known",
+            "distribution": f"Built from the {top.vendor} distribution",
+            "unrecognised": f"Made by {top.vendor}, an organisation the maker base does not know",
+        }[top.role]
+        return f"{what}, on proof specific to it: {top.proof}."
+    if undecided:
+        pointed = ", ".join(c.vendor for c in undecided[:3])
+        return (
+            f"No maker can be named: only shared lineage or weak evidence points to {pointed} "
+            "(paths, file names, SDKs or chips several makers' firmware carries)."
+        )
+    return "No maker can be named: nothing in the firmware names one."
+
+
+def _split_statement(split: Sequence[OemCandidate]) -> str:
+    names = " and ".join(c.vendor for c in split[:3])
+    return f"No maker can be named: the specific evidence is split between {names}."
 
 
 def contradictions(oem: Sequence[OemCandidate], declared: Declared | None) -> tuple[Contradiction, ...]:

@@ -54,6 +54,9 @@ class AttributionStep:
             update={
                 "endpoint_roles": found.endpoints,
                 "oem": found.oem,
+                "undecided": found.undecided,
+                "maker_statement": found.statement,
+                "sdk_vendors": found.sdk_vendors,
                 "contradictions": found.contradictions,
             }
         )

@@ -106,6 +106,20 @@ class OemCandidate(Frozen):
     country: str | None = None
     confidence: float = Field(ge=0.0, le=1.0)
     basis: tuple[str, ...] = Field(default=(), description="Ids of the supporting findings.")
+    role: str = Field(
+        default="maker",
+        description="maker (or ODM), brand (a brand whose maker is not known), distribution (a firmware "
+        "project such as OpenWrt) or unrecognised (an organisation the maker base does not know).",
+    )
+    brands: tuple[str, ...] = Field(
+        default=(), description="Brands of this maker the evidence names (EZVIZ for Hikvision)."
+    )
+    decisive: tuple[str, ...] = Field(
+        default=(),
+        description="Ids of the findings specific to it (its name, domain, signer, credential, own "
+        "product files); the rest of `basis` is shared lineage, which supports but never decides.",
+    )
+    proof: str | None = Field(default=None, description="Its strongest specific evidence, in words.")
 
 
 class Contradiction(Frozen):
@@ -155,6 +169,17 @@ class Verdict(Frozen):
         return {country: dict(sorted(roles.items())) for country, roles in sorted(value.items())}
 
     contradictions: tuple[Contradiction, ...] = ()
+    maker_statement: str | None = Field(
+        default=None, description="Who made the firmware and on what proof, in one sentence."
+    )
+    undecided: tuple[OemCandidate, ...] = Field(
+        default=(),
+        description="Makers the evidence points to that are not named: shared lineage only, too weak, "
+        "or split between makers.",
+    )
+    sdk_vendors: tuple[str, ...] = Field(
+        default=(), description="The vendors of the SDK families found, a line apart from the maker."
+    )
     unverifiable: bool = False
     unverifiable_reason: str | None = None
 

@@ -58,6 +58,8 @@ def summary(report: Report) -> list[str]:
     """The few sentences a procurement officer reads: declared, evidence, contradiction, decision."""
     verdict = report.verdict
     lines = [_declared_line(report)]
+    if verdict.maker_statement:
+        lines.append(f"Maker: {verdict.maker_statement}")
     if verdict.unverifiable:
         lines.append(
             f"UNVERIFIABLE: {verdict.unverifiable_reason}. What the image holds was not seen, "
@@ -83,7 +85,7 @@ def _declared_line(report: Report) -> str:
 
 
 def _maker_phrase(verdict: Verdict) -> str:
-    maker = f"{verdict.oem[0].vendor} firmware" if verdict.oem else "no camera maker's trace found"
+    maker = f"{verdict.oem[0].vendor} firmware" if verdict.oem else "no maker named"
     others = [c.vendor for c in verdict.oem[1:] if c.confidence >= 0.5]
     if others:
         maker += f" (also pointing to {', '.join(others)})"
@@ -153,6 +155,13 @@ def _verdict(verdict: Verdict) -> list[str]:
         f"{len(c.basis)} supporting findings"
         for c in verdict.oem
     ] or ["  OEM: not identified"]
+    lines += [
+        f"  Not named: {c.vendor} ({c.country or '?'}), confidence {c.confidence:.2f}, "
+        f"{len(c.decisive)} specific of {len(c.basis)} supporting findings"
+        for c in verdict.undecided
+    ]
+    if verdict.sdk_vendors:
+        lines.append(f"  SDK vendors: {', '.join(verdict.sdk_vendors)}")
     lines.append(f"  SoC: {verdict.soc or 'not identified'}")
     for country, roles in verdict.endpoint_roles.items():
         shown = ", ".join(f"{role} {n}" for role, n in roles.items())

@@ -5,6 +5,7 @@ from firmware_audit.analyze.attribution import (
     attribute,
     candidates,
     contradictions,
+    decide,
     endpoints_by_country,
 )
 from firmware_audit.model import (
@@ -144,3 +145,67 @@ def test_endpoints_by_country_and_role_count_distinct_servers() -> None:
     result = attribute(findings, Declared(vendor="Muster", country="DE"))
     assert result.oem[0].vendor == "Xiongmai"
     assert result.contradictions == ()  # endpoints alone are no strong maker evidence
+
+
+def _file_trace(key: str, kind: str, vendor: str) -> Finding:
+    return _finding(key, trace=TracePayload(kind=kind, vendor=vendor, detail=key)).model_copy(
+        update={"rule": "trace/vendor-file"}
+    )
+
+
+def test_shared_lineage_alone_never_names_a_maker() -> None:
+    # What Dahua's own root partition holds: a path and file names Xiongmai's firmware uses too.
+    lineage = [
+        _trace("/mnt/mtd/Config/Account1", "board-path", "Xiongmai"),
+        _file_trace("ProductDefinition", "product-definition", "Xiongmai"),
+        _file_trace("SimpChinese.js", "web-ui", "Xiongmai"),
+        _finding("sdk", sdk=SdkPayload(family="xm-netsdk", vendor="Xiongmai", kind=SdkKind.CAMERA_SDK)),
+    ]
+    named, undecided, statement = decide(lineage)
+    assert named == ()
+    assert [c.vendor for c in undecided] == ["Xiongmai"]
+    assert undecided[0].decisive == ()
+    assert statement.startswith("No maker can be named: only shared lineage")
+    # With the maker's own evidence beside it, that maker is named and the lineage stays supporting.
+    own = _trace("/etc/profile", "banner", "Dahua")
+    named, undecided, statement = decide([*lineage, own])
+    assert [c.vendor for c in named] == ["Dahua"]
+    assert [c.vendor for c in undecided] == ["Xiongmai"]
+    assert statement == "Made by Dahua (CN), on proof specific to it: /etc/profile."
+
+
+def test_a_brand_counts_for_the_company_that_makes_it() -> None:
+    findings = [_trace("rcS", "banner", "Wyze"), _trace("wpa", "mention-text", "Hualai")]
+    (hualai,) = candidates(findings)
+    assert (hualai.vendor, hualai.brands, hualai.role) == ("Hualai", ("Wyze",), "maker")
+    assert "sold as Wyze" in decide(findings)[2]
+
+
+def test_split_evidence_names_no_maker() -> None:
+    findings = [_trace("a", "copyright", "Hikvision"), _trace("b", "copyright", "Dahua")]
+    named, undecided, statement = decide(findings)
+    assert named == ()
+    assert {c.vendor for c in undecided} == {"Hikvision", "Dahua"}
+    assert "split" in statement
+
+
+def test_a_vendor_build_on_a_distribution_is_the_vendors() -> None:
+    findings = [_trace("release", "distribution", "OpenWrt"), _trace("login", "copyright", "TP-Link")]
+    assert [c.vendor for c in candidates(findings)] == ["TP-Link", "OpenWrt"]
+    (openwrt,) = candidates(findings[:1])
+    assert openwrt.role == "distribution"
+
+
+def test_an_unrecognised_organisation_is_a_candidate_only_when_no_known_maker_is() -> None:
+    acme = _trace("about", "organisation", "Acme Vision Technology Co., Ltd.")
+    (only,) = candidates([acme])
+    assert (only.vendor, only.role) == (
+        "unrecognised organisation Acme Vision Technology Co., Ltd.",
+        "unrecognised",
+    )
+    assert [c.vendor for c in candidates([acme, _trace("profile", "banner", "Dahua")])] == ["Dahua"]
+
+
+def test_a_host_under_a_maker_domain_is_its_evidence() -> None:
+    (dahua,) = candidates([_endpoint("www.dahuap2pcloud.com", None)])
+    assert dahua.vendor == "Dahua"

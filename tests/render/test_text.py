@@ -21,6 +21,10 @@ def test_rebranded_camera_summary_reads_as_a_sentence(rebranded) -> None:
     assert lines == [
         "Declared: Muster Sicherheit GmbH (DE), model MC-3100.",
         (
+            "Maker: Made by Xiongmai (CN), on proof specific to it: root password hash of Xiongmai firmware "
+            "(published password 'xmhdipc')."
+        ),
+        (
             "Evidence: Xiongmai firmware on Xiongmai XM530; 12 endpoints in CN (cloud, update, dns, push), "
             "1 endpoint in US (dns); root password hash of Xiongmai firmware; "
             "contradicts the declared origin (vendor, country)."
@@ -33,6 +37,7 @@ def test_summary_comes_first_then_verdict_decision_and_the_findings_table(rebran
     rendered = text.render(rebranded)
     order = [
         "Declared:",
+        "Maker:",
         "Evidence:",
         "Image:",
         "Verdict:",
@@ -50,8 +55,9 @@ def test_clean_image_with_its_declaration() -> None:
     declared = Declared(vendor="Muster Sicherheit GmbH", model="MC-2040", country="DE")
     report = audit(IMAGES / "10-clean-domestic.bin", declared=declared, policy=POLICY)
     assert text.summary(report)[1:] == [
+        "Maker: No maker can be named: nothing in the firmware names one.",
         (
-            "Evidence: no camera maker's trace found; SoC not identified; no hardcoded server; "
+            "Evidence: no maker named; SoC not identified; no hardcoded server; "
             "nothing contradicts the declaration."
         ),
         "Decision: ACCEPT (reasons below).",
@@ -60,7 +66,8 @@ def test_clean_image_with_its_declaration() -> None:
 
 def test_unverifiable_image_is_never_clean() -> None:
     report = audit(IMAGES / "11-encrypted.bin", declared=Declared(vendor="Foo", country="DE"))
-    declared, unreadable, evidence = text.summary(report)
+    declared, maker, unreadable, evidence = text.summary(report)
+    assert maker.startswith("Maker: No maker can be named")
     assert declared == "Declared: Foo (DE)."
     assert unreadable.startswith("UNVERIFIABLE: only 0% of the image could be explained")
     assert "so it cannot be cleared" in unreadable
@@ -70,5 +77,6 @@ def test_unverifiable_image_is_never_clean() -> None:
 def test_undeclared_image() -> None:
     lines = text.summary(audit(IMAGES / "01-xm-hi3516ev300-general.bin"))
     assert lines[0] == "Declared: nothing (no vendor, model or country was given)."
-    assert lines[1].startswith("Evidence: Xiongmai firmware on HiSilicon Hi3516EV300; 12 endpoints in CN")
-    assert lines[1].endswith("root password hash of Xiongmai firmware.")
+    assert lines[1].startswith("Maker: Made by Xiongmai (CN), on proof specific to it: ")
+    assert lines[2].startswith("Evidence: Xiongmai firmware on HiSilicon Hi3516EV300; 12 endpoints in CN")
+    assert lines[2].endswith("root password hash of Xiongmai firmware.")
