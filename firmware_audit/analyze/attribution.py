@@ -168,22 +168,29 @@ def attribute(findings: Sequence[Finding], declared: Declared | None = None) -> 
 def evidence_of(finding: Finding) -> tuple[str, str | None]:
     """(kind of evidence, vendor name) of a finding, for the weights."""
     if finding.trace is not None:
-        if finding.rule in LINEAGE_RULES:
-            return "trace:file", finding.trace.vendor
-        return f"trace:{finding.trace.kind}", finding.trace.vendor
+        kind = "file" if finding.rule in LINEAGE_RULES else finding.trace.kind
+        return f"trace:{kind}", finding.trace.vendor
     if finding.sdk is not None:
         return f"sdk:{finding.sdk.kind.value}", finding.sdk.vendor
     if finding.chip is not None:
         return "chip", finding.chip.vendor
-    lineage = finding.lineage
-    if lineage is not None:
-        # A weak match (few functions, or two makers' code) is shown in the report but never counted.
-        strong = lineage.kind is LineageKind.MAKER_BUILD and lineage.strength is LineageStrength.STRONG
-        return ("lineage", lineage.maker) if strong else ("none", None)
+    if finding.lineage is not None:
+        return _lineage_evidence(finding)
     payload = finding.endpoint
     if payload is not None and payload.role in _SERVER_ROLES and not payload.reserved:
         return "endpoint", payload.vendor
     return "none", None
+
+
+def _lineage_evidence(finding: Finding) -> tuple[str, str | None]:
+    """A strong match of a maker's compiled code.
+
+    A weak one (few functions, or two makers' code) is shown in the report but never counted.
+    """
+    lineage = finding.lineage
+    assert lineage is not None  # the caller checked
+    strong = lineage.kind is LineageKind.MAKER_BUILD and lineage.strength is LineageStrength.STRONG
+    return ("lineage", lineage.maker) if strong else ("none", None)
 
 
 @dataclass

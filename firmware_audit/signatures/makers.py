@@ -128,8 +128,8 @@ class Organisation:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every name it is found by."""
-        return (self.name, *self.aliases)
+        """Every name it is found by: its aliases ("Arm" is found as "ARM Limited", not as a word)."""
+        return self.aliases
 
 
 Named = Maker | Organisation
