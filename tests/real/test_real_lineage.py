@@ -95,6 +95,7 @@ def test_openwrt_matches_no_maker() -> None:
     report = firmware_audit.audit(_need(OPENWRT))
     builds = [f for f in report.findings if f.lineage and f.lineage.kind is LineageKind.MAKER_BUILD]
     assert [f.title for f in builds if f.lineage and f.lineage.strength is LineageStrength.STRONG] == []
-    assert report.verdict.oem == ()
+    # OpenWrt is named as the distribution it is (its release file and banner say so), never a maker.
+    assert [(c.vendor, c.role) for c in report.verdict.oem] == [("OpenWrt", "distribution")]
     components = {f.lineage.component for f in report.findings if f.lineage and f.lineage.component}
     assert {"busybox", "musl"} <= components

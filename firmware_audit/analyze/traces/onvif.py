@@ -103,7 +103,7 @@ def _location(ctx: FileContext, fields: list[tuple[str, str, int]]) -> Iterator[
     if not countries:
         return
     shown = list(dict.fromkeys(f"{f}: {v}" for f, v, _ in fields))
-    title = f"ONVIF location scope: country {countries[0][0]}"
+    title = f"ONVIF location scope onvif://www.onvif.org/location/country/{countries[0][0]}"
     yield trace_finding(
         ctx,
         rule=RULE,

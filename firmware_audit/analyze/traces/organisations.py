@@ -76,6 +76,8 @@ _BANNER_FILES = frozenset({"issue", "issue.net", "motd", "banner", "profile", "w
 _TEXT_SUFFIXES = frozenset(
     {".htm", ".html", ".asp", ".js", ".json", ".xml", ".txt", ".lang", ".ini", ".conf", ".cfg", ".sh", ".css"}
 )
+MAX_CONTEXT = 300
+"""Characters of a long string kept around a name."""
 MAX_STRINGS = 200_000
 """Strings of one file searched (a bigger file is searched in its first ones)."""
 
@@ -141,10 +143,16 @@ class _Strings:
             position += len(value) + 1
 
     def where(self, at: int) -> tuple[str, int]:
-        """The string holding a position of the joined text, and the file offset of that position."""
+        """The text around a position of the joined text, and the file offset of that position.
+
+        The text is the string holding it, or a window of a long one.
+        """
         index = bisect_right(self.starts, at) - 1
         value, offset, width = self.texts[index]
-        return value, offset + (at - self.starts[index]) * width
+        inside = at - self.starts[index]
+        if len(value) > MAX_CONTEXT:  # a minified script is one long line: keep what is around
+            value = value[max(0, inside - MAX_CONTEXT // 2) : inside + MAX_CONTEXT // 2]
+        return value, offset + inside * width
 
 
 def _banner(ctx: FileContext) -> Finding:

@@ -48,5 +48,5 @@ def test_a_location_scope_is_reported_without_a_maker() -> None:
     )
     (finding,) = run(ANALYZER, {"CustomConfig/OEMcfg.custom": config})
     assert (finding.trace.kind, finding.trace.vendor) == ("onvif-location", None)
-    assert finding.title == "ONVIF location scope: country china"
+    assert finding.title == "ONVIF location scope onvif://www.onvif.org/location/country/china"
     assert "BrandInfo: H264" in finding.trace.detail
