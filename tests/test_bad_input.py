@@ -30,6 +30,7 @@ import sys
 import tarfile
 import time
 import uuid
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -403,6 +404,124 @@ def check_empty(out: Outcome, _token: str) -> None:
     assert out.nodes == {}
 
 
+# -- found by fuzzing: a crash, an abort and memory floods --------------------------------------------
+
+
+_BAD_MTD_NUMBERS = (b"08", b"abc", b"0x", b"9" * 5000)
+
+
+def build_mtdparts_bad_numbers(tmp_path: Path, _token: str) -> Path:
+    tables = b"".join(b"bootargs=mtdparts=x:" + token + b"(a)\0" for token in _BAD_MTD_NUMBERS)
+    return _write(tmp_path, "flash.bin", tables.ljust(512 * 1024, b"\xff"))
+
+
+def check_mtdparts_bad_numbers(out: Outcome, _token: str) -> None:
+    bad = [m for m in out.messages("malformed") if "is not a number" in m]
+    assert len(bad) == len(_BAD_MTD_NUMBERS)
+
+
+def _jffs2_crc(data: bytes) -> int:
+    return zlib.crc32(data, 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+
+def build_jffs2_lzo_huge_dsize(tmp_path: Path, _token: str) -> Path:
+    """The LZO fixture with every LZO node's dsize set to 0xFFFFFFFF, node CRCs made right again."""
+    image = bytearray((DATA / "fs" / "jffs2-lzo.img").read_bytes())
+    pos = patched = 0
+    while pos + 68 <= len(image):
+        magic, nodetype, totlen = struct.unpack_from(">HHI", image, pos)
+        if magic != 0x1985 or totlen < 12:
+            pos += 4
+            continue
+        if nodetype == 0xE002 and image[pos + 56] == 7:  # an inode node compressed with LZO
+            struct.pack_into(">I", image, pos + 52, 0xFFFFFFFF)
+            struct.pack_into(">I", image, pos + 64, _jffs2_crc(bytes(image[pos : pos + 60])))
+            patched += 1
+        pos += (totlen + 3) & ~3
+    assert patched
+    return _write(tmp_path, "lzo-dsize.jffs2", bytes(image))
+
+
+def check_jffs2_lzo_huge_dsize(out: Outcome, _token: str) -> None:
+    assert any("claims 4294967295 bytes" in m for m in out.messages("parser-error"))
+
+
+_PEB = 16 * 1024
+_VID = 64
+_DATA = 128
+
+
+def _ubi_crc(data: bytes) -> int:
+    return ~zlib.crc32(data) & 0xFFFFFFFF
+
+
+def _ubi_with(vid_patches: dict[int, tuple[str, int]], record_patches: dict[int, tuple[str, int]]) -> bytes:
+    """tree.ubi with fields of the env volume (id 1) changed: its VID header and its table record."""
+    image = bytearray((DATA / "archive" / "tree.ubi").read_bytes())
+    for start in range(0, len(image), _PEB):
+        vol_id = struct.unpack_from(">I", image, start + _VID + 8)[0]
+        if vol_id == 1:
+            for offset, (fmt, value) in vid_patches.items():
+                struct.pack_into(fmt, image, start + _VID + offset, value)
+            crc = _ubi_crc(bytes(image[start + _VID : start + _VID + 60]))
+            struct.pack_into(">I", image, start + _VID + 60, crc)
+        elif vol_id == 0x7FFFEFFF:  # the layout volume: the volume table, record 1
+            at = start + _DATA + 172
+            for offset, (fmt, value) in record_patches.items():
+                struct.pack_into(fmt, image, at + offset, value)
+            struct.pack_into(">I", image, at + 168, _ubi_crc(bytes(image[at : at + 168])))
+    return bytes(image)
+
+
+def build_ubi_static_used_ebs_huge(tmp_path: Path, _token: str) -> Path:
+    image = _ubi_with({24: (">I", 0x7FFFFFFF)}, {0: (">I", 0x7FFFFFFF)})  # used_ebs, reserved_pebs
+    return _write(tmp_path, "used-ebs.ubi", image)
+
+
+def check_ubi_static_used_ebs_huge(out: Outcome, _token: str) -> None:
+    assert any("claims 2147483647 blocks" in m for m in out.messages("malformed"))
+
+
+def build_ubi_dynamic_lnum_huge(tmp_path: Path, _token: str) -> Path:
+    # LEB number 0x7FFFFFF0 in a dynamic volume that reserves 0x7FFFFFFF blocks
+    image = _ubi_with({12: (">I", 0x7FFFFFF0)}, {0: (">I", 0x7FFFFFFF), 12: (">B", 1)})
+    return _write(tmp_path, "lnum.ubi", image)
+
+
+def check_ubi_dynamic_lnum_huge(out: Outcome, _token: str) -> None:
+    assert any("numbered past the 16 blocks" in m for m in out.messages("malformed"))
+
+
+_REPEATS = 20_000
+
+
+def build_zip_one_name_repeated(tmp_path: Path, _token: str) -> Path:
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about each duplicate name: that is the point
+        for i in range(_REPEATS):
+            zf.writestr(zipfile.ZipInfo("same.txt", date_time=(2020, 1, 1, 0, 0, 0)), b"%d\n" % i)
+    return _write(tmp_path, "same.zip", buf.getvalue())
+
+
+def build_tar_one_name_repeated(tmp_path: Path, _token: str) -> Path:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        for i in range(_REPEATS):
+            data = b"%d\n" % i
+            info = tarfile.TarInfo("same.txt")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return _write(tmp_path, "same.tar", buf.getvalue())
+
+
+def check_one_name_repeated(out: Outcome, _token: str) -> None:
+    same = [p for p in out.nodes if p.startswith("/same.txt")]
+    assert len(same) == _REPEATS
+    assert f"/same.txt~{_REPEATS - 1}" in out.nodes
+    assert any(m.startswith(f"{_REPEATS - 1} members repeat the name") for m in out.messages("malformed"))
+
+
 CASES = [
     Case("zip-slip", build_zip_slip, check_zip_slip, ("zip",), ("unsafe-path",)),
     Case(
@@ -422,6 +541,34 @@ CASES = [
     Case("uimage-4gib-size", build_uimage_4gib, check_uimage_4gib, (), ("truncated",)),
     Case("random-8mib", build_random, check_random),
     Case("empty", build_empty, check_empty, (), ("empty",)),
+    Case("mtdparts-bad-numbers", build_mtdparts_bad_numbers, check_mtdparts_bad_numbers, (), ("malformed",)),
+    Case(
+        "jffs2-lzo-dsize-ffffffff",
+        build_jffs2_lzo_huge_dsize,
+        check_jffs2_lzo_huge_dsize,
+        ("jffs2",),
+        ("parser-error",),
+    ),
+    Case(
+        "ubi-static-used-ebs-huge",
+        build_ubi_static_used_ebs_huge,
+        check_ubi_static_used_ebs_huge,
+        ("ubi",),
+        ("malformed",),
+    ),
+    Case(
+        "ubi-dynamic-lnum-huge",
+        build_ubi_dynamic_lnum_huge,
+        check_ubi_dynamic_lnum_huge,
+        ("ubi",),
+        ("malformed",),
+    ),
+    Case(
+        "zip-20000-same-name", build_zip_one_name_repeated, check_one_name_repeated, ("zip",), ("malformed",)
+    ),
+    Case(
+        "tar-20000-same-name", build_tar_one_name_repeated, check_one_name_repeated, ("tar",), ("malformed",)
+    ),
 ]
 
 
@@ -532,6 +679,28 @@ def test_cli_audit_reports_instead_of_failing(case: Case, tmp_path: Path) -> Non
     assert set(case.report_issues) <= {str(i.kind) for i in report.issues}
     if case.name == "empty":
         assert report.verdict.unverifiable
+
+
+HOSTILE_REPRO = Path(__file__).resolve().parents[2] / "shared" / "hostile-repro"
+_REPRO_FILES = sorted(p.name for p in HOSTILE_REPRO.glob("*") if p.is_file() and p.suffix != ".md")
+
+
+@pytest.mark.parametrize("name", _REPRO_FILES or ["(none)"])
+def test_shared_reproducers_give_a_report_with_issues(name: str, tmp_path: Path) -> None:
+    """The reproducers found by an outside fuzzing campaign, audited in place where they are present."""
+    if not _REPRO_FILES:
+        pytest.skip(f"no hostile reproducers at {HOSTILE_REPRO} beside this clone")
+    sandbox = Sandbox.make(tmp_path)
+    cmd = [sys.executable, "-c", RSS_WRAPPER, *_cli(), "audit", str(HOSTILE_REPRO / name), "--format", "json"]
+    proc, wall = _timed(cmd, sandbox)
+    maxrss = int(proc.stderr.strip().splitlines()[-1].removeprefix("MAXRSS_KIB="))
+    print(f"\n{name}: cli {wall:.2f} s, peak RSS {maxrss / 1024:.0f} MiB")  # noqa: T201
+    assert proc.returncode == ExitCode.AUDITED, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    assert maxrss < MAX_RSS_KIB
+    report = Report.from_json(proc.stdout)
+    # Each says what went wrong, or (10,000 gzip members of a few bytes of text) that nothing is known.
+    assert report.issues or report.verdict.unverifiable
 
 
 def test_the_write_detector_is_not_blind(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ class _State:
     unexplained: list[UnexplainedRegion] = field(default_factory=list)
     unexplained_image_bytes: float = 0.0
     stopped: dict[str, int] = field(default_factory=dict)
+    suffixes: dict[str, int] = field(default_factory=dict)
+    """The last `~N` given to each path that was taken."""
 
     def issue(self, kind: IssueKind, path: str, message: str, offset: int | None = None) -> None:
         self.issues.append(Issue(kind=kind, location=Location(path=path, offset=offset), message=message))
@@ -196,15 +198,16 @@ class _Unpacker:
         tables = []
         for table in find_tables(data, len(data)):
             end = max((p.offset + p.size for p in table.partitions), default=0)
-            if table.partitions and end <= len(data) and _ordered(table):
+            if table.problem is None and table.partitions and end <= len(data) and _ordered(table):
                 tables.append(table)
-            else:
-                self.s.issue(
-                    IssueKind.MALFORMED,
-                    node.path,
-                    f"partition table '{table.text}' does not fit the {len(data)} bytes here; ignored",
-                    table.found_at,
-                )
+                continue
+            why = table.problem or f"does not fit the {len(data)} bytes here"
+            self.s.issue(
+                IssueKind.MALFORMED,
+                node.path,
+                f"partition table '{_shorten(table.text)}': {why}; ignored",
+                table.found_at,
+            )
         return tables
 
     def _expand_partitions(
@@ -403,14 +406,15 @@ class _Unpacker:
         base = data[region.start : region.start + region.length]
         payload_weights = _payload_weights(region, weight)
         inherited = claims if region.handler.wrapper else ()
+        renamed = 0
         for entry, child_weight in zip(region.out.entries, payload_weights, strict=True):
             try:
                 self.s.budget.check_time()
                 self.s.budget.charge_file()
             except LimitExceeded as exc:
                 self.s.limit(exc, node.path)
-                return
-            self._member(
+                break
+            renamed += self._member(
                 node,
                 prefix,
                 hop,
@@ -419,6 +423,13 @@ class _Unpacker:
                 depth=depth + 1,
                 weight=child_weight,
                 claims=(*inherited, *entry.claims),
+            )
+        if renamed:
+            self.s.issue(
+                IssueKind.MALFORMED,
+                node.path,
+                f"{renamed} members repeat the name of an earlier member; each is kept as NAME~N "
+                "(tools disagree on which copy counts)",
             )
 
     def _member(
@@ -432,14 +443,16 @@ class _Unpacker:
         depth: int,
         weight: float,
         claims: tuple[Claim, ...],
-    ) -> None:
+    ) -> bool:
+        """Add one member (and what it holds); return whether its name was taken and it was renamed."""
         mp = member_path(entry.name, backslash_separates=entry.backslash_separates)
         shown = entry.name.decode("utf-8", "backslashreplace")
         for problem in mp.problems:
             self.s.issue(IssueKind.UNSAFE_PATH, container.path, f"member '{shown}': {problem}")
         leaf = mp.segments[-1] if mp.segments else "payload"
         parent = self._ensure_dirs(prefix, mp.segments[:-1], hop)
-        path = self._unique(f"{parent}/{leaf}", entry.kind)
+        wanted = f"{parent}/{leaf}"
+        path = self._unique(wanted, entry.kind)
         link = entry.link
         if link is not None and entry.kind is NodeKind.SYMLINK and link_escapes(mp.segments[:-1], link):
             self.s.issue(
@@ -469,8 +482,9 @@ class _Unpacker:
         )
         if entry.kind is not NodeKind.FILE or entry.content is None:
             self._add(node)
-            return
-        self._file(node, entry.content, base, depth=depth, weight=weight, claims=claims)
+        else:
+            self._file(node, entry.content, base, depth=depth, weight=weight, claims=claims)
+        return path != wanted
 
     def _file(
         self,
@@ -589,13 +603,18 @@ class _Unpacker:
         return path
 
     def _unique(self, path: str, kind: NodeKind) -> str:
-        """Return `path`, or `path~N` when it is taken; directories share a directory of the same name."""
-        candidate, n = path, 0
+        """Return `path`, or `path~N` when it is taken; directories share a directory of the same name.
+
+        The next N to try is remembered per path, so 20,000 members of one name cost 20,000 look-ups,
+        not 200 million.
+        """
+        candidate = path
         while True:
             existing = self.s.nodes.get(candidate)
             if existing is None or (kind is NodeKind.DIRECTORY and existing.kind is NodeKind.DIRECTORY):
                 return candidate
-            n += 1
+            n = self.s.suffixes.get(path, 0) + 1
+            self.s.suffixes[path] = n
             candidate = f"{path}~{n}"
 
     def _add(self, node: Node) -> None:
@@ -695,6 +714,10 @@ def _contains(data: memoryview, needle: bytes) -> bool:
         if _find_all(buf, needle, pos - base, pos - base + _WINDOW + len(needle) - 1):
             return True
     return False
+
+
+def _shorten(text: str, most: int = 200) -> str:
+    return text if len(text) <= most else f"{text[:most]}... ({len(text)} characters)"
 
 
 def _ordered(table: Table) -> bool:

@@ -1,3 +1,4 @@
+import pytest
 from builders import gz, noise, uimage
 
 from firmware_audit.extract import Limits, unpack
@@ -120,6 +121,15 @@ def test_partition_table_that_does_not_fit_is_ignored_with_an_issue() -> None:
     tree = unpack(boot)
     assert _kinds(tree) == [IssueKind.MALFORMED]
     assert "does not fit" in tree.issues[0].message
+
+
+@pytest.mark.parametrize("token", [b"08", b"abc", b"0x", b"9" * 5000])
+def test_partition_table_with_a_bad_number_is_ignored_with_an_issue(token: bytes) -> None:
+    boot = b"mtdparts=x:" + token + b"(a)\0"
+    tree = unpack(boot.ljust(512 * 1024, b"\xff"))
+    assert _kinds(tree) == [IssueKind.MALFORMED]
+    assert "not a number" in tree.issues[0].message
+    assert len(tree.issues[0].message) < 400
 
 
 def test_depth_limit_stops_nesting_with_an_issue(text_blob) -> None:

@@ -1,3 +1,5 @@
+import pytest
+
 from firmware_audit.extract.mtdparts import Partition, find_tables
 
 
@@ -30,3 +32,24 @@ def test_explicit_offsets_and_hex() -> None:
 
 def test_text_that_is_not_a_table() -> None:
     assert find_tables(b"set mtdparts= to configure partitions", 1 << 20) == []
+
+
+def test_octal_as_the_kernel_reads_it() -> None:
+    (table,) = find_tables(b"mtdparts=sfc:010k(boot),0(empty)", 1 << 20)
+    assert table.problem is None
+    assert table.partitions == (Partition("boot", 0, 8 << 10), Partition("empty", 8 << 10, 0))
+
+
+@pytest.mark.parametrize("token", [b"08", b"09", b"abc", b"x", b"0x", b"1" * 5000, b"0x" + b"f" * 17])
+def test_a_number_the_kernel_would_not_read_is_a_problem(token: bytes) -> None:
+    (table,) = find_tables(b"mtdparts=x:64k(a)," + token + b"(b)", 1 << 20)
+    assert table.partitions == ()
+    assert table.problem is not None
+    assert "not a number" in table.problem or "64 bits" in table.problem
+    assert len(table.problem) < 100
+
+
+def test_offsets_too_large_for_64_bits() -> None:
+    (table,) = find_tables(b"mtdparts=x:64k@0xffffffffffffffffG(a)", 1 << 20)
+    assert table.problem is not None
+    assert "64 bits" in table.problem

@@ -83,8 +83,19 @@ def zstd_block(raw: Buffer, limit: int, need: int | None = None) -> bytes:
     return _stream(ZstdDecompressor(), raw, limit, need, "zstd")
 
 
+_MAX_BYTE_EXPANSION = 256
+"""LZO1X and LZ4 code a long match or literal run as 255 more bytes per extra length byte, so no
+input byte yields more than 255 output bytes: a block of n bytes decodes to less than 256 n + 256."""
+
+
+def _expansion_bound(raw: Buffer, limit: int) -> int:
+    """The smaller of `limit` and what `raw` can decode to: these decoders allocate the bound up front."""
+    return min(limit, _MAX_BYTE_EXPANSION * (len(raw) + 1))
+
+
 def lz4_block(raw: Buffer, limit: int, need: int | None = None) -> bytes:  # noqa: ARG001
     """Decompress a raw LZ4 block (no frame), always whole: LZ4 decodes at GB/s."""
+    limit = _expansion_bound(raw, limit)
     try:
         out: bytes = lz4.block.decompress(raw, uncompressed_size=limit)
     except lz4.block.LZ4BlockError as exc:
@@ -102,6 +113,7 @@ def lzo_block(raw: Buffer, limit: int, need: int | None = None) -> bytes:  # noq
     second pass costs little next to the safety.
     """
     data = bytes(raw)
+    limit = _expansion_bound(raw, limit)
     try:
         lzokay.decompress(data, limit)
     except lzokay.OutputOverrunError as exc:

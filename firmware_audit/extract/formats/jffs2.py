@@ -47,6 +47,9 @@ _ROOT = 1
 _RESYNC = 64 * 1024
 """How far past damaged bytes the walk looks for the next node before deciding the nodes ended."""
 _NOT_ERASED = re.compile(rb"[^\xff]")
+_MAX_NODE_DATA = 256 * 1024
+"""Linux writes at most one page of data per node (fs/jffs2/write.c, jffs2_write_inode_range); no
+architecture has pages over 256 KiB. Only holes (`ZERO` nodes) span more."""
 
 _COMPR_NONE = c_jffs2.JFFS2_COMPR_NONE
 _COMPR_ZERO = c_jffs2.JFFS2_COMPR_ZERO
@@ -307,9 +310,15 @@ def _read(data: memoryview, nodes: list[_Data], n: int | None) -> bytes:
     for node in nodes:
         if node.offset >= want or not node.dsize:
             continue
-        if node.compr == _COMPR_ZERO:
-            piece = bytes(node.dsize)
-        elif node.compr == _COMPR_NONE:
+        stop = min(node.offset + node.dsize, want)
+        if node.compr == _COMPR_ZERO:  # a hole: zeros as far as the file goes, whatever dsize claims
+            out[node.offset : stop] = bytes(stop - node.offset)
+            continue
+        if node.dsize > _MAX_NODE_DATA:
+            raise FsError(
+                IssueKind.MALFORMED, f"a data node claims {node.dsize} bytes; a node holds one page at most"
+            )
+        if node.compr == _COMPR_NONE:
             piece = data[node.start : node.start + node.csize].tobytes()
         else:
             codec = _CODECS.get(node.compr)
@@ -319,7 +328,6 @@ def _read(data: memoryview, nodes: list[_Data], n: int | None) -> bytes:
             piece = codec(data[node.start : node.start + node.csize], node.dsize)
         if len(piece) != node.dsize:
             raise FsError(IssueKind.MALFORMED, f"a data node holds {len(piece)} bytes, not {node.dsize}")
-        stop = min(node.offset + node.dsize, want)
         out[node.offset : stop] = piece[: stop - node.offset]
     return bytes(out)
 

@@ -248,46 +248,64 @@ def _add_volume(data: memoryview, peb: int, prefix: bytes, volume: _Volume, out:
         out.issue(
             IssueKind.MALFORMED, f"volume '{shown}': an update was interrupted; its data may be partial"
         )
-    beyond = [lnum for lnum in volume.blocks if lnum >= volume.reserved]
+    # A volume has no more logical blocks than the table reserves, nor than the image has erase blocks.
+    most = min(volume.reserved, len(data) // peb)
+    beyond = [lnum for lnum in volume.blocks if lnum >= most]
     for lnum in beyond:
         del volume.blocks[lnum]
     if beyond:
         out.issue(
             IssueKind.MALFORMED,
-            f"volume '{shown}': {len(beyond)} blocks lie past its {volume.reserved} reserved blocks; ignored",
+            f"volume '{shown}': {len(beyond)} blocks are numbered past the {most} blocks it can have "
+            f"({volume.reserved} reserved, {len(data) // peb} in the image); ignored",
         )
-    pieces = _pieces(data, peb, volume, shown, out)
+    pieces = _pieces(data, peb, volume, most, out)
     size = sum(length for _, length in pieces)
     stored = sum(length for start, length in pieces if start >= 0)
     content = Lazy(size=size, read=partial(_read, data, tuple(pieces), size), compressed_size=stored)
     out.file(prefix + volume.name, content, payload=True)
 
 
-def _pieces(data: memoryview, peb: int, volume: _Volume, shown: str, out: Output) -> list[tuple[int, int]]:
-    """The volume as (offset, length) ranges of the input; offset -1 is an unmapped block (0xFF)."""
+def _pieces(data: memoryview, peb: int, volume: _Volume, most: int, out: Output) -> list[tuple[int, int]]:
+    """The volume as (offset, length) ranges of the input; offset -1 is a run of unmapped blocks (0xFF).
+
+    Runs of unmapped blocks are one piece each, so the cost follows the blocks present, not the count
+    a header claims.
+    """
     if not volume.blocks:
         return []
+    shown = volume.name.decode("utf-8", "backslashreplace")
     sample = next(iter(volume.blocks.values()))
     usable = peb - sample.data_offset - sample.vid.data_pad
     if volume.static:
-        count = sample.vid.used_ebs
-        missing = [lnum for lnum in range(count) if lnum not in volume.blocks]
-        if missing:
-            out.issue(IssueKind.TRUNCATED, f"static volume '{shown}' lacks {len(missing)} of {count} blocks")
+        claimed = sample.vid.used_ebs
+        count = min(claimed, most)
+        if claimed > most:
+            out.issue(
+                IssueKind.MALFORMED,
+                f"static volume '{shown}' claims {claimed} blocks; it can have at most {most}",
+            )
+        present = sum(1 for lnum in volume.blocks if lnum < count)
+        if present < count:
+            lacking = f"lacks {count - present} of {count} blocks"
+            out.issue(IssueKind.TRUNCATED, f"static volume '{shown}' {lacking}")
     else:
         count = max(volume.blocks) + 1
     pieces: list[tuple[int, int]] = []
-    for lnum in range(count):
-        block = volume.blocks.get(lnum)
-        if block is None:
-            pieces.append((-1, usable))
-            continue
+    expected = 0
+    for lnum in sorted(n for n in volume.blocks if n < count):
+        if lnum > expected:
+            pieces.append((-1, (lnum - expected) * usable))
+        expected = lnum + 1
+        block = volume.blocks[lnum]
         start = block.offset + block.data_offset
         length = block.vid.data_size if volume.static else usable
         length = max(0, min(length, block.offset + peb - start, len(data) - start))
         if volume.static and _crc(data[start : start + length]) != block.vid.data_crc:
             out.issue(IssueKind.CHECKSUM, f"static volume '{shown}': block {lnum} fails its data CRC")
         pieces.append((start, length))
+    if count > expected:
+        pieces.append((-1, (count - expected) * usable))
     return pieces
 
 

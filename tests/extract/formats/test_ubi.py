@@ -76,9 +76,58 @@ def test_block_numbers_past_the_reserved_blocks_are_ignored(data_dir) -> None:
     _patch_vid(image, _block_of_volume(image, 1), 12, ">I", 5000)
     tree = unpack(bytes(image))
     assert tree["/env"].size == 0
-    assert "ubi: volume 'env': 1 blocks lie past its 1 reserved blocks; ignored" in [
-        i.message for i in tree.issues
-    ]
+    assert (
+        "ubi: volume 'env': 1 blocks are numbered past the 1 blocks it can have"
+        " (1 reserved, 16 in the image); ignored"
+    ) in [i.message for i in tree.issues]
+
+
+def _patch_record(image: bytearray, record: int, offset: int, fmt: str, value: int) -> None:
+    """Change a field of a volume's record in both copies of the volume table, with its CRC fixed."""
+    for start in range(0, len(image), _PEB):
+        if struct.unpack_from(">I", image, start + _VID + 8)[0] != 0x7FFFEFFF:
+            continue
+        at = start + _DATA + record * 172
+        struct.pack_into(fmt, image, at + offset, value)
+        struct.pack_into(">I", image, at + 168, _crc(bytes(image[at : at + 168])))
+
+
+def test_a_huge_block_number_under_a_huge_reservation_costs_nothing(data_dir) -> None:
+    image = _image(data_dir)
+    _patch_record(image, 1, 0, ">I", 0x7FFFFFFF)  # reserved_pebs
+    _patch_record(image, 1, 12, ">B", 1)  # vol_type: dynamic
+    _patch_vid(image, _block_of_volume(image, 1), 12, ">I", 0x7FFFFFF0)
+    tree = unpack(bytes(image))
+    assert tree["/env"].size == 0
+    assert (
+        "ubi: volume 'env': 1 blocks are numbered past the 16 blocks it can have "
+        "(2147483647 reserved, 16 in the image); ignored"
+    ) in [i.message for i in tree.issues]
+
+
+def test_a_static_volume_claiming_huge_used_blocks_is_bounded_by_the_image(data_dir) -> None:
+    image = _image(data_dir)
+    env = _block_of_volume(image, 1)
+    _patch_record(image, 1, 12, ">B", 2)  # vol_type: static
+    _patch_record(image, 1, 0, ">I", 0x7FFFFFFF)
+    _patch_vid(image, env, 24, ">I", 0x7FFFFFFF)  # used_ebs
+    tree = unpack(bytes(image))
+    messages = [i.message for i in tree.issues]
+    assert "ubi: static volume 'env' claims 2147483647 blocks; it can have at most 16" in messages
+    assert tree["/env"].size < 16 * _PEB
+
+
+def test_unmapped_runs_read_as_erased_flash(data_dir) -> None:
+    image = _image(data_dir)
+    _patch_record(image, 1, 0, ">I", 8)
+    _patch_record(image, 1, 12, ">B", 1)  # vol_type: dynamic
+    _patch_vid(image, _block_of_volume(image, 1), 12, ">I", 3)
+    tree = unpack(bytes(image))
+    data = tree.read("/env")
+    usable = _PEB - _DATA
+    assert len(data) == 4 * usable
+    assert data[: 3 * usable] == b"\xff" * (3 * usable)
+    assert data[3 * usable :].startswith(_ENV)
 
 
 def _second_copy(image: bytearray, data: bytes, *, copy_flag: int, data_crc: int) -> bytes:
