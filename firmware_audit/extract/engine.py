@@ -258,6 +258,11 @@ class _Unpacker:
         regions: list[_Region] = []
         covered = pos = 0
         while pos < len(data):
+            try:
+                self.s.budget.check_time()
+            except LimitExceeded as exc:
+                self.s.limit(exc, node.path)
+                return regions
             end = min(pos + _WINDOW, len(data))
             buf, base = _window(data, pos, end + _PAD)
             candidates = sorted(
@@ -275,9 +280,17 @@ class _Unpacker:
                 if start < covered:
                     continue
                 region = self._try(node, handler, data, start, depth=depth)
-                if region is not None:
-                    regions.append(region)
-                    covered = start + region.length
+                if region is None:
+                    continue
+                if start or regions:  # a region at 0 may be the payload itself, not a new entry
+                    try:
+                        self.s.budget.charge_file()
+                    except LimitExceeded as exc:
+                        # What was carved so far is kept; the rest of the payload is one unexplained gap.
+                        self.s.limit(exc, node.path)
+                        return regions
+                regions.append(region)
+                covered = start + region.length
             pos = max(end, covered)
         return regions
 

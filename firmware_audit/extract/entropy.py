@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+_WINDOW = 1 << 20
+"""Bytes counted at a time: `np.bincount` widens each byte to a machine word, so a whole region at
+once would take eight times its size in memory; one window at a time takes eight MiB at most."""
+
 
 def byte_histogram(data: memoryview | bytes) -> np.ndarray:
-    """Count each byte value (256 bins)."""
-    return np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
+    """Count each byte value (256 bins), one fixed window at a time."""
+    view = np.frombuffer(data, dtype=np.uint8)
+    counts = np.zeros(256, dtype=np.int64)
+    for start in range(0, len(view), _WINDOW):
+        counts += np.bincount(view[start : start + _WINDOW], minlength=256)
+    return counts
 
 
 def shannon(data: memoryview | bytes) -> float:

@@ -14,7 +14,7 @@ from firmware_audit.extract.names import CONTAINER_SEP
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from firmware_audit.model import Coverage, ImageInfo, Issue
+    from firmware_audit.model import Coverage, ImageInfo, Issue, UnexplainedRegion
 
 _MAX_LINK_HOPS = 40
 
@@ -155,6 +155,9 @@ class FileTree:
     coverage: Coverage
     _digests: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     _opened: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _gaps: dict[str, tuple[UnexplainedRegion, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         """Number of entries, the image itself not counted."""
@@ -185,6 +188,20 @@ class FileTree:
                 "" if node.layer == "/" else node.layer[: -len(CONTAINER_SEP)] for node in self.nodes.values()
             )
         return path in self._opened
+
+    def unexplained_in(self, entry: str | Node) -> tuple[UnexplainedRegion, ...]:
+        """The unexplained regions that lie in this entry, in offset order.
+
+        The index by path is built once, on first use, so a lookup per container costs nothing
+        however many containers and regions the tree holds.
+        """
+        path = entry if isinstance(entry, str) else entry.path
+        if self._gaps is None:
+            gaps: dict[str, list[UnexplainedRegion]] = {}
+            for region in self.coverage.unexplained:
+                gaps.setdefault(region.location.path, []).append(region)
+            self._gaps = {key: tuple(value) for key, value in gaps.items()}
+        return self._gaps.get(path, ())
 
     def files(self) -> Iterator[Node]:
         """Regular files, with content or withheld."""

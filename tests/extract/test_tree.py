@@ -1,8 +1,9 @@
 import hashlib
 
 import pytest
+from builders import gz, noise
 
-from firmware_audit.extract import ContentUnavailableError, FileTree, Hop, Node
+from firmware_audit.extract import ContentUnavailableError, FileTree, Hop, Node, unpack
 from firmware_audit.extract.formats.base import Lazy, NodeKind
 from firmware_audit.model import Coverage, ImageInfo
 
@@ -182,3 +183,16 @@ def test_has_members_knows_opened_containers(tree) -> None:
     assert tree.has_members("")
     assert not tree.has_members("/bin/busybox")
     assert not tree.has_members("/missing")
+
+
+def test_unexplained_regions_are_found_by_the_entry_they_lie_in() -> None:
+    members = b"".join(gz(noise(300, seed=i)) for i in range(3))
+    tree = unpack(noise(500, seed=9) + members, name="fw.bin")
+    by_path = {}
+    for region in tree.coverage.unexplained:
+        by_path.setdefault(region.location.path, []).append(region)
+    assert len(by_path) == 4
+    for path, regions in by_path.items():
+        assert tree.unexplained_in(path) == tuple(regions)
+        assert tree.unexplained_in(tree[path]) == tuple(regions)
+    assert tree.unexplained_in("/no/such/entry") == ()

@@ -549,8 +549,8 @@ def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
         return [(0, size)]
     return [
         (region.location.offset or 0, min(size, (region.location.offset or 0) + region.length))
-        for region in ctx.tree.coverage.unexplained
-        if region.location.path == ctx.node.path and region.entropy < MAX_GAP_ENTROPY
+        for region in ctx.tree.unexplained_in(ctx.node)
+        if region.entropy < MAX_GAP_ENTROPY
     ]
 
 
