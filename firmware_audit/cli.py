@@ -24,6 +24,7 @@ from firmware_audit.model import Declared, Outcome
 from firmware_audit.options import AuditOptions
 from firmware_audit.policy import Policy, PolicyError
 from firmware_audit.render import FORMATS, render
+from firmware_audit.render.escape import escape_controls, escape_markup
 from firmware_audit.signatures import data_files
 from firmware_audit.signatures.check import VALIDATORS, check
 
@@ -175,7 +176,7 @@ def _readable(path: Path) -> Path:
 def _status(message: str) -> AbstractContextManager[object]:
     """A spinner on an interactive stderr; nothing when output goes to a pipe or a log."""
     console = Console(stderr=True)
-    return console.status(message) if console.is_terminal else nullcontext()
+    return console.status(escape_markup(message)) if console.is_terminal else nullcontext()
 
 
 def _policy(path: Path | None) -> Policy | None:
@@ -255,7 +256,7 @@ def _extract(args: argparse.Namespace) -> ExitCode:
         out = sys.stdout
         for node in tree:
             line = node.path if not args.provenance else f"{node.path}\t{tree.describe(node)}"
-            out.write(line.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+            out.write(escape_controls(line).encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
     else:
         result = export(tree, args.to)
         _err(
@@ -282,7 +283,7 @@ def _signatures_check(_args: argparse.Namespace) -> ExitCode:
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(escape_controls(line) + "\n")
 
 
 def _write(rendered: str, output: Path | None) -> None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Self
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from firmware_audit.render.escape import escape_controls, escape_markup
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -56,10 +58,11 @@ class BatchProgress:
         what = row.outcome.value if row.outcome is not None else row.status
         name = f"{row.submission}/{row.image or '-'}"
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, advance=1, description=f"{name}: {what}")
+            self._bar.update(self._task, advance=1, description=escape_markup(f"{name}: {what}"))
         else:
             detail = f": {row.error}" if row.error else ""
-            self._line(f"[{self.done}/{self.total}] {name}: {what} ({row.seconds:.1f} s){detail}")
+            line = f"[{self.done}/{self.total}] {name}: {what} ({row.seconds:.1f} s){detail}"
+            self._line(escape_controls(line))
 
     def _line(self, text: str) -> None:
         # Plain text straight to the stream: rich would wrap and style it for a log file.

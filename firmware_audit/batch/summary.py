@@ -9,6 +9,7 @@ from rich.table import Table
 
 from firmware_audit.policy import worst
 from firmware_audit.render._html import esc, outcome_badge, page
+from firmware_audit.render.escape import escape_markup
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,11 +74,11 @@ def table(results: list[SubmissionResult]) -> Table:
         )
         reasons = result.top_reasons(1)
         out.add_row(
-            result.name,
-            declared,
+            escape_markup(result.name),
+            escape_markup(declared),
             f"{len(result.rows)}" + (f" ({result.errors} failed)" if result.errors else ""),
             outcome,
-            _clip(reasons[0], 100) if reasons else "",
+            escape_markup(_clip(reasons[0], 100)) if reasons else "",
         )
     return out
 

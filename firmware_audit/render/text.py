@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from firmware_audit.model import Category
+from firmware_audit.render.escape import escape_strings
 
 if TYPE_CHECKING:
     from firmware_audit.model import Finding, Report, Verdict
@@ -43,7 +44,8 @@ _KIND_PHRASES = {
 
 
 def render(report: Report) -> str:
-    """Return the report as text, for a terminal or a file."""
+    """Return the report as text, for a terminal or a file; control characters in it are escaped."""
+    report = escape_strings(report)
     lines = [*summary(report), ""]
     lines += _image(report)
     lines += _verdict(report.verdict)
@@ -56,6 +58,7 @@ def render(report: Report) -> str:
 
 def summary(report: Report) -> list[str]:
     """The few sentences a procurement officer reads: declared, evidence, contradiction, decision."""
+    report = escape_strings(report)
     verdict = report.verdict
     lines = [_declared_line(report)]
     if verdict.maker_statement:
