@@ -1,0 +1,395 @@
+"""Fuzz the unpacker (or the whole audit) with mutants of the project's own test inputs.
+
+Each format family's seeds are the committed inputs of tests/data. A mutant is a seed with one to
+three of: bit flips, a 16- or 32-bit field (either byte order) set to 0, its maximum, the input's
+length or just past it, a field set to its own offset (a block that points at itself), a byte range
+zeroed or filled, a block repeated, truncation, and a splice from another seed.
+
+Every mutant runs in a child forked from this process after the imports, under the documented
+limits: an address-space limit (--memory, the batch's default 4 GiB), a wall clock (--timeout,
+30 s) and the audit's own `Limits`. The parent classifies each run:
+
+* `crash`: an exception escaped `unpack()`/`audit()`, or the child died of a signal (an abort in a
+  native library);
+* `hang`: the wall clock ran out;
+* `memory`: the child's peak RSS passed --max-rss (1 GiB).
+
+Every failure is kept under --out as a small reproducer: the mutant shrunk (tail cut, blocks zeroed)
+while it still fails the same way, with what happened next to it. Reproducers belong in
+tests/data/fuzz/ (tests/test_fuzz_regressions.py replays every file there).
+
+    python benchmarks/fuzz.py --mutants 10000                 # every family, 10,000 each
+    python benchmarks/fuzz.py --family squashfs --mutants 500 --target audit
+    python benchmarks/fuzz.py --replay tests/data/fuzz/*.bin  # exit 1 if any still fails
+    python benchmarks/fuzz.py --engine atheris --family zip    # coverage-guided, in process
+
+`--engine atheris` runs libFuzzer through atheris over one family's seeds (instrumenting
+firmware_audit) with libFuzzer's own -rss_limit_mb and -timeout; it keeps crash-* files in --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import signal
+import struct
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "squashfs": ("fs/squashfs-*.sqfs", "hostile/squashfs-*.sqfs"),
+    "cramfs": ("fs/cramfs-*.img", "vendor/user.cramfs"),
+    "jffs2": ("fs/jffs2-*.img",),
+    "ext": ("fs/ext*.img",),
+    "ubi": ("archive/tree.ubi", "archive/tree.ubifs"),
+    "archive": ("archive/*.tar", "archive/*.cpio", "archive/*.zip"),
+    "compression": ("compress/a.txt.*", "compress/concat.bin", "boot/kernel.txt.gz"),
+    "boot": ("boot/*.uimg", "boot/env*.bin", "archive/*.itb", "archive/*.dtb"),
+    "vendor": ("vendor/*.dav", "vendor/*.pak", "vendor/*.bin", "vendor/*.img", "vendor/romfs.squashfs"),
+}
+"""Format family -> seed globs under tests/data (the inputs made by each folder's make.sh)."""
+MAX_SEED = 4 << 20
+INTERESTING_32 = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
+INTERESTING_8 = (0x00, 0x01, 0x7F, 0x80, 0xFF)
+HEADER = 4096
+"""Half the mutations land in the first bytes, where headers and their sizes live."""
+CRASH, HANG, MEMORY, OK = "crash", "hang", "memory", "ok"
+
+
+# -- mutation ------------------------------------------------------------------------------------------
+
+
+def seeds(family: str) -> list[Path]:
+    found = sorted({p for pattern in FAMILIES[family] for p in DATA.glob(pattern) if p.is_file()})
+    return [p for p in found if 0 < p.stat().st_size <= MAX_SEED]
+
+
+def _offset(rng: random.Random, size: int, width: int = 1) -> int:
+    top = max(1, size - width + 1)
+    return rng.randrange(min(top, HEADER)) if rng.random() < 0.5 else rng.randrange(top)
+
+
+def _field(rng: random.Random, data: bytearray, value: int) -> str:
+    width = rng.choice((2, 4))
+    if len(data) < width:
+        return "none"
+    at = _offset(rng, len(data), width) & ~(width - 1)
+    order = rng.choice("<>")
+    value &= (1 << (8 * width)) - 1
+    struct.pack_into(f"{order}{'H' if width == 2 else 'I'}", data, at, value)
+    return f"field{width * 8}{order}@{at:#x}={value:#x}"
+
+
+def _bitflips(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    for _ in range(rng.randint(1, 8)):
+        at = _offset(rng, len(data))
+        data[at] ^= 1 << rng.randrange(8)
+    return "bitflips"
+
+
+def _byte(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    at = _offset(rng, len(data))
+    data[at] = rng.choice(INTERESTING_8)
+    return f"byte@{at:#x}"
+
+
+def _extreme(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    return _field(rng, data, rng.choice(INTERESTING_32))
+
+
+def _past_end(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    return _field(rng, data, len(data) + rng.choice((0, 1, 4, 4096)))
+
+
+def _self_pointer(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    return _field(rng, data, _offset(rng, len(data), 4) & ~3)  # a block that points at itself
+
+
+def _fill(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    at = _offset(rng, len(data))
+    length = min(len(data) - at, rng.choice((4, 64, 512, 4096)))
+    data[at : at + length] = bytes([rng.choice((0, 0xFF))]) * length
+    return f"fill@{at:#x}+{length}"
+
+
+def _repeat(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    at = _offset(rng, len(data))
+    block = bytes(data[at : at + rng.choice((16, 64, 512))])
+    data[at:at] = block * rng.choice((2, 16, 256))
+    return f"repeat@{at:#x}"
+
+
+def _truncate(rng: random.Random, data: bytearray, _others: list[bytes]) -> str:
+    cut = rng.randrange(len(data))
+    del data[cut:]
+    return f"truncate@{cut:#x}"
+
+
+def _splice(rng: random.Random, data: bytearray, others: list[bytes]) -> str:
+    other = rng.choice(others)
+    start = rng.randrange(len(other))
+    chunk = other[start : start + rng.choice((64, 1024, 65536))]
+    at = _offset(rng, len(data))
+    data[at : at + len(chunk)] = chunk
+    return f"splice@{at:#x}+{len(chunk)}"
+
+
+MUTATORS = (_bitflips, _byte, _extreme, _past_end, _self_pointer, _fill, _repeat, _truncate, _splice)
+
+
+def mutate(rng: random.Random, seed: bytes, others: list[bytes]) -> tuple[bytes, list[str]]:
+    """A mutant of `seed` (one to three mutations) and the list of what was done to it."""
+    data = bytearray(seed)
+    done: list[str] = []
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        if not data:
+            break
+        done.append(rng.choice(MUTATORS)(rng, data, others))
+    return bytes(data), done
+
+
+# -- running one input in a child ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float
+    memory: int
+    max_rss_kib: int
+    target: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    detail: str
+    seconds: float
+    rss_kib: int
+
+
+def target(data: bytes, kind: str) -> None:
+    """What a mutant goes through: unpacking (and a read of every file's head), or the whole audit."""
+    from firmware_audit import audit, unpack  # noqa: PLC0415  (lazy in the package; warm_up loads it)
+    from firmware_audit.render.text import render  # noqa: PLC0415
+
+    if kind == "audit":
+        render(audit(data))
+        return
+    tree = unpack(data)
+    for node in tree:
+        if node.is_file and node.withheld is None:
+            tree.read(node, 4096)
+
+
+def warm_up(kind: str) -> None:
+    """Run the target once here, so every lazy import and cache is in place before children fork."""
+    target(seeds("archive")[0].read_bytes(), kind)
+
+
+def _child(data: bytes, limits: Limits, write_fd: int) -> None:
+    """In the forked child: limits on, then the target; the traceback (if any) goes up the pipe."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, limits.timeout)
+    code = 0
+    try:
+        target(data, limits.target)
+    except BaseException:  # noqa: BLE001  (anything that escapes is the finding)
+        os.write(write_fd, traceback.format_exc()[-4000:].encode())
+        code = 1
+    os._exit(code)
+
+
+def run_one(data: bytes, limits: Limits) -> Outcome:
+    """Run the target over `data` in a forked child and say how it ended."""
+    read_fd, write_fd = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (the child)
+        os.close(read_fd)
+        _child(data, limits, write_fd)
+    os.close(write_fd)
+    chunks = []
+    while chunk := os.read(read_fd, 65536):
+        chunks.append(chunk)
+    os.close(read_fd)
+    _, status, usage = os.wait4(pid, 0)
+    seconds = time.monotonic() - started
+    detail = b"".join(chunks).decode("utf-8", "replace")
+    rss = usage.ru_maxrss
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGALRM:
+            return Outcome(HANG, f"no result after {limits.timeout:g} s", seconds, rss)
+        return Outcome(CRASH, f"killed by signal {sig} ({signal.Signals(sig).name})", seconds, rss)
+    if os.WEXITSTATUS(status) != 0:
+        return Outcome(MEMORY if "MemoryError" in detail else CRASH, detail, seconds, rss)
+    if rss > limits.max_rss_kib:
+        return Outcome(MEMORY, f"peak RSS {rss // 1024} MiB", seconds, rss)
+    return Outcome(OK, "", seconds, rss)
+
+
+def signature(outcome: Outcome) -> str:
+    """What tells two failures apart: the kind and the exception line (or the signal)."""
+    lines = [line for line in outcome.detail.strip().splitlines() if line.strip()]
+    last = lines[-1][:160] if lines else ""
+    return f"{outcome.status}: {last}"
+
+
+def shrink(data: bytes, failing: str, limits: Limits, budget: int = 60) -> bytes:
+    """Cut the tail and zero blocks while the failure stays the same; at most `budget` runs."""
+    best = data
+    runs = 0
+    step = len(best) // 2
+    while step >= 16 and runs < budget:
+        candidate = best[: len(best) - step]
+        runs += 1
+        if candidate and signature(run_one(candidate, limits)) == failing:
+            best = candidate
+        else:
+            step //= 2
+    block = max(16, len(best) // 16)
+    for start in range(0, len(best), block):
+        if runs >= budget:
+            break
+        if not any(best[start : start + block]):
+            continue
+        candidate = best[:start] + bytes(min(block, len(best) - start)) + best[start + block :]
+        runs += 1
+        if signature(run_one(candidate, limits)) == failing:
+            best = candidate
+    return best
+
+
+# -- campaigns -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    mutants: int = 0
+    seconds: float = 0.0
+    peak_rss_kib: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    distinct: dict[str, str] = field(default_factory=dict)
+
+
+def campaign(family: str, limits: Limits, out: Path, tally: Tally, *, count: int, seed: int) -> None:
+    inputs = [p.read_bytes() for p in seeds(family)]
+    if not inputs:
+        print(f"{family}: no seeds", file=sys.stderr)
+        return
+    rng = random.Random(f"{seed}:{family}")  # noqa: S311  (reproducible mutants, not secrets)
+    for index in range(count):
+        base = rng.choice(inputs)
+        mutant, done = mutate(rng, base, inputs)
+        outcome = run_one(mutant, limits)
+        tally.mutants += 1
+        tally.seconds += outcome.seconds
+        tally.peak_rss_kib = max(tally.peak_rss_kib, outcome.rss_kib)
+        if outcome.status != OK:
+            key = signature(outcome)
+            tally.failures[outcome.status] = tally.failures.get(outcome.status, 0) + 1
+            if key not in tally.distinct:
+                small = shrink(mutant, key, limits)
+                name = f"{family}-{outcome.status}-{hashlib.sha256(small).hexdigest()[:12]}"
+                (out / f"{name}.bin").write_bytes(small)
+                (out / f"{name}.txt").write_text(
+                    f"{key}\nmutations: {', '.join(done)}\n\n{outcome.detail}\n", encoding="utf-8"
+                )
+                tally.distinct[key] = name
+                print(f"{family} #{index}: {key} -> {name}.bin ({len(small)} bytes)", flush=True)
+        if (index + 1) % 500 == 0:
+            print(
+                f"{family}: {index + 1}/{count} mutants, {len(tally.distinct)} distinct failures", flush=True
+            )
+
+
+def replay(paths: list[Path], limits: Limits) -> int:
+    bad = 0
+    for path in paths:
+        outcome = run_one(path.read_bytes(), limits)
+        print(f"{path.name}: {outcome.status} ({outcome.seconds:.2f} s, {outcome.rss_kib // 1024} MiB)")
+        if outcome.status != OK:
+            print(outcome.detail, file=sys.stderr)
+            bad += 1
+    return 1 if bad else 0
+
+
+def atheris_run(family: str, count: int, limits: Limits, out: Path) -> int:
+    import atheris  # noqa: PLC0415  (optional: pip install atheris)
+
+    with atheris.instrument_imports():
+        from firmware_audit import unpack  # noqa: PLC0415
+
+    corpus = out / f"atheris-{family}"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for path in seeds(family):
+        (corpus / path.name).write_bytes(path.read_bytes())
+
+    def one(data: bytes) -> None:
+        unpack(data)
+
+    argv = [
+        sys.argv[0],
+        str(corpus),
+        f"-runs={count}",
+        f"-timeout={int(limits.timeout)}",
+        f"-rss_limit_mb={limits.max_rss_kib // 1024}",
+        f"-artifact_prefix={out}/",
+    ]
+    atheris.Setup(argv, one)
+    atheris.Fuzz()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--family", action="append", choices=sorted(FAMILIES), help="default: every family")
+    parser.add_argument("--mutants", type=int, default=1000, help="mutants per family")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--target", choices=("unpack", "audit"), default="unpack")
+    parser.add_argument("--engine", choices=("mutate", "atheris"), default="mutate")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per mutant")
+    parser.add_argument("--memory", type=int, default=4096, help="address-space limit of a child, MiB")
+    parser.add_argument("--max-rss", type=int, default=1024, help="peak RSS above this is a failure, MiB")
+    parser.add_argument("--out", type=Path, default=Path("fuzz-findings"))
+    parser.add_argument("--replay", type=Path, nargs="+", help="run these files once each")
+    args = parser.parse_args(argv)
+    limits = Limits(args.timeout, args.memory << 20, args.max_rss << 10, args.target)
+    families = args.family or sorted(FAMILIES)
+    if args.engine == "atheris":
+        args.out.mkdir(parents=True, exist_ok=True)
+        return atheris_run(families[0], args.mutants, limits, args.out)
+    warm_up(limits.target)
+    if args.replay:
+        return replay(args.replay, limits)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    summary = {}
+    for family in families:
+        tally = Tally()
+        campaign(family, limits, args.out, tally, count=args.mutants, seed=args.seed)
+        summary[family] = {
+            "seeds": len(seeds(family)),
+            "mutants": tally.mutants,
+            "failures": tally.failures,
+            "distinct": sorted(tally.distinct.values()),
+            "child_seconds": round(tally.seconds, 1),
+            "peak_rss_mib": tally.peak_rss_kib // 1024,
+        }
+        print(json.dumps({family: summary[family]}), flush=True)
+        (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
