@@ -21,6 +21,7 @@ from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.endpoints.overrides import kind_of
 from firmware_audit.extract import ContentUnavailableError
 from firmware_audit.extract.formats.base import Lazy, NodeKind
+from firmware_audit.extract.warned import caught_warnings
 from firmware_audit.model import Finding, Issue, IssueKind, Location
 
 if TYPE_CHECKING:
@@ -112,14 +113,17 @@ def _analyze_node(
 
 def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> _Done:
     found: list[Finding] = []
-    for analyzer in analyzers:
-        try:
-            found.extend(analyzer.analyze(ctx))
-        except ContentUnavailableError as exc:
-            ctx.issue(IssueKind.PARSER_ERROR, str(exc))
-            break
-        except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
-            ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
+    with caught_warnings() as warned:
+        for analyzer in analyzers:
+            try:
+                found.extend(analyzer.analyze(ctx))
+            except ContentUnavailableError as exc:
+                ctx.issue(IssueKind.PARSER_ERROR, str(exc))
+                break
+            except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
+                ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
+    for message in warned:
+        ctx.issue(IssueKind.PARSER_ERROR, f"a library warned while reading this file: {message}")
     return _Done(ctx.node.path, tuple(found), tuple(ctx.issues), tuple(sorted(ctx.rejected.items())))
 
 

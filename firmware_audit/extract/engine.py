@@ -26,6 +26,7 @@ from firmware_audit.extract.limits import Budget, LimitExceeded, Limits
 from firmware_audit.extract.mtdparts import Table, find_tables
 from firmware_audit.extract.names import CONTAINER_SEP, link_escapes, member_path, segment
 from firmware_audit.extract.tree import FileTree, Hop, Node
+from firmware_audit.extract.warned import caught_warnings
 from firmware_audit.model import Coverage, ImageInfo, Issue, IssueKind, Location, UnexplainedRegion
 
 HEAD_SIZE = 64 * 1024
@@ -317,15 +318,7 @@ class _Unpacker:
                 node.path,
             )
         else:
-            bounded = view if length is None else view[:length]
-            try:
-                extent = handler.unpack(bounded, out)
-            except LimitExceeded as exc:
-                self.s.limit(exc, node.path)
-                extent = None
-            except Exception as exc:  # noqa: BLE001  (a library failing on hostile bytes is data)
-                out.issue(IssueKind.PARSER_ERROR, f"{handler.name}: {type(exc).__name__}: {exc}")
-                extent = None
+            extent = self._run_handler(node, handler, view if length is None else view[:length], out)
             if extent is not None:
                 length = extent
         if length is None:
@@ -343,6 +336,20 @@ class _Unpacker:
             )
             length = len(view)
         return _Region(start, max(length, 1), handler, detection, out)
+
+    def _run_handler(self, node: Node, handler: Handler, view: memoryview, out: Output) -> int | None:
+        """The handler's unpack; what it raises or warns becomes an issue of its output."""
+        extent = None
+        with caught_warnings() as warned:
+            try:
+                extent = handler.unpack(view, out)
+            except LimitExceeded as exc:
+                self.s.limit(exc, node.path)
+            except Exception as exc:  # noqa: BLE001  (a library failing on hostile bytes is data)
+                out.issue(IssueKind.PARSER_ERROR, f"{handler.name}: {type(exc).__name__}: {exc}")
+        for message in warned:
+            out.issue(IssueKind.PARSER_ERROR, f"a library warned: {message}")
+        return extent
 
     def _account_gaps(self, node: Node, data: memoryview, regions: list[_Region], weight: float) -> None:
         covered = 0
