@@ -244,6 +244,8 @@ def _batch(args: argparse.Namespace) -> ExitCode:
     except BatchError as exc:
         raise _UsageError(str(exc)) from exc
     Console().print(table(result.submissions))
+    for note in result.notes:
+        _err(f"note: {note}")
     _err(f"results: {out / 'results.jsonl'}; summary: {out / 'summary.html'}")
     return result.exit_code
 

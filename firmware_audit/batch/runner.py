@@ -74,6 +74,8 @@ class BatchResult:
     submissions: list[summary.SubmissionResult]
     audited: int
     resumed: int
+    notes: tuple[str, ...] = ()
+    """What the person running the batch should know about how the folder was read."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -107,6 +109,14 @@ def _run(root: Path, options: BatchOptions, *, progress: bool) -> BatchResult:
     signatures = identity().digest
     # The results folder may sit inside the submissions folder: it is not a submission.
     found = [s for s in submissions.discover(root) if s.folder.resolve() != options.out.resolve()]
+    if not found:
+        raise BatchError(
+            f"{root}: no submissions. A submission is a folder holding the firmware files and a "
+            f"{submissions.SIDECAR} that declares vendor, model and country; a firmware file placed "
+            "directly in the folder is audited with nothing declared."
+        )
+    loose = [s.name for s in found if s.declared is None and s.problem is None and s.folder == root]
+    notes = (_loose_note(root, loose),) if loose else ()
     jobs: list[Job] = []
     current: list[str] = []
     for sub in found:
@@ -131,7 +141,16 @@ def _run(root: Path, options: BatchOptions, *, progress: bool) -> BatchResult:
                 display.advance(row)
     results = summary.by_submission(journal.rows[k] for k in dict.fromkeys(current))
     _write_atomic(options.out / SUMMARY, summary.html(results, title=f"Batch summary: {root.name}"))
-    return BatchResult(results, audited=len(pending), resumed=resumed)
+    return BatchResult(results, audited=len(pending), resumed=resumed, notes=notes)
+
+
+def _loose_note(root: Path, names: list[str]) -> str:
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return (
+        f"{len(names)} firmware files lie loose in {root} and were audited as undeclared submissions "
+        f"({shown}); to declare vendor, model and country, put each in a folder with a "
+        f"{submissions.SIDECAR}"
+    )
 
 
 class _Quiet:

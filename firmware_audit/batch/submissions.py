@@ -3,7 +3,8 @@
 `submission.toml` holds `vendor`, `model` and `country` (what the supplier declares, all required)
 and optionally `firmware`, the file name or list of file names to audit; by default every other
 regular file in the folder is firmware (hidden files aside). Other keys (a statement, a contact) are
-kept out of the audit. A folder that cannot be read as a submission is reported, never skipped.
+kept out of the audit. A folder that cannot be read as a submission is reported, never skipped; a
+firmware file lying loose in the batch folder is audited as an undeclared submission of its own.
 """
 
 from __future__ import annotations
@@ -41,8 +42,26 @@ class Submission:
 
 
 def discover(root: Path) -> list[Submission]:
-    """Every subfolder of `root` as a submission, sorted by name."""
-    return [read(folder) for folder in sorted(root.iterdir(), key=lambda p: p.name) if _is_folder(folder)]
+    """Every subfolder of `root` as a submission, then every loose file in it as an undeclared one.
+
+    A firmware file put straight into `root` is audited, never passed over: as a submission of its
+    own, named after the file, with nothing declared.
+    """
+    entries = sorted(root.iterdir(), key=lambda p: p.name)
+    folders = [read(folder) for folder in entries if _is_folder(folder)]
+    return folders + [undeclared(path) for path in loose_files(root)]
+
+
+def loose_files(root: Path) -> list[Path]:
+    """The regular files straight in `root` (hidden files aside), sorted by name."""
+    return sorted(
+        (p for p in root.iterdir() if not p.name.startswith(".") and _regular(p)), key=lambda p: p.name
+    )
+
+
+def undeclared(image: Path) -> Submission:
+    """A loose firmware file as a submission of its own, with no declaration."""
+    return Submission(image.name, image.parent, None, (image,))
 
 
 def _is_folder(path: Path) -> bool:
