@@ -179,6 +179,7 @@ class Outcome:
 def target(data: bytes, kind: str) -> None:
     """What a mutant goes through: unpacking (and a read of every file's head), or the whole audit."""
     from firmware_audit import audit, unpack  # noqa: PLC0415  (lazy in the package; warm_up loads it)
+    from firmware_audit.extract import ContentUnavailableError  # noqa: PLC0415
     from firmware_audit.render.text import render  # noqa: PLC0415
 
     if kind == "audit":
@@ -187,7 +188,10 @@ def target(data: bytes, kind: str) -> None:
     tree = unpack(data)
     for node in tree:
         if node.is_file and node.withheld is None:
-            tree.read(node, 4096)
+            try:
+                tree.read(node, 4096)
+            except ContentUnavailableError:
+                continue  # the documented answer for a file whose content the image does not hold
 
 
 def warm_up(kind: str) -> None:
@@ -239,10 +243,13 @@ def run_one(data: bytes, limits: Limits) -> Outcome:
 
 
 def signature(outcome: Outcome) -> str:
-    """What tells two failures apart: the kind and the exception line (or the signal)."""
-    lines = [line for line in outcome.detail.strip().splitlines() if line.strip()]
-    last = lines[-1][:160] if lines else ""
-    return f"{outcome.status}: {last}"
+    """What tells two failures apart: the kind, the exception type and the line that raised it."""
+    lines = [line.strip() for line in outcome.detail.strip().splitlines() if line.strip()]
+    if not lines or not lines[-1].split(":")[0].replace(".", "").isidentifier():
+        return f"{outcome.status}: {lines[-1][:120] if lines else ''}"
+    frames = [line for line in lines if line.startswith("File ")]
+    where = frames[-1] if frames else ""
+    return f"{outcome.status}: {lines[-1].split(':')[0]} at {where}"
 
 
 def shrink(data: bytes, failing: str, limits: Limits, budget: int = 60) -> bytes:
