@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -38,6 +39,10 @@ _ASCII_START = b"\x01" * MIN_STRING
 _WIDE_START = b"\x01\x00" * MIN_STRING
 _ELF_MAGIC = b"\x7fELF"
 _ELF_HEADER_SIZE = {1: 52, 2: 64}
+_SYMBOL_TABLES = frozenset({2, 11})  # SHT_SYMTAB, SHT_DYNSYM
+MAX_ELF_SYMBOLS = 200_000
+"""Symbols LIEF is asked to read from one file; a larger table is reported and its symbols skipped
+(the biggest camera binaries hold a few tens of thousands)."""
 """Size of the ELF file header by class (EI_CLASS 1: 32-bit, 2: 64-bit)."""
 
 
@@ -123,8 +128,17 @@ class FileContext:
         if problem is not None:
             self.issue(IssueKind.MALFORMED, f"not a valid ELF file: {problem}")
             return None
+        config = lief.ELF.ParserConfig()
+        symbols = _symbol_count(data)
+        if symbols > MAX_ELF_SYMBOLS:
+            # LIEF keeps an object per symbol: two million cost 1.5 GB and half a minute.
+            config.parse_dyn_symbols = config.parse_symtab_symbols = False
+            self.issue(
+                IssueKind.LIMIT,
+                f"symbol tables list {symbols} symbols, more than {MAX_ELF_SYMBOLS}; symbols not read",
+            )
         try:
-            parsed = lief.ELF.parse(io.BytesIO(data))
+            parsed = lief.ELF.parse(io.BytesIO(data), config)
         except Exception as exc:  # noqa: BLE001  (LIEF's errors are data at this boundary)
             self.issue(
                 IssueKind.PARSER_ERROR, f"LIEF cannot parse this ELF file: {type(exc).__name__}: {exc}"
@@ -189,6 +203,27 @@ def _runs(data: bytes, classes: bytes, start: bytes, run: re.Pattern[bytes]) -> 
         found.append((at, match.group()))
         at = mapped.find(start, match.end())
     return found
+
+
+def _symbol_count(data: bytes) -> int:
+    """Entries the section headers give the symbol tables (SHT_SYMTAB, SHT_DYNSYM), read before LIEF."""
+    is64, big = data[4] == 2, data[5] == 2
+    order = ">" if big else "<"
+    shoff, shentsize, shnum = struct.unpack_from(
+        order + ("Q10xHH" if is64 else "I10xHH"), data, 0x28 if is64 else 0x20
+    )
+    count = 0
+    for index in range(shnum):
+        at = shoff + index * shentsize
+        if shentsize < (64 if is64 else 40) or at + shentsize > len(data):
+            break
+        if is64:
+            kind, size, entsize = struct.unpack_from(order + "4xI24xQ16xQ", data, at)
+        else:
+            kind, size, entsize = struct.unpack_from(order + "4xI12xI12xI", data, at)
+        if kind in _SYMBOL_TABLES:
+            count += size // max(entsize, 24 if is64 else 16)
+    return count
 
 
 def _ident_problem(data: bytes) -> str | None:

@@ -1,7 +1,9 @@
 import pytest
+from benchmark_scripts import load
 from conftest import ROOT
 
 from firmware_audit.analyze import FileContext
+from firmware_audit.analyze.context import MAX_ELF_SYMBOLS
 from firmware_audit.extract import unpack
 from firmware_audit.model import IssueKind
 
@@ -71,3 +73,21 @@ def test_elf_lief_cannot_read_is_an_issue() -> None:
     ctx = FileContext(tree, tree.root)
     assert ctx.elf() is None
     assert [i.kind for i in ctx.issues] == [IssueKind.PARSER_ERROR]
+
+
+def test_a_symbol_table_larger_than_any_camera_binary_is_not_read_by_lief() -> None:
+    elf_symbols = load("hostile").elf_symbols
+    small = unpack(elf_symbols(1000))
+    ctx = FileContext(small, small.root)
+    binary = ctx.elf()
+    assert binary is not None
+    assert len(binary.symtab_symbols) == 1000
+    assert ctx.issues == []
+    big = unpack(elf_symbols(MAX_ELF_SYMBOLS + 1))
+    ctx = FileContext(big, big.root)
+    binary = ctx.elf()
+    assert binary is not None
+    assert len(binary.symtab_symbols) == 0
+    limit = MAX_ELF_SYMBOLS
+    message = f"symbol tables list {limit + 1} symbols, more than {limit}; symbols not read"
+    assert [(i.kind, i.message) for i in ctx.issues] == [(IssueKind.LIMIT, message)]
