@@ -20,7 +20,7 @@ from firmware_audit.declaration import DeclarationError, read_declaration
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.extract import Limits, unpack
 from firmware_audit.extract.export import export
-from firmware_audit.model import Declared, Outcome
+from firmware_audit.model import Declared, Outcome, Report
 from firmware_audit.options import AuditOptions
 from firmware_audit.policy import Policy, PolicyError
 from firmware_audit.render import FORMATS, render
@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="acceptance policy (TOML): the exit code gives its decision",
+    )
+    audit.add_argument(
+        "--second-opinion",
+        choices=("binwalk",),
+        help="also run binwalk's signature scan (never its extraction) and report, as issues, what it "
+        "recognises in bytes the audit left unexplained (needs Debian's binwalk)",
     )
     _limit_options(audit)
     audit.set_defaults(run=_audit)
@@ -196,10 +202,26 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     options = AuditOptions(
         limits=_limits(args), declared=_declared(args), home_country=args.home_country, policy=policy
     )
-    with _status(f"Auditing {image.name}"):
-        report = audit(image, options)
+    if args.second_opinion is None:
+        with _status(f"Auditing {image.name}"):
+            report = audit(image, options)
+    else:
+        report = _audit_with_second_opinion(image, options)
     _write(render(report, args.format), args.output)
     return _OUTCOME_EXIT[report.decision.outcome] if report.decision else ExitCode.AUDITED
+
+
+def _audit_with_second_opinion(image: Path, options: AuditOptions) -> Report:
+    from firmware_audit import second_opinion  # noqa: PLC0415  (only this option needs it)
+
+    if second_opinion.binwalk_command() is None:
+        raise _UsageError(f"--second-opinion binwalk: {second_opinion.INSTALL_HINT}")
+    with _status(f"Auditing {image.name}"):
+        tree = unpack(image, limits=options.limits)
+        report = audit(tree, options)
+    with _status(f"binwalk: scanning {image.name}"):
+        extra = second_opinion.second_opinion(image, tree)
+    return report.model_copy(update={"issues": (*report.issues, *extra)})
 
 
 def _declared(args: argparse.Namespace) -> Declared | None:
