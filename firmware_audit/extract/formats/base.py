@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.extract.limits import LimitExceeded
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -155,6 +157,7 @@ class Output:
             claims: What labels say the content is.
             backslash_separates: The name uses backslashes as separators (zip from Windows tools).
         """
+        self._room()
         self.entries.append(
             Entry(
                 _raw(name),
@@ -170,17 +173,29 @@ class Output:
 
     def directory(self, name: bytes | str, *, mode: int | None = None) -> None:
         """Add a directory."""
+        self._room()
         self.entries.append(Entry(_raw(name), NodeKind.DIRECTORY, mode=mode))
 
     def link(
         self, name: bytes | str, kind: NodeKind, target: bytes | str, *, mode: int | None = None
     ) -> None:
         """Add a symlink or hard link; the target is recorded, never followed."""
+        self._room()
         self.entries.append(Entry(_raw(name), kind, mode=mode, link=_raw(target)))
 
     def special(self, name: bytes | str, kind: NodeKind, *, mode: int | None = None) -> None:
         """Add a device node, FIFO or socket (recorded only)."""
+        self._room()
         self.entries.append(Entry(_raw(name), kind, mode=mode))
+
+    def room(self) -> int:
+        """How many more entries the file limit allows this container to add."""
+        return self.budget.limits.max_files - self.budget.files - len(self.entries)
+
+    def _room(self) -> None:
+        # Stop a listing at the file limit as it is read, not after a million entries are held.
+        if self.room() <= 0:
+            raise LimitExceeded("files", f"more than {self.budget.limits.max_files} entries")
 
     def issue(self, kind: IssueKind, message: str, offset: int | None = None) -> None:
         """Report a problem with this container."""

@@ -162,10 +162,16 @@ def list_members(
         The archive's extent: the end of its end-of-central-directory record (and comment), or
         of the last member a local-header walk could read when the central directory is missing.
     """
-    end = _find_end(data)
-    if end is None:
+    found = _find_end(data)
+    if found is None:
         out.issue(IssueKind.TRUNCATED, "no end-of-central-directory record; listed the local file headers")
         return _walk_local(data, out, payload, local_magics, claims_for)
+    end, listed = found
+    if listed > out.room():
+        # zipfile would hold every entry of the directory at once; the local headers are read one by
+        # one, up to the file limit.
+        _walk_local(data, out, payload, local_magics, claims_for)
+        return end
     try:
         members = _central(data[:end])
     except (zipfile.BadZipFile, NotImplementedError, ValueError, struct.error, OSError) as exc:
@@ -179,8 +185,8 @@ def list_members(
     return end
 
 
-def _find_end(data: memoryview) -> int | None:
-    """Return the end of the first end-of-central-directory record that belongs to this archive.
+def _find_end(data: memoryview) -> tuple[int, int] | None:
+    """The end of this archive's end-of-central-directory record, and its directory's entry count.
 
     The first record after the start whose central directory sits right before it and whose
     members start at offset 0 ends this archive; a record of a zip stored inside a member, or of
@@ -199,8 +205,9 @@ def _find_end(data: memoryview) -> int | None:
             entries, cd_size, cd_offset, cd_end = found
         elif disk:
             continue
-        if _directory_fits(data, cd_end, cd_size, cd_offset, entries):
-            return min(pos + _EOCD.size + int(comment), len(data))
+        listed = _directory_fits(data, cd_end, cd_size, cd_offset, entries)
+        if listed:
+            return min(pos + _EOCD.size + int(comment), len(data)), listed
     return None
 
 
@@ -217,26 +224,30 @@ def _zip64_directory(data: memoryview, eocd: int) -> tuple[int, int, int, int] |
     return entries, cd_size, cd_offset, record
 
 
-def _directory_fits(data: memoryview, cd_end: int, cd_size: int, cd_offset: int, entries: int) -> bool:
-    """Tell whether a central directory of `cd_size` bytes ends at `cd_end` and lists a member at 0."""
+def _directory_fits(data: memoryview, cd_end: int, cd_size: int, cd_offset: int, entries: int) -> int:
+    """The entries of a central directory of `cd_size` bytes ending at `cd_end`; 0 when it does not fit.
+
+    It fits when it lists a member at offset 0.
+    """
     start = cd_end - cd_size
     if start < 0:
-        return False
+        return 0
     if entries == 0 or cd_size == 0:
-        return False  # an empty archive lists no member at offset 0, where a local header was found
+        return 0  # an empty archive lists no member at offset 0, where a local header was found
     # Offsets are relative to where the writer started the file; a stub before the archive
     # (a self-extractor) shifts them all by the same amount, which zipfile also allows for.
     shift = start - cd_offset
-    pos, lowest = start, None
+    pos, lowest, count = start, None, 0
     while pos + _CENTRAL.size <= cd_end:
         fields = _CENTRAL.unpack_from(data, pos)
         if fields[0] != _CENTRAL_MAGIC:
-            return False
+            return 0
+        count += 1
         header = fields[16]
         if header != 0xFFFFFFFF:
             lowest = header if lowest is None else min(lowest, header)
         pos += _CENTRAL.size + fields[10] + fields[11] + fields[12]
-    return lowest is None or lowest + shift == 0
+    return count if lowest is None or lowest + shift == 0 else 0
 
 
 def _central(archive: memoryview) -> list[_Member]:

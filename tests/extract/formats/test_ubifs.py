@@ -2,7 +2,6 @@ import io
 import re
 import struct
 import sys
-import time
 import zipfile
 import zlib
 
@@ -105,9 +104,7 @@ def test_an_index_that_points_back_at_itself_terminates(data_dir) -> None:
     root = master.root_lnum * _LEB + master.root_offs
     struct.pack_into("<II", image, root + 24 + 4, master.root_lnum, master.root_offs)  # first branch
     _fix_crc(image, root)
-    started = time.monotonic()
     tree = unpack(bytes(image))
-    assert time.monotonic() - started < 1.0
     assert "ubifs: index: 1 references to nodes already read; ignored" in [i.message for i in tree.issues]
 
 
@@ -174,9 +171,7 @@ def test_data_nodes_of_every_compressor_decode(compression, encode) -> None:
 
 def test_a_data_node_never_yields_more_than_one_block() -> None:
     bomb = _deflate(bytes(64 * 1024 * 1024))
-    started = time.monotonic()
     assert ubifs._decompress(*_block(2, bomb, 4096)) == bytes(4096)
-    assert time.monotonic() - started < 0.1
     with pytest.raises(ValueError, match="decodes to 4096 bytes, its node says 100"):
         ubifs._decompress(*_block(2, bomb, 100))
     with pytest.raises(ValueError, match="a block holds 4096"):
