@@ -133,8 +133,11 @@ def _failed(analyzer: Analyzer, exc: Exception) -> str:
 
 def _traits(tree: FileTree, node: Node, analyzers: Sequence[Analyzer]) -> Hashable:
     """What analyzers read of a file besides its bytes (see `Analyzer`)."""
+    carved = bool(node.provenance) and node.provenance[-1].format == "carve"
     return (
-        node.path.rsplit("/", 1)[-1],
+        # A carved region's name is the unpacker's (its offset and format), not the image's: a flood of
+        # identical regions is one content to analyse.
+        None if carved else node.path.rsplit("/", 1)[-1],
         node.format,
         node is tree.root,
         node.format is not None and tree.has_members(node),
