@@ -1,0 +1,79 @@
+"""The fuzzing harness (benchmarks/fuzz.py): mutants are reproducible, and every way a child can fail
+is told apart and kept."""
+
+import random
+import resource
+import time
+
+import pytest
+from benchmark_scripts import load
+
+fuzz = load("fuzz")
+LIMITS = fuzz.Limits(timeout=30.0, memory=4 << 30, max_rss_kib=1 << 20, target="unpack")
+
+
+def test_every_family_has_seeds_and_mutants_are_reproducible() -> None:
+    for family in fuzz.FAMILIES:
+        assert fuzz.seeds(family), family
+    seed = fuzz.seeds("archive")[0].read_bytes()
+    first = fuzz.mutate(random.Random(7), seed, [seed])
+    again = fuzz.mutate(random.Random(7), seed, [seed])
+    assert first == again
+    assert first[0] != seed
+
+
+def test_a_clean_run_is_ok() -> None:
+    outcome = fuzz.run_one(fuzz.seeds("archive")[0].read_bytes(), LIMITS)
+    assert outcome.status == fuzz.OK
+
+
+def _raises(_data: bytes, _kind: str) -> None:
+    raise ValueError("a parser gave up")
+
+
+def _sleeps(_data: bytes, _kind: str) -> None:
+    time.sleep(600)
+
+
+def _hoards(_data: bytes, _kind: str) -> None:
+    hoard = bytearray(256 << 20)
+    hoard[::4096] = b"\x01" * len(hoard[::4096])
+
+
+def _nothing(_data: bytes, _kind: str) -> None:
+    return None
+
+
+# A forked child starts with at most this process's pages; 64 MiB more is far below the hoard.
+RSS_BOUND = fuzz.Limits(
+    30.0, 4 << 30, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + (64 << 10), "unpack"
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "limits", "status", "detail"),
+    [
+        (_raises, LIMITS, fuzz.CRASH, "ValueError: a parser gave up"),
+        (_sleeps, fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack"), fuzz.HANG, "no result after 0.5 s"),
+        (_hoards, RSS_BOUND, fuzz.MEMORY, "peak RSS"),
+        (_nothing, RSS_BOUND, fuzz.OK, ""),
+    ],
+)
+def test_failures_are_classified(monkeypatch, target, limits, status, detail) -> None:
+    monkeypatch.setattr(fuzz, "target", target)
+    outcome = fuzz.run_one(b"anything", limits)
+    assert outcome.status == status
+    assert detail in outcome.detail
+
+
+def test_a_failure_is_shrunk_while_it_fails_the_same_way(monkeypatch) -> None:
+    def needs_marker(data: bytes, _kind: str) -> None:
+        if b"BOOM" in data:
+            raise ValueError("marker")
+
+    monkeypatch.setattr(fuzz, "target", needs_marker)
+    data = b"BOOM" + bytes(range(256)) * 16
+    key = fuzz.signature(fuzz.run_one(data, LIMITS))
+    small = fuzz.shrink(data, key, LIMITS, budget=20)
+    assert small.startswith(b"BOOM")
+    assert len(small) < len(data)
