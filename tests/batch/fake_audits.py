@@ -12,9 +12,31 @@ from firmware_audit.audit import audit
 
 
 def slow(image, **kwargs):
-    """The real audit, after a pause (so a test can kill a batch while images are in flight)."""
+    """The real audit, after a pause (so a test can kill a batch while images are in flight).
+
+    With FAKE_AUDIT_GATE (a folder), only the first FAKE_AUDIT_PASS audits (default 2) go ahead; the
+    others wait until the file `open` appears in that folder, so a test knows how many can finish
+    before it acts, however busy the machine.
+    """
     time.sleep(float(os.environ.get("FAKE_AUDIT_DELAY", "1.0")))
+    gate = os.environ.get("FAKE_AUDIT_GATE")
+    if gate and _ticket(Path(gate)) >= int(os.environ.get("FAKE_AUDIT_PASS", "2")):
+        deadline = time.monotonic() + 300  # never an orphan forever
+        while not (Path(gate) / "open").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
     return audit(image, **kwargs)
+
+
+def _ticket(gate):
+    """The number of this call among all calls at the gate (files created exclusively: no races)."""
+    number = 0
+    while True:
+        try:
+            os.close(os.open(gate / f"ticket-{number}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            number += 1
+        else:
+            return number
 
 
 def flaky(image, **kwargs):
