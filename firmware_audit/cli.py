@@ -153,6 +153,7 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-bytes", type=int, default=defaults.max_bytes, metavar="N")
     group.add_argument("--max-files", type=int, default=defaults.max_files, metavar="N")
     group.add_argument("--max-ratio", type=int, default=defaults.max_ratio, metavar="N")
+    group.add_argument("--max-carved", type=int, default=defaults.max_carved, metavar="N")
     group.add_argument(
         "--time-budget",
         type=float,
@@ -170,6 +171,7 @@ def _limits(args: argparse.Namespace) -> Limits:
         max_files=args.max_files,
         max_ratio=args.max_ratio,
         time_budget=args.time_budget,
+        max_carved=args.max_carved,
     )
 
 

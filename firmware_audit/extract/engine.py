@@ -283,13 +283,20 @@ class _Unpacker:
                 region = self._try(node, handler, data, start, depth=depth)
                 if region is None:
                     continue
-                if start or regions:  # a region at 0 may be the payload itself, not a new entry
-                    try:
+                if len(regions) >= self.s.limits.max_carved:
+                    message = f"more than {self.s.limits.max_carved} regions in one payload"
+                    self.s.limit(LimitExceeded("carved", message), node.path)
+                    return regions
+                # A lone region at 0 is the payload itself, not a new entry: it is charged once a
+                # second region makes it one.
+                owed = _entries_owed(start, regions)
+                try:
+                    for _ in range(owed):
                         self.s.budget.charge_file()
-                    except LimitExceeded as exc:
-                        # What was carved so far is kept; the rest of the payload is one unexplained gap.
-                        self.s.limit(exc, node.path)
-                        return regions
+                except LimitExceeded as exc:
+                    # What was carved so far is kept; the rest of the payload is one unexplained gap.
+                    self.s.limit(exc, node.path)
+                    return regions
                 regions.append(region)
                 covered = start + region.length
             pos = max(end, covered)
@@ -640,6 +647,17 @@ class _Unpacker:
     def _add(self, node: Node) -> None:
         if node.path:
             self.s.nodes[node.path] = node
+
+
+def _entries_owed(start: int, regions: list[_Region]) -> int:
+    """Entries a newly carved region adds to the tree.
+
+    None while it is a lone region at 0 (that is the payload itself), two when it makes such a
+    region an entry too, else one.
+    """
+    if start == 0 and not regions:
+        return 0
+    return 2 if len(regions) == 1 and regions[0].start == 0 else 1
 
 
 def _payload_weights(region: _Region, weight: float) -> list[float]:

@@ -25,6 +25,9 @@ class Limits:
         max_ratio: Largest expansion (output / input) allowed for one member above `ratio_min_size`.
         ratio_min_size: Members smaller than this are never judged by ratio.
         time_budget: Wall-clock seconds for the whole unpack.
+        max_carved: Regions carved out of one payload; past it the rest of the payload is one
+            unexplained gap (a header repeated every 64 bytes would otherwise fill the file limit
+            with entries that explain nothing but themselves).
     """
 
     max_depth: int = 16
@@ -33,6 +36,7 @@ class Limits:
     max_ratio: int = 200
     ratio_min_size: int = 1 * MiB
     time_budget: float = 600.0
+    max_carved: int = 10_000
 
 
 class LimitExceeded(Exception):  # noqa: N818  (it is a signal to stop a branch, not an error)

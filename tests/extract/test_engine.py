@@ -170,3 +170,21 @@ def test_nodes_record_kinds_and_provenance(text_blob) -> None:
     assert node.kind is NodeKind.FILE
     assert node.payload
     assert [h.format for h in node.provenance] == ["uimage", "gzip"]
+
+
+def test_carving_stops_at_the_region_limit_and_the_rest_is_one_gap() -> None:
+    flood = uimage(b"") * 500
+    tree = unpack(flood, limits=Limits(max_carved=50))
+    carved = [n for n in tree if "!" not in n.path]
+    assert len(carved) == 50
+    assert [i.message for i in tree.issues] == [
+        "carved limit: more than 50 regions in one payload; this branch was not unpacked further"
+    ]
+    (gap,) = tree.coverage.unexplained
+    assert (gap.location.offset, gap.length) == (50 * 64, 450 * 64)
+
+
+def test_carved_regions_count_against_the_file_limit() -> None:
+    tree = unpack(uimage(b"") * 500, limits=Limits(max_files=30))
+    assert len([n for n in tree if "!" not in n.path]) <= 30
+    assert any(i.message.startswith("files limit: more than 30 entries") for i in tree.issues)
