@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from benchmark_scripts import load
 from builders import gz, uimage
 from conftest import DATA
 
@@ -522,6 +523,36 @@ def check_one_name_repeated(out: Outcome, _token: str) -> None:
     assert any(m.startswith(f"{_REPEATS - 1} members repeat the name") for m in out.messages("malformed"))
 
 
+# -- floods, large regions, large tables (builders shared with benchmarks/hostile.py) --------------------
+
+HOSTILE = load("hostile")
+
+
+def build_uimage_flood(tmp_path: Path, _token: str) -> Path:
+    return _write(tmp_path, "flood.bin", HOSTILE.uimage_flood(8 * MiB))
+
+
+def check_uimage_flood(out: Outcome, _token: str) -> None:
+    assert any(m.startswith("carved limit: more than 10000 regions") for m in out.messages("limit"))
+    assert len(out.nodes) <= Limits().max_files
+
+
+def build_gzip_members(tmp_path: Path, _token: str) -> Path:
+    return _write(tmp_path, "members.gz", HOSTILE.gzip_members(10_000))
+
+
+def check_gzip_members(out: Outcome, _token: str) -> None:
+    assert sum(1 for p in out.nodes if p.endswith(".gzip")) == 10_000
+
+
+def build_elf_symbols(tmp_path: Path, _token: str) -> Path:
+    return _write(tmp_path, "symbols.so", HOSTILE.elf_symbols(2_000_000))
+
+
+def check_elf_symbols(out: Outcome, _token: str) -> None:
+    assert out.kinds() <= {"limit", "parser-error"}  # unpacking sees one file; LIEF is the audit's
+
+
 CASES = [
     Case("zip-slip", build_zip_slip, check_zip_slip, ("zip",), ("unsafe-path",)),
     Case(
@@ -563,6 +594,9 @@ CASES = [
         ("ubi",),
         ("malformed",),
     ),
+    Case("uimage-flood-8mib", build_uimage_flood, check_uimage_flood, ("uimage",), ("limit",)),
+    Case("gzip-10000-members", build_gzip_members, check_gzip_members),
+    Case("elf-2m-symbols", build_elf_symbols, check_elf_symbols, (), ("limit",)),
     Case(
         "zip-20000-same-name", build_zip_one_name_repeated, check_one_name_repeated, ("zip",), ("malformed",)
     ),

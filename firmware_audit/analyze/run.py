@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from firmware_audit.analyze.base import Analyzer
     from firmware_audit.extract import FileTree, Node
 
-MAX_ANALYZED_FILE = 256 * 1024 * 1024
-"""Files larger than this are listed but not analysed (an Issue says so): no camera binary comes near it,
-and reading one whole would cost its size in memory."""
+MAX_ANALYZED_FILE = 64 * 1024 * 1024
+"""Files larger than this are listed but not analysed (an Issue says so): the analyzers hold about ten
+times a file's size at once (its bytes, its text, its strings, the match scans), so a 200 MB unknown
+image took 2.1 GB; no camera binary comes near 64 MiB."""
 
 
 @dataclass(frozen=True, slots=True)
