@@ -2,8 +2,8 @@
 is told apart and kept."""
 
 import random
-import resource
 import time
+from pathlib import Path
 
 import pytest
 from benchmark_scripts import load
@@ -44,6 +44,13 @@ def _nothing(_data: bytes, _kind: str) -> None:
     return None
 
 
+def _resident_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
 @pytest.mark.parametrize(
     ("target", "limits", "status", "detail"),
     [
@@ -56,10 +63,9 @@ def _nothing(_data: bytes, _kind: str) -> None:
 def test_failures_are_classified(monkeypatch, target, limits, status, detail) -> None:
     monkeypatch.setattr(fuzz, "target", target)
     if limits is None:
-        # A forked child starts with at most this process's pages, as they are now; 64 MiB more is
-        # far below the hoard.
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        limits = fuzz.Limits(30.0, 4 << 30, peak + (64 << 10), "unpack")
+        # A forked child starts with this process's resident pages as they are now (not its peak,
+        # which earlier tests may have raised); 64 MiB more is far below the hoard.
+        limits = fuzz.Limits(30.0, 4 << 30, _resident_kib() + (64 << 10), "unpack")
     outcome = fuzz.run_one(b"anything", limits)
     assert outcome.status == status
     assert detail in outcome.detail
