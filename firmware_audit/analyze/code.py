@@ -1,8 +1,13 @@
 """Disassembly of one ELF file: which function references an address, which functions call a symbol.
 
-One linear sweep with capstone (`disasm_lite`, no operand detail: ten times faster) over every
-executable section of an ARM (ARM and Thumb), AArch64 or MIPS file follows constant values through
-registers, so that it sees the addresses code computes:
+Code is disassembled only where it is asked about. Building a view disassembles the PLT stubs (which
+name the imports) and the entry function, and finds function starts and direct calls by a vectorised
+scan of the instruction words (`firmware_audit.analyze.isa`, one module per instruction set). Asked
+who references an address, the view finds the candidate instructions by another such scan (literal
+words, `adrp` pages, `lui` halves, `$gp` loads ...) and disassembles only the functions that hold
+them; asked who calls an import, only the functions with a direct call of its stub or a load of its
+GOT slot. Within a function a linear sweep with capstone (`disasm_lite`, no operand detail: ten times
+faster) follows constant values through registers, so that it sees the addresses code computes:
 
 * ARM: literal-pool loads (`ldr rX, [pc, #imm]`, also the PIC form followed by `add rX, pc`), `adr`,
   `add rX, pc, #imm`, `movw`/`movt` pairs;
@@ -15,7 +20,8 @@ slot holds an imported symbol. Functions are named from the symbol tables; in a 
 function is known by its start (a call target) and printed as `sub_<address>`. A string reached only
 through a table of pointers (`static const char *hosts[]`) is attributed to the code that references
 the table. The sweep is an approximation (no control flow), good enough to name the user of a string;
-it is bounded by `MAX_INSTRUCTIONS`.
+it is bounded by `MAX_INSTRUCTIONS` for the whole view. Function starts are fixed when the view is
+built, so answers do not depend on the order of the questions.
 """
 
 from __future__ import annotations
@@ -31,11 +37,20 @@ import capstone
 import lief
 import numpy as np
 
+from firmware_audit.analyze.isa import InstructionSet, Reach, Region
+from firmware_audit.analyze.isa.aarch64 import Aarch64
+from firmware_audit.analyze.isa.arm import Arm
+from firmware_audit.analyze.isa.mips import Mips
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 MAX_INSTRUCTIONS = 4_000_000
 """Instructions swept per file at most (about 16 MB of code); the rest is left out with an Issue."""
+_ISA: dict[str, InstructionSet] = {"arm": Arm(), "aarch64": Aarch64(), "mips": Mips()}
+"""The vectorised scans of each instruction set, by the sweep's architecture name."""
+_STUB_SECTIONS = frozenset({".plt", ".plt.sec", ".MIPS.stubs"})
+"""Sections of import stubs: disassembled whole when a view is built, as they name the imports."""
 _POINTER_TABLE_MAX = 4096
 """Entries walked back from a pointer to the start of its table."""
 _MIPS_GP_OFFSET = 0x7FF0
@@ -84,33 +99,85 @@ class CodeView:
     """
 
     def __init__(self, sweep: _Sweep) -> None:
-        """Keep what a sweep found (use `CodeView.build`)."""
+        """Prepare a view of the code a sweep starts on (use `CodeView.build`)."""
         self.arch = sweep.arch
-        self.instructions = sweep.count
-        self.truncated = sweep.truncated
+        self._sweep = sweep
+        self._isa = _ISA[sweep.arch]
         self._data = sweep.data
         self._segments = sweep.segments
         self._word = sweep.word
         self._endian = sweep.endian
         self._refs = sweep.refs
-        self._ref_keys = sorted(sweep.refs)
         self._calls = sweep.calls
         self._names = sweep.names
         self._relative = sweep.relative
         self._data_ranges = sweep.data_ranges()
-        starts = set(sweep.names) | {t for t in sweep.calls if isinstance(t, int)} | sweep.starts
-        self._starts = sorted(s for s in starts if self._executable(s))
+        self._regions = [Region(a, code, sweep.endian, thumb) for _, a, code, thumb in sweep.chunks]
+        call_sites, call_targets = zip(*(self._isa.calls(r) for r in self._regions), strict=True)
+        self._call_sites = np.concatenate(call_sites) if call_sites else np.zeros(0, dtype=np.int64)
+        self._call_targets = np.concatenate(call_targets) if call_targets else np.zeros(0, dtype=np.int64)
+        for name, address, code, _thumb in sweep.chunks:
+            if name in _STUB_SECTIONS:
+                sweep.sweep(address, address + len(code))
+        self._starts = self._function_starts()
+        entry = sweep.binary.entrypoint & ~1 if sweep.arch == "arm" else sweep.binary.entrypoint
+        if entry and self._executable(entry):
+            sweep.sweep(*self._bounds(entry))  # `_start` names `main` by a pointer, in a stripped file
+            self._starts = self._function_starts()
+        self._swept: set[int] = set()
+        self._reach: Reach | None = None
         self._pointers: dict[int, list[int]] | None = None
         self._slots: frozenset[int] | None = None
 
     @classmethod
     def build(cls, data: bytes, binary: lief.ELF.Binary) -> CodeView | None:
-        """Sweep the file's code; None for an architecture or ELF type this does not read."""
+        """A view of the file's code; None for an architecture or ELF type this does not read."""
         sweep = _Sweep.start(data, binary)
         if sweep is None:
             return None
-        sweep.run()
         return cls(sweep)
+
+    @property
+    def instructions(self) -> int:
+        """Instructions disassembled so far."""
+        return self._sweep.count
+
+    @property
+    def truncated(self) -> bool:
+        """True when disassembly stopped at `MAX_INSTRUCTIONS`."""
+        return self._sweep.truncated
+
+    # -- where to disassemble --------------------------------------------------------------------
+
+    def _function_starts(self) -> list[int]:
+        sweep = self._sweep
+        starts = set(sweep.names) | set(self._call_targets.tolist()) | sweep.starts
+        starts |= {t for t in sweep.calls if isinstance(t, int)}
+        return sorted(s for s in starts if self._executable(s))
+
+    def _bounds(self, address: int) -> tuple[int, int]:
+        """The function around `address`: from its start to the next one."""
+        i = bisect.bisect_right(self._starts, address) - 1
+        start = self._starts[i] if i >= 0 else address
+        end = self._starts[i + 1] if i + 1 < len(self._starts) else 1 << 64
+        return start, end
+
+    def _disassemble(self, sites: Iterable[int]) -> None:
+        """Disassemble the functions that hold these addresses, each once."""
+        for site in sorted(set(sites)):
+            if not self._executable(site):
+                continue
+            start, end = self._bounds(site)
+            if start not in self._swept:
+                self._swept.add(start)
+                self._sweep.sweep(start, end)
+
+    def _candidates(self, lo: int, hi: int) -> list[int]:
+        """Instructions that can compute or load an address in `[lo, hi]`."""
+        if self._reach is None:
+            got = self._sweep.got_words()
+            self._reach = Reach.join([self._isa.reach(r, gp=self._sweep.gp, got=got) for r in self._regions])
+        return [int(s) for s in self._reach.sites_for(lo, hi)]
 
     # -- addresses -------------------------------------------------------------------------------
 
@@ -138,13 +205,16 @@ class CodeView:
 
     def referrers(self, address: int) -> tuple[Function, ...]:
         """Functions whose code computes or loads `address`, directly or through a table of pointers."""
+        tables = [self._table_bounds(slot) for slot in self._pointer_index().get(address, ())]
+        for lo, hi in [(address, address), *tables]:
+            self._disassemble(self._candidates(lo, hi))
         sites = list(self._refs.get(address, ()))
-        for slot in self._pointer_index().get(address, ()):
+        keys = sorted(self._refs)
+        for first, last in tables:
             # code often points at the table through a section anchor, not at entry 0: take it all
-            first, last = self._table_bounds(slot)
-            lo = bisect.bisect_left(self._ref_keys, first)
-            hi = bisect.bisect_right(self._ref_keys, last)
-            for key in self._ref_keys[lo:hi]:
+            lo = bisect.bisect_left(keys, first)
+            hi = bisect.bisect_right(keys, last)
+            for key in keys[lo:hi]:
                 sites.extend(self._refs[key])
         found: dict[int, Function] = {}
         for site in sorted(sites):
@@ -155,6 +225,10 @@ class CodeView:
 
     def callers(self, name: str) -> tuple[CallSite, ...]:
         """Every call of the function or imported symbol `name`, with the calling function."""
+        stubs = [address for address, named in self._names.items() if named == name]
+        self._disassemble(self._call_sites[np.isin(self._call_targets, stubs)].tolist())
+        for slot in (address for address, named in self._sweep.slots.items() if named == name):
+            self._disassemble(self._candidates(slot, slot))
         sites = sorted(
             site for target, found in self._calls.items() if self._named(target, name) for site in found
         )
@@ -162,6 +236,7 @@ class CodeView:
 
     def calls_in(self, function: Function) -> tuple[str, ...]:
         """Names of the named functions and imports called from `function`, in address order."""
+        self._disassemble([function.start])
         i = bisect.bisect_right(self._starts, function.start)
         end = self._starts[i] if i < len(self._starts) else 1 << 64
         names: dict[str, None] = {}
@@ -269,6 +344,7 @@ class _Sweep:
     thumb: bool = False
     lo: int = 0
     hi: int = 0
+    chunks: list[tuple[str, int, bytes, bool]] = field(default_factory=list)
 
     @classmethod
     def start(cls, data: bytes, binary: lief.ELF.Binary) -> _Sweep | None:
@@ -325,6 +401,7 @@ class _Sweep:
         entry = binary.entrypoint
         if entry:
             sweep.starts.add(entry & ~1 if arch == "arm" else entry)
+        sweep.chunks = list(sweep._regions())
         return sweep
 
     # -- memory ----------------------------------------------------------------------------------
@@ -359,14 +436,38 @@ class _Sweep:
 
     # -- driving ---------------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def got_words(self) -> dict[int, int]:
+        """MIPS: GOT slot address -> the word in the file (a page or an address); empty elsewhere."""
+        section = self.binary.get_section(".got") if self.arch == "mips" else None
+        if section is None or not section.size:
+            return {}
+        found: dict[int, int] = {}
+        for index in range(section.size // self.word):
+            word = self.read(section.virtual_address + index * self.word)
+            if word is not None:
+                found[section.virtual_address + index * self.word] = word
+        return found
+
+    def sweep(self, lo: int, hi: int) -> None:
+        """Disassemble the code in `[lo, hi)`, following register values from `lo` on."""
+        if self.truncated:
+            return
+        self._run(
+            [
+                (max(a, lo), code[max(a, lo) - a : min(a + len(code), hi) - a], thumb)
+                for _, a, code, thumb in self.chunks
+                if a < hi and lo < a + len(code)
+            ]
+        )
+
+    def _run(self, pieces: list[tuple[int, bytes, bool]]) -> None:
         step = {"arm": self._arm, "aarch64": self._aarch64, "mips": self._mips}[self.arch]
         classify = _arm_base if self.arch == "arm" else str
         interesting, no_dest = _INTERESTING[self.arch], _NO_DEST[self.arch]
         kinds: dict[str, str] = {}
         decoders: dict[bool, capstone.Cs] = {}
         values, imports = self.values, self.imports
-        for _name, address, code, thumb in self._regions():
+        for address, code, thumb in pieces:
             self.thumb = thumb
             md = decoders.get(thumb)
             if md is None:
