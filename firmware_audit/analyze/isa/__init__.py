@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
+
+    UseDecoder = Callable[
+        [NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+        tuple[NDArray[np.bool_], NDArray[np.int64]],
+    ]
+    """(later words, their addresses, base registers, base values) -> (uses the base, address made)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,15 @@ def words(region: Region, step: int = 4, offset: int = 0) -> tuple[NDArray[np.in
     return region.address + offset + 2 * np.arange(len(values), dtype=np.int64), values
 
 
+def word_at(region: Region, offsets: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The 32-bit words at these byte offsets of the region (each inside it), in its byte order."""
+    raw = np.frombuffer(region.code, dtype=np.uint8).astype(np.int64)
+    parts = [raw[offsets + i] for i in range(4)]
+    if region.endian == ">":
+        parts.reverse()
+    return parts[0] | (parts[1] << 8) | (parts[2] << 16) | (parts[3] << 24)
+
+
 def sext(value: NDArray[np.int64], bits: int) -> NDArray[np.int64]:
     """Sign-extend the low `bits` bits."""
     sign = 1 << (bits - 1)
@@ -108,3 +125,62 @@ def literal_words(region: Region, width: int) -> Reach:
         value = value[:-1] if len(value) else value
         at = at[:-1] if len(at) else at
     return exact(at, value & ((1 << (8 * width)) - 1) if width == 4 else value)
+
+
+def completed(
+    at: NDArray[np.int64],
+    w: NDArray[np.int64],
+    base: Base,
+    uses: UseDecoder,
+    reach: tuple[int, int],
+) -> Reach:
+    """The addresses a base in a register becomes with the offsets of the instructions that use it.
+
+    `base` gives the instructions (indexes into `at`/`w`) that put a base address in a register,
+    that address, the register and whether the register survives calls (compilers reuse such a base
+    far apart). `uses(later, later_at, reg, value)` tells which later instructions use the register
+    as a base and the address they make. Uses are looked for in the next `reach[0]` instructions, or
+    `reach[1]` for a register that survives calls. The base itself is a candidate too; a base with no
+    use found stands for the `WINDOW` around it (an offset this scan does not decode).
+    """
+    sites, values = [at[base.index]], [base.value]
+    used = np.zeros(len(base.index), dtype=bool)
+    near, far = reach
+    for ahead in range(1, far + 1):
+        live = np.ones(len(base.index), dtype=bool) if ahead <= near else base.saved
+        pick = np.nonzero(live & (base.index + ahead < len(w)))[0]
+        if not len(pick):
+            break
+        j = base.index[pick] + ahead
+        hit, value = uses(w[j], at[j], base.reg[pick], base.value[pick])
+        sites.append(at[base.index[pick]][hit])
+        values.append(value[hit])
+        used[pick[hit]] = True
+    lone = ~used
+    return Reach.join(
+        [
+            exact(np.concatenate(sites), np.concatenate(values)),
+            Reach(at[base.index][lone], base.value[lone] - WINDOW, base.value[lone] + WINDOW),
+        ]
+    )
+
+
+WINDOW = 0x10000
+"""What a base stands for when no instruction that uses it was decoded: the 64 KiB either side."""
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """Instructions that put a base address in a register.
+
+    Attributes:
+        index: Where they are (indexes into the scanned words).
+        value: The address.
+        reg: The register.
+        saved: Whether the register survives calls.
+    """
+
+    index: NDArray[np.int64]
+    value: NDArray[np.int64]
+    reg: NDArray[np.int64]
+    saved: NDArray[np.bool_]

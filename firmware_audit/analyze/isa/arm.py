@@ -1,7 +1,8 @@
 """ARM and Thumb scans: PC-relative literal loads, PC arithmetic, `movt` halves, `bl`/`blx` targets.
 
-A literal is taken as an address and as a PIC offset from the `add rX, pc` that follows its load;
-`adr` and `add/sub rX, pc, #imm` give an address directly.
+A loaded literal or an `adr` value is a base; the instructions that use its register soon after
+complete it: `add rX, pc` (the literal was a PIC offset), an added immediate (a section anchor), a
+load or store offset.
 """
 
 from __future__ import annotations
@@ -10,55 +11,41 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware_audit.analyze.isa import Reach, Region, exact, sext, words
+from firmware_audit.analyze.isa import Base, Reach, Region, completed, sext, word_at, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-ANCHOR = 4096
-"""How far from an address code may reach by adding an immediate to it (the usual ARM immediates)."""
-PIC_WINDOW = 4096 + 8
-"""How far the `add rX, pc` of a PIC load may be from the `ldr` of its literal, plus the PC offset: a
-literal `w` loaded at `s` stands for `w + s` give or take this."""
+PAIR_REACH = (16, 256)
+"""Instructions after a literal load or `adr` in which those that use the register as a base are
+looked for: close by for a temporary register, further for one that survives calls (`r4`-`r11`, a
+section anchor kept for the whole function)."""
 _MASK32 = 0xFFFFFFFF
+_R4, _R11, _PC = 4, 11, 15
 
 
 class Arm:
     """ARM (A32) and Thumb code."""
 
     def reach(self, region: Region, *, gp: int | None, got: dict[int, int]) -> Reach:  # noqa: ARG002
-        """PC-relative literal loads (also as PIC offsets), PC arithmetic and `movt` halves."""
-        sites, slots = self._literal_loads(region)
-        offset = slots - region.address
-        inside = (offset >= 0) & (offset + 4 <= len(region.code)) & (offset % 4 == 0)
-        sites, offset = sites[inside], offset[inside]
-        pool = np.frombuffer(region.code, dtype=f"{region.endian}u4", count=len(region.code) // 4)
-        word = pool[(offset // 4).astype(np.intp)].astype(np.int64) if len(offset) else offset
-        pic = (word + sites) & _MASK32
-        parts = [Reach(sites, word - ANCHOR, word + ANCHOR), Reach(sites, pic - PIC_WINDOW, pic + PIC_WINDOW)]
-        parts += self._thumb(region) if region.thumb else self._a32(region)
-        # Code adds small offsets to an address it has (a section anchor and `add r3, r4, #0xd9`).
-        joined = Reach.join(parts)
-        return Reach(joined.sites, joined.lo - ANCHOR, joined.hi + ANCHOR)
-
-    @staticmethod
-    def _literal_loads(region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """(site, literal address) of every `ldr rX, [pc, #imm]`."""
-        if not region.thumb:
+        """Literal loads and PC arithmetic with the offsets added to them, and `movt` halves."""
+        if region.thumb:
+            at, w = words(region, step=2)
+            bases, uses, halves = _thumb_bases(at, w), _thumb_uses, _thumb_movt(at, w)
+        else:
             at, w = words(region)
-            load = (w & 0x0F7F0000) == 0x051F0000
-            imm = np.where((w >> 23) & 1, w & 0xFFF, -(w & 0xFFF))
-            return at[load], (at + 8 + imm)[load]
-        at, w = words(region, step=2)
-        hw1, hw2 = w >> 16, w & 0xFFFF
-        base = (at + 4) & ~3
-        narrow = (hw1 & 0xF800) == 0x4800
-        wide = (hw1 & 0xFF7F) == 0xF85F
-        slot = np.where(
-            narrow, base + (hw1 & 0xFF) * 4, base + np.where((hw1 >> 7) & 1, hw2 & 0xFFF, -(hw2 & 0xFFF))
-        )
-        keep = narrow | wide
-        return at[keep], slot[keep]
+            bases, uses, halves = _a32_bases(at, w), _a32_uses, _a32_movt(at, w)
+        parts = [halves]
+        for where, slot_or_value, register, is_literal in bases:
+            index, value, reg = where, slot_or_value, register
+            if is_literal:
+                offset = slot_or_value - region.address
+                inside = (offset >= 0) & (offset + 4 <= len(region.code))
+                index, reg = where[inside], register[inside]
+                value = word_at(region, offset[inside])
+            saved = (reg >= _R4) & (reg <= _R11)
+            parts.append(completed(at, w, Base(index, value, reg, saved), uses, PAIR_REACH))
+        return Reach.join(parts)
 
     def calls(self, region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Targets of `bl` and `blx <label>`."""
@@ -82,33 +69,121 @@ class Arm:
         keep = is_bl | is_blx
         return at[keep], target[keep] & ~1
 
-    @staticmethod
-    def _a32(region: Region) -> list[Reach]:
-        at, w = words(region)
-        rot = ((w >> 8) & 0xF) * 2
-        imm8 = w & 0xFF
-        imm = ((imm8 >> rot) | (imm8 << (32 - rot))) & _MASK32
-        add_pc = (w & 0x0FFF0000) == 0x028F0000
-        sub_pc = (w & 0x0FFF0000) == 0x024F0000
-        pc_arith = exact(
-            at[add_pc | sub_pc], (at + 8 + np.where(add_pc, imm, -imm))[add_pc | sub_pc] & _MASK32
-        )
-        movt = (w & 0x0FF00000) == 0x03400000
-        high = (((w >> 4) & 0xF000) | (w & 0xFFF)) << 16
-        halves = Reach(at[movt], high[movt], high[movt] | 0xFFFF)
-        return [pc_arith, halves]
 
-    @staticmethod
-    def _thumb(region: Region) -> list[Reach]:
-        at, w = words(region, step=2)
-        hw1, hw2 = w >> 16, w & 0xFFFF
-        base = (at + 4) & ~3
-        adr = (hw1 & 0xF800) == 0xA000
-        imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
-        addw = ((hw1 & 0xFBFF) == 0xF20F) & ((hw2 & 0x8000) == 0)
-        subw = ((hw1 & 0xFBFF) == 0xF2AF) & ((hw2 & 0x8000) == 0)
-        value = np.where(adr, base + (hw1 & 0xFF) * 4, np.where(addw, base + imm12, base - imm12))
-        keep = adr | addw | subw
-        movt = ((hw1 & 0xFBF0) == 0xF2C0) & ((hw2 & 0x8000) == 0)
-        high = (((hw1 & 0xF) << 12) | imm12) << 16
-        return [exact(at[keep], value[keep] & _MASK32), Reach(at[movt], high[movt], high[movt] | 0xFFFF)]
+_Bases = list[tuple["NDArray[np.int64]", "NDArray[np.int64]", "NDArray[np.int64]", bool]]
+"""(indexes, literal addresses or values, registers, whether the second is a literal address)."""
+
+
+def _rotated(w: NDArray[np.int64]) -> NDArray[np.int64]:
+    """An A32 modified immediate: 8 bits rotated right by twice 4 bits."""
+    rot = ((w >> 8) & 0xF) * 2
+    imm8 = w & 0xFF
+    return ((imm8 >> rot) | (imm8 << (32 - rot))) & _MASK32
+
+
+def _a32_bases(at: NDArray[np.int64], w: NDArray[np.int64]) -> _Bases:
+    """`ldr rX, [pc, #imm]` (a literal) and `add/sub rX, pc, #imm` (an address)."""
+    load = np.nonzero((w & 0x0F7F0000) == 0x051F0000)[0]
+    imm = np.where((w[load] >> 23) & 1, w[load] & 0xFFF, -(w[load] & 0xFFF))
+    pc = np.nonzero(((w & 0x0FFF0000) == 0x028F0000) | ((w & 0x0FFF0000) == 0x024F0000))[0]
+    sign = np.where((w[pc] & 0x0FFF0000) == 0x028F0000, 1, -1).astype(np.int64)
+    return [
+        (load, at[load] + 8 + imm, (w[load] >> 12) & 15, True),
+        (pc, (at[pc] + 8 + sign * _rotated(w[pc])) & _MASK32, (w[pc] >> 12) & 15, False),
+    ]
+
+
+def _a32_uses(
+    later: NDArray[np.int64], at: NDArray[np.int64], reg: NDArray[np.int64], base: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """`add rX, pc` (PIC: the base is an offset), `add/sub rX, base, #imm`, loads and stores."""
+    rn, rm = (later >> 16) & 15, later & 15
+    pic = ((later & 0x0FE00FF0) == 0x00800000) & (((rn == _PC) & (rm == reg)) | ((rn == reg) & (rm == _PC)))
+    add = ((later & 0x0FE00000) == 0x02800000) & (rn == reg)
+    sub = ((later & 0x0FE00000) == 0x02400000) & (rn == reg)
+    memory = ((later & 0x0E000000) == 0x04000000) & (rn == reg)
+    offset = np.where((later >> 23) & 1, later & 0xFFF, -(later & 0xFFF))
+    value = np.select(
+        [pic, add, sub], [base + at + 8, base + _rotated(later), base - _rotated(later)], base + offset
+    )
+    return pic | add | sub | memory, value & _MASK32
+
+
+def _a32_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
+    movt = (w & 0x0FF00000) == 0x03400000
+    high = (((w >> 4) & 0xF000) | (w & 0xFFF)) << 16
+    return Reach(at[movt], high[movt], high[movt] | 0xFFFF)
+
+
+def _thumb_bases(at: NDArray[np.int64], w: NDArray[np.int64]) -> _Bases:
+    """Literal loads (`ldr rX, [pc, #imm]`, narrow and wide) and `adr` (narrow, `addw/subw rX, pc`)."""
+    hw1, hw2 = w >> 16, w & 0xFFFF
+    base = (at + 4) & ~3
+    narrow = np.nonzero((hw1 & 0xF800) == 0x4800)[0]
+    wide = np.nonzero((hw1 & 0xFF7F) == 0xF85F)[0]
+    wide_imm = np.where((hw1[wide] >> 7) & 1, hw2[wide] & 0xFFF, -(hw2[wide] & 0xFFF))
+    adr = np.nonzero((hw1 & 0xF800) == 0xA000)[0]
+    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
+    addw = np.nonzero(((hw1 & 0xFBFF) == 0xF20F) & ((hw2 & 0x8000) == 0))[0]
+    subw = np.nonzero(((hw1 & 0xFBFF) == 0xF2AF) & ((hw2 & 0x8000) == 0))[0]
+    return [
+        (narrow, base[narrow] + (hw1[narrow] & 0xFF) * 4, (hw1[narrow] >> 8) & 7, True),
+        (wide, base[wide] + wide_imm, (hw2[wide] >> 12) & 15, True),
+        (adr, base[adr] + (hw1[adr] & 0xFF) * 4, (hw1[adr] >> 8) & 7, False),
+        (addw, base[addw] + imm12[addw], (hw2[addw] >> 8) & 15, False),
+        (subw, base[subw] - imm12[subw], (hw2[subw] >> 8) & 15, False),
+    ]
+
+
+def _thumb_expand(hw1: NDArray[np.int64], hw2: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A Thumb-2 modified immediate (`ThumbExpandImm`)."""
+    code = (((hw1 >> 10) & 1) << 3) | ((hw2 >> 12) & 7)
+    imm8 = hw2 & 0xFF
+    rot = (code << 1) | (imm8 >> 7)
+    unrotated = 0x80 | (imm8 & 0x7F)
+    rotated = ((unrotated >> rot) | (unrotated << (32 - rot))) & _MASK32
+    return np.select(
+        [code == 0, code == 1, code == 2, code == 3],
+        [imm8, imm8 | (imm8 << 16), (imm8 << 8) | (imm8 << 24), imm8 * 0x01010101],
+        rotated,
+    )
+
+
+def _thumb_uses(
+    later: NDArray[np.int64], at: NDArray[np.int64], reg: NDArray[np.int64], base: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """`add rX, pc` (PIC), `adds`/`add.w`/`addw`/`sub.w` with an immediate, `ldr` with an offset."""
+    hw1, hw2 = later >> 16, later & 0xFFFF
+    low3 = (hw1 >> 3) & 7
+    pic = ((hw1 & 0xFF78) == 0x4478) & ((((hw1 >> 4) & 8) | (hw1 & 7)) == reg)
+    adds3 = ((hw1 & 0xFE00) == 0x1C00) & (low3 == reg)
+    adds8 = ((hw1 & 0xF800) == 0x3000) & (((hw1 >> 8) & 7) == reg)
+    load = ((hw1 & 0xF800) == 0x6800) & (low3 == reg)
+    wide = (hw2 & 0x8000) == 0
+    add_w = ((hw1 & 0xFBE0) == 0xF100) & ((hw1 & 0xF) == reg) & wide
+    sub_w = ((hw1 & 0xFBE0) == 0xF1A0) & ((hw1 & 0xF) == reg) & wide
+    addw = ((hw1 & 0xFBF0) == 0xF200) & ((hw1 & 0xF) == reg) & wide
+    load_w = ((hw1 & 0xFFF0) == 0xF8D0) & ((hw1 & 0xF) == reg)
+    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
+    value = np.select(
+        [pic, adds3, adds8, load, add_w, sub_w, addw],
+        [
+            base + at + 4,
+            base + ((hw1 >> 6) & 7),
+            base + (hw1 & 0xFF),
+            base + ((hw1 >> 6) & 31) * 4,
+            base + _thumb_expand(hw1, hw2),
+            base - _thumb_expand(hw1, hw2),
+            base + imm12,
+        ],
+        base + (hw2 & 0xFFF),
+    )
+    return pic | adds3 | adds8 | load | add_w | sub_w | addw | load_w, value & _MASK32
+
+
+def _thumb_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
+    hw1, hw2 = w >> 16, w & 0xFFFF
+    movt = ((hw1 & 0xFBF0) == 0xF2C0) & ((hw2 & 0x8000) == 0)
+    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
+    high = (((hw1 & 0xF) << 12) | imm12) << 16
+    return Reach(at[movt], high[movt], high[movt] | 0xFFFF)

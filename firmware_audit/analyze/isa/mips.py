@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware_audit.analyze.isa import Reach, Region, exact, sext, words
+from firmware_audit.analyze.isa import Base, Reach, Region, completed, exact, sext, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -19,9 +19,9 @@ _GP, _S0, _S7, _FP = 28, 16, 23, 30
 _LUI, _LW, _LD, _ADDIU, _DADDIU, _ORI, _JAL = 0x0F, 0x23, 0x37, 0x09, 0x19, 0x0D, 0x03
 _USES = np.array([0x09, 0x19, 0x0D, 0x20, 0x21, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2B, 0x31, 0x37, 0x39, 0x3F])
 """Instructions that add a 16-bit immediate to a base register: `addiu`, `daddiu`, `ori`, loads, stores."""
-PAIR_WINDOW = 16
-"""Instructions after a `lui` or GOT load in which the instruction that completes the address is looked
-for (compilers schedule it close; delay slots in between)."""
+PAIR_REACH = (16, 256)
+"""Instructions after a `lui` or GOT load in which those that complete the address are looked for:
+close by for a temporary register, further for one that survives calls."""
 
 
 class Mips:
@@ -61,30 +61,18 @@ class Mips:
         return at[keep], target[keep]
 
 
-def _completed(
-    at: NDArray[np.int64], w: NDArray[np.int64], index: NDArray[np.int64], base: NDArray[np.int64]
-) -> Reach:
-    """The values a base in a register (a `lui`, a GOT load) becomes with the immediates that follow.
+def _uses(
+    later: NDArray[np.int64], _at: NDArray[np.int64], reg: NDArray[np.int64], base: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """`addiu`, `ori`, loads and stores with the base register as `rs`."""
+    op = later >> 26
+    hit = (((later >> 21) & 31) == reg) & np.isin(op, _USES)
+    return hit, np.where(op == _ORI, base | (later & 0xFFFF), base + sext(later & 0xFFFF, 16))
 
-    The base itself is one too. A base no such instruction follows, or one kept in a register that
-    survives calls (`$s0`-`$s7`, `$fp`: compilers reuse such a base far apart), stands for the 64 KiB
-    around it.
-    """
-    rt = (w[index] >> 16) & 31
-    sites, values = [at[index]], [base]
-    used = np.zeros(len(index), dtype=bool)
-    for ahead in range(1, PAIR_WINDOW + 1):
-        j = np.minimum(index + ahead, len(w) - 1)
-        later = w[j]
-        use = (index + ahead < len(w)) & (((later >> 21) & 31) == rt) & np.isin(later >> 26, _USES)
-        value = np.where((later >> 26) == _ORI, base | (later & 0xFFFF), base + sext(later & 0xFFFF, 16))
-        sites.append(at[index][use])
-        values.append(value[use])
-        used |= use
-    lone = ~used | ((rt >= _S0) & (rt <= _S7)) | (rt == _FP)
-    return Reach.join(
-        [
-            exact(np.concatenate(sites), np.concatenate(values)),
-            Reach(at[index][lone], base[lone] - 0x8000, base[lone] + 0xFFFF),
-        ]
-    )
+
+def _completed(
+    at: NDArray[np.int64], w: NDArray[np.int64], index: NDArray[np.int64], value: NDArray[np.int64]
+) -> Reach:
+    reg = (w[index] >> 16) & 31
+    saved = ((reg >= _S0) & (reg <= _S7)) | (reg == _FP)
+    return completed(at, w, Base(index, value, reg, saved), _uses, PAIR_REACH)
