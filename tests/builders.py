@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import random
+import tarfile
 
 from firmware_audit.writers.uimage import COMPRESSION, TYPE, build_uimage
 
@@ -44,3 +46,15 @@ def noise(n: int, seed: int = 1) -> bytes:
 
 TEXT_BLOB = b"".join(b"line %d of a kernel log\n" % i for i in range(400))
 """A compressible text, like a kernel log."""
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    """A USTAR archive of `files` (virtual path -> content), every member dated 0 so the bytes repeat."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()

@@ -1,9 +1,7 @@
 """The same claim made in many places is one finding with every location."""
 
-import io
-import tarfile
-
 import pytest
+from builders import tar_of
 from conftest import ROOT
 
 from firmware_audit.analyze.endpoints import EndpointAnalyzer
@@ -12,16 +10,6 @@ from firmware_audit.audit import audit
 from firmware_audit.model import Category, Evidence, Finding, Location, Severity, TracePayload
 
 DAHUA_PRODUCT = ROOT.parent / "shared" / "real-firmware" / "camera" / "dahua_themis_V2.400.0000.34.R.20160801"
-
-
-def _tar(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 def _trace(path: str, detail: str = "x", offset: int = 0) -> Finding:
@@ -61,7 +49,7 @@ def test_configuration_files_that_differ_in_a_model_name_give_one_finding_per_se
     files = {
         f"product/{m}/CustomConfig": config.format(model=m).encode() for m in ("HX4120", "HX4220", "HX4320")
     }
-    report = audit(_tar(files), analyzers=(EndpointAnalyzer(),))
+    report = audit(tar_of(files), analyzers=(EndpointAnalyzer(),))
     hosts = [f.endpoint.host for f in report.findings if f.endpoint is not None]
     assert sorted(hosts) == ["8.8.8.8", "www.dahuaddns.com"]
     for finding in report.findings:

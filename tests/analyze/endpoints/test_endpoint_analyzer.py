@@ -1,7 +1,5 @@
-import io
-import tarfile
-
 import pytest
+from builders import tar_of
 from conftest import ROOT
 
 from firmware_audit import unpack
@@ -29,20 +27,9 @@ FILES = {
 }
 
 
-def _tar(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 0
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def report():
-    return audit(unpack(_tar(FILES)), analyzers=(EndpointAnalyzer(),), home_country="DE")
+    return audit(unpack(tar_of(FILES)), analyzers=(EndpointAnalyzer(),), home_country="DE")
 
 
 def _by(report, path: str) -> dict[str, object]:
@@ -130,8 +117,8 @@ def test_refdata_names_the_offline_data_sets(report) -> None:
 
 
 def test_a_container_is_read_through_its_members() -> None:
-    inner = _tar({"bin/app": APP})
-    tree = unpack(_tar({"rootfs.tar": inner}))
+    inner = tar_of({"bin/app": APP})
+    tree = unpack(tar_of({"rootfs.tar": inner}))
     report = audit(tree, analyzers=(EndpointAnalyzer(),))
     paths = {f.location.path for f in report.findings if f.endpoint}
     assert paths == {"/rootfs.tar!/bin/app"}
@@ -140,7 +127,7 @@ def test_a_container_is_read_through_its_members() -> None:
 def test_absurd_numbers_are_capped_with_an_issue(monkeypatch) -> None:
     monkeypatch.setattr(analyzer, "MAX_ENDPOINTS", 10)
     hosts = b"\x00".join(b"h%d.vendor-cloud.cn" % i for i in range(40))
-    report = audit(unpack(_tar({"list": b"\x00" + hosts + b"\x00"})), analyzers=(EndpointAnalyzer(),))
+    report = audit(unpack(tar_of({"list": b"\x00" + hosts + b"\x00"})), analyzers=(EndpointAnalyzer(),))
     assert len([f for f in report.findings if f.endpoint]) == 10
     [issue] = [i for i in report.issues if i.kind is IssueKind.LIMIT]
     assert "40 distinct endpoints" in issue.message
@@ -148,7 +135,7 @@ def test_absurd_numbers_are_capped_with_an_issue(monkeypatch) -> None:
 
 def test_device_ids_become_traces() -> None:
     report = audit(
-        unpack(_tar({"etc/p2p.conf": b"did=VSTC-418276-KHMXW\n"})), analyzers=(EndpointAnalyzer(),)
+        unpack(tar_of({"etc/p2p.conf": b"did=VSTC-418276-KHMXW\n"})), analyzers=(EndpointAnalyzer(),)
     )
     [finding] = report.findings
     assert finding.trace is not None

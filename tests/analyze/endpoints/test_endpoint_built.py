@@ -1,9 +1,7 @@
 """Names built at run time: suffixes, placeholders, scheme-relative URLs and run-in slots, on small files."""
 
-import io
-import tarfile
-
 import pytest
+from builders import tar_of
 
 from firmware_audit import unpack
 from firmware_audit.analyze.endpoints import EndpointAnalyzer
@@ -12,18 +10,8 @@ from firmware_audit.audit import audit
 from firmware_audit.model import EndpointKind, EndpointRole
 
 
-def _tar(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 def _servers(files: dict[str, bytes]) -> dict[str, object]:
-    report = audit(unpack(_tar(files)), analyzers=(EndpointAnalyzer(),), home_country="KR")
+    report = audit(unpack(tar_of(files)), analyzers=(EndpointAnalyzer(),), home_country="KR")
     return {
         f.endpoint.host: f
         for f in report.findings

@@ -4,10 +4,8 @@ program matches no maker."""
 
 from __future__ import annotations
 
-import io
-import tarfile
-
 import pytest
+from builders import tar_of
 from lineage_fixtures import DATA, scrub
 
 import firmware_audit
@@ -105,7 +103,7 @@ def test_two_makers_matching_strongly_is_nobodys_lineage(tmp_path) -> None:
 def test_components_are_findings_and_never_compared(index) -> None:
     data = (DATA / "maker_app_v1").read_bytes()
     tree_files = {"libuClibc-0.9.33.2.so": data}
-    report = firmware_audit.audit(_tar(tree_files), analyzers=_analyzers(index))
+    report = firmware_audit.audit(tar_of(tree_files), analyzers=_analyzers(index))
     (component,) = [f for f in report.findings if f.lineage is not None]
     assert component.lineage is not None
     assert (component.lineage.kind, component.lineage.component, component.lineage.component_version) == (
@@ -167,13 +165,3 @@ def test_a_broken_local_index_is_an_issue(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(lineage_index.LOCAL_ENV, str(tmp_path))
     report = firmware_audit.audit((DATA / "other_app").read_bytes(), analyzers=[LineageAnalyzer()])
     assert any("local lineage index not used" in i.message for i in report.issues)
-
-
-def _tar(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            tar.addfile(info, io.BytesIO(content))
-    return out.getvalue()
