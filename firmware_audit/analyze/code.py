@@ -112,7 +112,7 @@ class CodeView:
         self._names = sweep.names
         self._relative = sweep.relative
         self._data_ranges = sweep.data_ranges()
-        self._regions = [Region(a, code, sweep.endian, thumb) for _, a, code, thumb in sweep.chunks]
+        self._regions = _joined(sweep.chunks, sweep.endian)
         call_sites, call_targets = zip(*(self._isa.calls(r) for r in self._regions), strict=True)
         self._call_sites = np.concatenate(call_sites) if call_sites else np.zeros(0, dtype=np.int64)
         self._call_targets = np.concatenate(call_targets) if call_targets else np.zeros(0, dtype=np.int64)
@@ -285,6 +285,22 @@ class CodeView:
         if self._slots is None:
             self._slots = frozenset(s for slots in self._pointer_index().values() for s in slots)
         return self._slots
+
+
+def _joined(chunks: list[tuple[str, int, bytes, bool]], endian: str) -> list[Region]:
+    """The chunks as regions to scan, neighbours of the same mode joined.
+
+    A Thumb library is cut at every function symbol, and each scan has a fixed cost.
+    """
+    runs: list[tuple[int, list[bytes], bool]] = []
+    end = -1
+    for _, address, code, thumb in chunks:
+        if runs and runs[-1][2] == thumb and end == address:
+            runs[-1][1].append(code)
+        else:
+            runs.append((address, [code], thumb))
+        end = address + len(code)
+    return [Region(address, b"".join(parts), endian, thumb) for address, parts, thumb in runs]
 
 
 def _pointers(
