@@ -4,7 +4,7 @@ Each `.toml` file there holds one or more of these tables (described in `signatu
 
 * `[[endpoint]]` — a vendor's servers: exact `hosts` (names or IP addresses) or `domains` (the name
   and every subdomain), with `role`, `vendor`, `country`, optional `port` and `note`, the public
-  `source` and the `ref` of the domain/ row; a `domains` row lists `examples` it must match;
+  `sources` and the `ref` of the domain/ row; a `domains` row lists `examples` it must match;
 * `[[reference]]` and `[[path]]` — hosts and URL paths that are references (namespaces, licences,
   library home pages), never servers;
 * `[[operator]]` — a regular expression over GeoLite2 ASN organisation names, the operator it means
@@ -15,9 +15,10 @@ Each `.toml` file there holds one or more of these tables (described in `signatu
   under it names its region (`ec2-….ap-southeast-1.compute.amazonaws.com`), with each region's
   data-centre country.
 
+Every row is a `rows.Row` (unknown keys refused, `sources` a list, countries ISO 3166-1 alpha-2).
 An `[[endpoint]]` row whose only sources are indirect says `confidence = "low"` and its `reason`;
-the analyzer shows both in the evidence. `country = ""` is a service with no one country (the NTP
-Pool's global zones), and also needs a `reason`.
+the analyzer shows both in the evidence. A row without `country` is a service with no one country (the
+NTP Pool's global zones), and also needs a `reason`.
 
 `load` reads and validates every table, returning what it could read with the problems it found;
 `endpoint_data` is the set the analyzer uses, read once per process.
@@ -27,38 +28,163 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Self, TypeVar
+
+from pydantic import AfterValidator, Field, StrictInt, model_validator
 
 from firmware_audit.model import EndpointRole
 from firmware_audit.refdata import domains as psl
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.rows import (
+    CountryCode,
+    Listed,
+    Problems,
+    Row,
+    Text,
+    Texts,
+    read_tables,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 ENDPOINTS_DIR = DATA_DIR / "endpoints"
 _T = TypeVar("_T")
-_COUNTRY = re.compile(r"[A-Z]{2}")
 _PREFIX = re.compile(r"[A-Z][A-Z0-9]{2,6}")
-_NO_REGION = r"(?P<region>(?!))"
+_TLD = re.compile(r"[a-z]{2}")
+_NO_REGION = re.compile(r"(?P<region>(?!))")
 """The region pattern of a cloud whose host names name no region: it never matches."""
-_KEYS = {
-    "endpoint": (
-        frozenset({"role", "vendor", "country", "source"}),
-        frozenset({"hosts", "domains", "port", "note", "ref", "examples", "confidence", "reason"}),
-    ),
-    "cloud": (
-        frozenset({"name", "country", "domains", "source"}),
-        frozenset({"region", "regions", "examples", "confidence", "reason"}),
-    ),
-    "reference": (frozenset({"domains", "what", "source"}), frozenset()),
-    "path": (frozenset({"pattern", "what", "examples", "source"}), frozenset()),
-    "operator": (frozenset({"name", "country", "match", "examples", "source"}), frozenset()),
-    "uid_prefix": (frozenset({"prefixes", "vendor", "network", "apps", "source"}), frozenset({"country"})),
-}
+
+
+class EndpointRow(Row):
+    """An `[[endpoint]]` row: a vendor's servers, by exact `hosts` or by `domains`."""
+
+    hosts: Texts = ()
+    domains: Texts = ()
+    role: EndpointRole
+    vendor: Text
+    country: CountryCode | None = None
+    port: Annotated[StrictInt, Field(gt=0, lt=65536)] | None = None
+    note: str | None = None
+    ref: str | None = None
+    examples: Texts = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if bool(self.hosts) == bool(self.domains):
+            raise ValueError("give either hosts or domains")
+        if self.role is EndpointRole.REFERENCE:
+            raise ValueError("references belong in [[reference]]")
+        if self.country is None and not self.reason.strip():
+            raise ValueError("a row without a country must give its reason")
+        if self.domains and not self.examples:
+            raise ValueError("a domains row needs examples")
+        for example in self.examples:
+            if not any(example == d or example.endswith(f".{d}") for d in self.domains):
+                raise ValueError(f"example {example!r} is not under {', '.join(self.domains)}")
+            if not _valid_host(example, allow_ip=False):
+                raise ValueError(f"example {example!r} is not a valid host name")
+        return self
+
+
+def _region_group(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    if "region" not in pattern.groupindex:
+        raise ValueError("needs a group named region")
+    return pattern
+
+
+class CloudRow(Row):
+    """A `[[cloud]]` row: a cloud or CDN, its headquarters, and how its host names carry their region."""
+
+    name: Text
+    country: CountryCode
+    domains: Listed
+    region: Annotated[re.Pattern[str], AfterValidator(_region_group)] = _NO_REGION
+    regions: dict[str, CountryCode] = Field(default_factory=dict)
+    examples: dict[str, CountryCode] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.regions and self.region is _NO_REGION:
+            raise ValueError("regions need a region pattern")
+        if self.regions and not self.examples:
+            raise ValueError("a cloud row with regions needs examples")
+        return self
+
+
+class ReferenceRow(Row):
+    """A `[[reference]]` row: domains whose hosts are references, never servers."""
+
+    domains: Listed
+    what: Text
+
+
+class PathRow(Row):
+    """A `[[path]]` row: a URL path pattern (searched ignoring case) that marks a reference."""
+
+    pattern: Text
+    what: Text
+    examples: Listed
+
+    @model_validator(mode="after")
+    def _proven(self) -> Self:
+        try:
+            compiled = re.compile(self.pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"pattern does not compile: {exc}") from exc
+        for example in self.examples:
+            if not compiled.search(example):
+                raise ValueError(f"example {example!r} does not match")
+        return self
+
+
+class OperatorRow(Row):
+    """An `[[operator]]` row: a regular expression over GeoLite2 ASN organisation names."""
+
+    name: Text
+    country: CountryCode
+    match: re.Pattern[str]
+    examples: Listed
+
+    @model_validator(mode="after")
+    def _proven(self) -> Self:
+        for example in self.examples:
+            if not self.match.search(example):
+                raise ValueError(f"example {example!r} does not match")
+        return self
+
+
+def _prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    for prefix in prefixes:
+        if not _PREFIX.fullmatch(prefix):
+            raise ValueError(f"prefix {prefix!r} is not 3 to 7 capitals or digits, a capital first")
+    return prefixes
+
+
+class UidPrefixRow(Row):
+    """A `[[uid_prefix]]` row: P2P device-ID prefixes and the network, apps and OEM behind them."""
+
+    prefixes: Annotated[Listed, AfterValidator(_prefixes)]
+    vendor: Text
+    country: CountryCode | None = None
+    network: Text
+    apps: Text
+
+
+def _tlds(tlds: tuple[str, ...]) -> tuple[str, ...]:
+    for tld in tlds:
+        if not _TLD.fullmatch(tld):
+            raise ValueError(f"{tld!r} is not a two-letter TLD")
+    return tlds
+
+
+class CctldRow(Row):
+    """The `[cctld]` table: two-letter TLDs used generically, and TLD-to-ISO aliases (`uk = "GB"`)."""
+
+    generic: Annotated[Texts, AfterValidator(_tlds)] = ()
+    aliases: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], CountryCode] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +197,7 @@ class VendorEndpoint:
         country: The vendor's country (its headquarters), as the source gives it.
         port: The port the source names, if any.
         note: What the source says about it.
-        source: The public source.
+        sources: The public sources.
         ref: The row of domain/ it comes from.
         exact: True when the row names this host; False when it covers the host's domain.
         service: True when the row names this host or a service domain below a registered one
@@ -85,12 +211,17 @@ class VendorEndpoint:
     country: str | None
     port: int | None
     note: str | None
-    source: str
+    sources: tuple[str, ...]
     ref: str | None
     exact: bool
     file: str
     service: bool = False
     low_confidence: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +233,7 @@ class Cloud:
         country: The country of its headquarters.
         pattern: Finds the region in a host name (group `region`).
         regions: Region code -> country of its data centres.
-        source: The public source.
+        sources: The public sources.
         low_confidence: Why the row rests on indirect sources only, if it does.
     """
 
@@ -110,7 +241,7 @@ class Cloud:
     country: str
     pattern: re.Pattern[str]
     regions: dict[str, str]
-    source: str
+    sources: tuple[str, ...]
     low_confidence: str | None = None
 
     def region(self, host: str) -> tuple[str, str] | None:
@@ -121,13 +252,23 @@ class Cloud:
                 return m.group("region"), country
         return None
 
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
+
 
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A reference host or URL path: what it is and the source saying so."""
 
     what: str
-    source: str
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +277,12 @@ class ReferencePath:
 
     pattern: re.Pattern[str]
     what: str
-    source: str
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +292,12 @@ class Operator:
     name: str
     country: str
     pattern: re.Pattern[str]
-    source: str
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +309,12 @@ class UidPrefix:
     country: str | None
     network: str
     apps: str
-    source: str
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """The sources as one line, for evidence."""
+        return "; ".join(self.sources)
 
 
 @dataclass(frozen=True)
@@ -208,221 +364,102 @@ def _by_suffix(table: dict[str, _T], host: str) -> _T | None:
     return None
 
 
-class _Reader:
-    """Reads the tables of one directory, collecting problems instead of stopping at the first."""
+_TABLES: dict[str, type[Row]] = {
+    "endpoint": EndpointRow,
+    "cloud": CloudRow,
+    "reference": ReferenceRow,
+    "path": PathRow,
+    "operator": OperatorRow,
+    "uid_prefix": UidPrefixRow,
+}
+"""Each array of tables of `endpoints/*.toml` and the row it holds (`[cctld]` is one table, read apart)."""
 
-    def __init__(self) -> None:
+
+class _Index:
+    """Indexes the validated rows of every file, collecting the problems of names listed twice."""
+
+    def __init__(self, problems: Problems) -> None:
         self.data = EndpointData()
-        self.problems: list[tuple[str, str]] = []
+        self.problems = problems
         self.paths: list[ReferencePath] = []
         self.operators: list[Operator] = []
         self.generic: set[str] = set()
         self.clouds: dict[str, Cloud] = {}
 
-    def problem(self, file: str, message: str) -> None:
-        self.problems.append((file, message))
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append((where, message))
 
-    def read(self, file: str, table: dict[str, Any]) -> None:
-        for kind, rows in table.items():
-            if kind == "cctld":
-                self._cctld(file, rows)
-                continue
-            if kind not in _KEYS:
-                self.problem(file, f"unknown table [{kind}]")
-                continue
-            for n, row in enumerate(rows, 1):
-                where = f"{file}: [[{kind}]] #{n}"
-                if self._keys_ok(where, kind, row):
-                    getattr(self, f"_{kind}")(where, file, row)
-
-    def _keys_ok(self, where: str, kind: str, row: dict[str, Any]) -> bool:
-        required, optional = _KEYS[kind]
-        ok = True
-        if missing := required - row.keys():
-            self.problem(where, f"missing {', '.join(sorted(missing))}")
-            ok = False
-        if unknown := row.keys() - required - optional:
-            self.problem(where, f"unknown keys {', '.join(sorted(unknown))}")
-            ok = False
-        if not str(row.get("source", "")).strip():
-            self.problem(where, "a row must name its public source")
-            ok = False
-        confidence = row.get("confidence", "high")
-        if confidence not in {"high", "low"}:
-            self.problem(where, f"confidence {confidence!r} is not high or low")
-            ok = False
-        needs_reason = confidence == "low" or row.get("country") == ""
-        if needs_reason and not str(row.get("reason", "")).strip():
-            self.problem(where, "a low-confidence row or one without a country must give its reason")
-            ok = False
-        return ok
-
-    def _endpoint(self, where: str, file: str, row: dict[str, Any]) -> None:
-        problem = _endpoint_problem(row)
-        if problem is not None:
-            self.problem(where, problem)
-            return
-        exact = "hosts" in row
+    def endpoint(self, where: str, row: EndpointRow) -> None:
+        exact = bool(row.hosts)
         entry = VendorEndpoint(
-            role=EndpointRole(row["role"]),
-            vendor=str(row["vendor"]),
-            country=str(row["country"]) or None,
-            port=row.get("port"),
-            note=row.get("note"),
-            source=str(row["source"]),
-            ref=row.get("ref"),
+            role=row.role,
+            vendor=row.vendor,
+            country=row.country,
+            port=row.port,
+            note=row.note,
+            sources=row.sources,
+            ref=row.ref,
             exact=exact,
-            file=file,
-            low_confidence=str(row["reason"]) if row.get("confidence") == "low" else None,
+            file=where.split(" ", maxsplit=1)[0],
+            low_confidence=row.doubt,
         )
-        names = row["hosts"] if exact else row["domains"]
         index = self.data.hosts if exact else self.data.domains
-        for name in names:
+        other = self.data.domains if exact else self.data.hosts
+        for name in row.hosts or row.domains:
             if not _valid_host(name, allow_ip=exact):
                 self.problem(
                     where, f"{name!r} is not a lower-case host name with a public suffix or an address"
                 )
             elif name in index:
                 self.problem(where, f"{name} is already listed in {index[name].file}")
-            elif _disagree(entry, (other := self.data.domains if exact else self.data.hosts).get(name)):
+            elif _disagree(entry, other.get(name)):
                 self.problem(where, f"{name} is listed with another vendor or country in {other[name].file}")
             else:
                 split = psl.split(name)
                 service = exact or (split is not None and split.registered != name)
                 index[name] = replace(entry, service=service)
-        if not exact:
-            self._examples(where, names, row.get("examples", []))
 
-    def _examples(self, where: str, domains: list[str], examples: list[str]) -> None:
-        if not examples:
-            self.problem(where, "a domains row needs examples")
-        for example in examples:
-            if not any(example == d or example.endswith(f".{d}") for d in domains):
-                self.problem(where, f"example {example!r} is not under {', '.join(domains)}")
-            elif not _valid_host(example, allow_ip=False):
-                self.problem(where, f"example {example!r} is not a valid host name")
-
-    def _reference(self, where: str, file: str, row: dict[str, Any]) -> None:
-        del file
-        for name in row["domains"]:
+    def reference(self, where: str, row: ReferenceRow) -> None:
+        for name in row.domains:
             if not _valid_host(name, allow_ip=False):
                 self.problem(where, f"{name!r} is not a lower-case host name with a public suffix")
             elif name in self.data.references:
                 self.problem(where, f"{name} is listed twice")
             else:
-                self.data.references[name] = Reference(str(row["what"]), str(row["source"]))
+                self.data.references[name] = Reference(row.what, row.sources)
 
-    def _path(self, where: str, file: str, row: dict[str, Any]) -> None:
-        del file
-        try:
-            pattern = re.compile(row["pattern"], re.IGNORECASE)
-        except re.error as exc:
-            self.problem(where, f"pattern does not compile: {exc}")
-            return
-        if not row["examples"]:
-            self.problem(where, "a path row needs examples")
-        for example in row["examples"]:
-            if not pattern.search(example):
-                self.problem(where, f"example {example!r} does not match")
-        self.paths.append(ReferencePath(pattern, str(row["what"]), str(row["source"])))
+    def path(self, row: PathRow) -> None:
+        self.paths.append(ReferencePath(re.compile(row.pattern, re.IGNORECASE), row.what, row.sources))
 
-    def _operator(self, where: str, file: str, row: dict[str, Any]) -> None:
-        del file
-        try:
-            pattern = re.compile(row["match"])
-        except re.error as exc:
-            self.problem(where, f"match does not compile: {exc}")
-            return
-        if not _COUNTRY.fullmatch(str(row["country"])):
-            self.problem(where, f"country {row['country']!r} is not an ISO 3166-1 alpha-2 code")
-            return
-        if not row["examples"]:
-            self.problem(where, "an operator row needs examples")
-        for example in row["examples"]:
-            if not pattern.search(example):
-                self.problem(where, f"example {example!r} does not match")
-        self.operators.append(Operator(str(row["name"]), str(row["country"]), pattern, str(row["source"])))
+    def operator(self, row: OperatorRow) -> None:
+        self.operators.append(Operator(row.name, row.country, row.match, row.sources))
 
-    def _uid_prefix(self, where: str, file: str, row: dict[str, Any]) -> None:
-        del file
-        country = row.get("country")
-        if country is not None and not _COUNTRY.fullmatch(str(country)):
-            self.problem(where, f"country {country!r} is not an ISO 3166-1 alpha-2 code")
-            return
-        for prefix in row["prefixes"]:
-            if not _PREFIX.fullmatch(prefix):
-                self.problem(
-                    where,
-                    f"prefix {prefix!r} is not 3 to 7 capitals or digits, a capital first",
-                )
-            elif prefix in self.data.uid_prefixes:
+    def uid_prefix(self, where: str, row: UidPrefixRow) -> None:
+        for prefix in row.prefixes:
+            if prefix in self.data.uid_prefixes:
                 self.problem(where, f"prefix {prefix} is listed twice")
             else:
                 self.data.uid_prefixes[prefix] = UidPrefix(
-                    prefix,
-                    str(row["vendor"]),
-                    country,
-                    str(row["network"]),
-                    str(row["apps"]),
-                    str(row["source"]),
+                    prefix, row.vendor, row.country, row.network, row.apps, row.sources
                 )
 
-    def _cloud(self, where: str, file: str, row: dict[str, Any]) -> None:
-        del file
-        regions = row.get("regions", {})
-        if regions and "region" not in row:
-            self.problem(where, "regions need a region pattern")
-            return
-        try:
-            pattern = re.compile(row.get("region", _NO_REGION))
-        except re.error as exc:
-            self.problem(where, f"region does not compile: {exc}")
-            return
-        if "region" not in pattern.groupindex:
-            self.problem(where, "region needs a group named region")
-            return
-        bad = [f"{k} = {v!r}" for k, v in regions.items() if not _COUNTRY.fullmatch(str(v))]
-        if bad or not _COUNTRY.fullmatch(str(row["country"])):
-            self.problem(where, f"not ISO 3166-1 alpha-2 codes: {', '.join(bad) or row['country']}")
-            return
-        cloud = Cloud(
-            str(row["name"]),
-            str(row["country"]),
-            pattern,
-            {str(k): str(v) for k, v in regions.items()},
-            str(row["source"]),
-            str(row["reason"]) if row.get("confidence") == "low" else None,
-        )
-        for name in row["domains"]:
+    def cloud(self, where: str, row: CloudRow) -> None:
+        cloud = Cloud(row.name, row.country, row.region, dict(row.regions), row.sources, row.doubt)
+        for name in row.domains:
             if not _valid_host(name, allow_ip=False):
                 self.problem(where, f"{name!r} is not a lower-case host name with a public suffix")
             elif name in self.clouds:
                 self.problem(where, f"{name} is listed twice")
             else:
                 self.clouds[name] = cloud
-        if regions and not row.get("examples"):
-            self.problem(where, "a cloud row with regions needs examples")
-        self._cloud_examples(where, cloud, row.get("examples", {}))
-
-    def _cloud_examples(self, where: str, cloud: Cloud, examples: dict[str, str]) -> None:
-        for host, country in examples.items():
+        for host, country in row.examples.items():
             found = cloud.region(host)
             if found is None or found[1] != country or _by_suffix(self.clouds, host) is not cloud:
                 self.problem(where, f"example {host!r} does not give {country}")
 
-    def _cctld(self, file: str, table: dict[str, Any]) -> None:
-        where = f"{file}: [cctld]"
-        if not str(table.get("source", "")).strip():
-            self.problem(where, "a table must name its public source")
-        for tld in table.get("generic", []):
-            if not re.fullmatch(r"[a-z]{2}", tld):
-                self.problem(where, f"{tld!r} is not a two-letter TLD")
-            self.generic.add(tld)
-        for tld, country in table.get("aliases", {}).items():
-            if not re.fullmatch(r"[a-z]{2}", tld) or not _COUNTRY.fullmatch(str(country)):
-                self.problem(where, f"alias {tld!r} = {country!r} is not TLD = ISO code")
-            else:
-                self.data.tld_aliases[tld] = str(country)
+    def cctld(self, row: CctldRow) -> None:
+        self.generic.update(row.generic)
+        self.data.tld_aliases.update(row.aliases)
 
     def finish(self) -> EndpointData:
         return EndpointData(
@@ -436,22 +473,6 @@ class _Reader:
             tld_aliases=self.data.tld_aliases,
             clouds=self.clouds,
         )
-
-
-def _endpoint_problem(row: dict[str, Any]) -> str | None:
-    """What is wrong with an `[[endpoint]]` row's fields, if anything (names are checked apart)."""
-    if ("hosts" in row) == ("domains" in row):
-        return "give either hosts or domains"
-    if row["role"] not in {r.value for r in EndpointRole}:
-        return f"unknown role {row['role']!r}"
-    if row["role"] == EndpointRole.REFERENCE.value:
-        return "references belong in [[reference]]"
-    if row["country"] != "" and not _COUNTRY.fullmatch(str(row["country"])):
-        return f"country {row['country']!r} is not an ISO 3166-1 alpha-2 code"
-    port = row.get("port")
-    if port is not None and not (isinstance(port, int) and 0 < port < 65536):
-        return f"port {port!r} is not a port number"
-    return None
 
 
 def _disagree(entry: VendorEndpoint, other: VendorEndpoint | None) -> bool:
@@ -475,17 +496,24 @@ def load(
     A file that is not TOML is left out, and named among the problems unless `syntax` is False
     (`signatures check` reports syntax errors of every file once, in its own validator).
     """
-    reader = _Reader()
-    for path in sorted(directory.glob("*.toml")):
-        file = path.relative_to(directory.parent).as_posix()
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            if syntax:
-                reader.problem(file, str(exc))
-            continue
-        reader.read(file, table)
-    return reader.finish(), reader.problems
+    problems: Problems = []
+    index = _Index(problems)
+    tables = read_tables(directory, "endpoints", _TABLES, problems, syntax=syntax, single={"cctld": CctldRow})
+    for _, cctld in tables["cctld"]:
+        index.cctld(cctld)
+    for where, endpoint in tables["endpoint"]:
+        index.endpoint(where, endpoint)
+    for where, cloud in tables["cloud"]:
+        index.cloud(where, cloud)
+    for where, reference in tables["reference"]:
+        index.reference(where, reference)
+    for _, path_row in tables["path"]:
+        index.path(path_row)
+    for _, operator in tables["operator"]:
+        index.operator(operator)
+    for where, prefix in tables["uid_prefix"]:
+        index.uid_prefix(where, prefix)
+    return index.finish(), problems
 
 
 def conflicts(data: EndpointData) -> list[str]:

@@ -18,28 +18,34 @@ nothing ("TP-LINK", "TPLink").
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 import ahocorasick
+from pydantic import AfterValidator, model_validator
 
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.rows import (
+    CountryCode,
+    Listed,
+    Problems,
+    Row,
+    RowId,
+    Text,
+    Texts,
+    read_rows,
+    read_toml,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from pathlib import Path
 
 MAKERS_DIR = DATA_DIR / "makers"
-KINDS = frozenset({"maker", "odm", "brand", "distribution"})
-"""What a row of the maker base is: see makers.toml."""
 RELATIONS = frozenset({"subsidiary", "rebrand", "odm"})
-ORGANISATION_KINDS = frozenset({"chip", "software", "cloud", "p2p", "standards"})
 MAX_REMEMBERED = 4096
 """Vendor texts whose makers are remembered (the same few vendor names are asked again and again)."""
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_COUNTRY = re.compile(r"[A-Z]{2}")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _WORD = re.compile(r"[^\W_]+")
 _SUFFIXES = frozenset(
@@ -47,11 +53,6 @@ _SUFFIXES = frozenset(
     | {"bv", "sa", "company", "incorporated"}
 )
 """Corporate suffixes left out of legal names when matching ("Co., Ltd." is written every way)."""
-_MAKER_KEYS = frozenset(
-    {"id", "name", "kind", "country", "legal_names", "aliases", "domains", "parent", "relation"}
-    | {"models", "sources", "note", "confidence"}
-)
-_ORGANISATION_KEYS = frozenset({"id", "name", "kind", "country", "aliases", "sources"})
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -63,39 +64,57 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
-class Maker:
+def _domain(value: str) -> str:
+    if not _DOMAIN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a lower-case host name")
+    return value
+
+
+Domain = Annotated[str, AfterValidator(_domain)]
+"""A registrable domain, lower case."""
+
+
+class Maker(Row):
     """A row of the maker base: a company (or firmware project) a verdict can name.
 
     Attributes:
-        name: The name verdicts use.
-        country: ISO 3166-1 alpha-2 country of its headquarters ("" for a project without one).
-        aliases: Short and product names (the legal names are in `legal_names`).
-        sources: Public sources of the row.
         id: Unique id, linked from other tables.
+        name: The name verdicts use.
         kind: maker, odm, brand or distribution.
+        country: ISO 3166-1 alpha-2 country of its headquarters (None for a project without one).
         legal_names: Registered names, English and pinyin.
+        aliases: Short and product names (the legal names are in `legal_names`).
         domains: Registrable domains it owns.
         parent: Id of the company that makes its products or owns it.
         relation: What the parent is to it: subsidiary, rebrand or odm.
         models: Regular expressions over its product model numbers.
-        note: Why a relation is uncertain, or what the row means.
-        low_confidence: Whether the row rests on indirect sources only.
+        note: What the row means, where its name alone does not say.
     """
 
-    name: str
-    country: str
-    aliases: tuple[str, ...]
-    sources: tuple[str, ...]
-    id: str = ""
-    kind: str = "maker"
-    legal_names: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
+    id: RowId
+    name: Text
+    kind: Literal["maker", "odm", "brand", "distribution"]
+    country: CountryCode | None = None
+    legal_names: Texts = ()
+    aliases: Listed
+    domains: tuple[Domain, ...] = ()
     parent: str = ""
-    relation: str = ""
+    relation: Literal["", "subsidiary", "rebrand", "odm"] = ""
     models: tuple[re.Pattern[str], ...] = ()
     note: str = ""
-    low_confidence: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.country is None and self.kind != "distribution":
+            raise ValueError("only a distribution may have no country")
+        if bool(self.parent) != bool(self.relation):
+            raise ValueError(f"parent and relation go together; relation is one of {sorted(RELATIONS)}")
+        return self
+
+    @property
+    def low_confidence(self) -> bool:
+        """Whether the row rests on indirect sources only."""
+        return self.confidence == "low"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -115,16 +134,14 @@ class Maker:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
-@dataclass(frozen=True, slots=True)
-class Organisation:
+class Organisation(Row):
     """An organisation firmware names that is never its maker (chip, software, cloud, P2P, standards)."""
 
-    id: str
-    name: str
-    kind: str
-    country: str
-    aliases: tuple[str, ...]
-    sources: tuple[str, ...]
+    id: RowId
+    name: Text
+    kind: Literal["chip", "software", "cloud", "p2p", "standards"]
+    country: CountryCode | None = None
+    aliases: Listed
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -363,135 +380,24 @@ class MakerBase:
         return row
 
 
-class _Reader:
-    """Reads one row, recording problems."""
-
-    def __init__(self, problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> None:
-        self.problems, self.where, self.row = problems, where, row
-
-    def text(self, key: str, *, empty: bool = False) -> str:
-        value = self.row.get(key, "" if empty else None)
-        if not isinstance(value, str) or (not empty and not value.strip()):
-            self.problems.append((self.where, f"{key} must be a {'' if empty else 'non-empty '}string"))
-            return ""
-        return value
-
-    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
-        value = self.row.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.problems.append((self.where, f"{key} must be a list of non-empty strings"))
-            return ()
-        if required and not value:
-            self.problems.append((self.where, f"{key} must not be empty"))
-        return tuple(value)
-
-
-def _maker(problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> Maker | None:
-    before = len(problems)
-    unknown = set(row) - _MAKER_KEYS
-    if unknown:
-        problems.append((where, f"unknown keys {sorted(unknown)}"))
-    r = _Reader(problems, where, row)
-    kind = r.text("kind")
-    if kind and kind not in KINDS:
-        problems.append((where, f"kind {kind!r} is not one of {sorted(KINDS)}"))
-    country = r.text("country", empty=True)
-    if country and not _COUNTRY.fullmatch(country):
-        problems.append((where, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
-    if not country and kind != "distribution":
-        problems.append((where, "only a distribution may have no country"))
-    domains = r.texts("domains")
-    problems.extend(
-        (where, f"domain {d!r} is not a lower-case host name") for d in domains if not _DOMAIN.fullmatch(d)
-    )
-    parent, relation = r.text("parent", empty=True), r.text("relation", empty=True)
-    if bool(parent) != bool(relation) or (relation and relation not in RELATIONS):
-        problems.append((where, f"parent and relation go together; relation is one of {sorted(RELATIONS)}"))
-    models = []
-    for text in r.texts("models"):
-        try:
-            models.append(re.compile(text))
-        except re.error as exc:
-            problems.append((where, f"model pattern {text!r} does not compile: {exc}"))
-    confidence = r.text("confidence", empty=True)
-    if confidence not in {"", "low"}:
-        problems.append((where, "confidence is 'low' or absent"))
-    note = r.text("note", empty=True)
-    if confidence == "low" and not note:
-        problems.append((where, "a low-confidence row says why in `note`"))
-    sources = r.texts("sources", required=True)
-    maker = Maker(
-        name=r.text("name"),
-        country=country,
-        aliases=r.texts("aliases", required=True),
-        sources=sources,
-        id=r.text("id"),
-        kind=kind,
-        legal_names=r.texts("legal_names"),
-        domains=domains,
-        parent=parent,
-        relation=relation,
-        models=tuple(models),
-        note=note,
-        low_confidence=confidence == "low",
-    )
-    return maker if len(problems) == before else None
-
-
-def _organisation(problems: list[tuple[str, str]], where: str, row: dict[str, Any]) -> Organisation | None:
-    before = len(problems)
-    unknown = set(row) - _ORGANISATION_KEYS
-    if unknown:
-        problems.append((where, f"unknown keys {sorted(unknown)}"))
-    r = _Reader(problems, where, row)
-    kind = r.text("kind")
-    if kind and kind not in ORGANISATION_KINDS:
-        problems.append((where, f"kind {kind!r} is not one of {sorted(ORGANISATION_KINDS)}"))
-    country = r.text("country", empty=True)
-    if country and not _COUNTRY.fullmatch(country):
-        problems.append((where, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
-    found = Organisation(
-        r.text("id"),
-        r.text("name"),
-        kind,
-        country,
-        r.texts("aliases", required=True),
-        r.texts("sources", required=True),
-    )
-    return found if len(problems) == before else None
-
-
 def load(directory: Path = MAKERS_DIR) -> tuple[MakerBase, list[tuple[str, str]]]:
     """Read and validate the maker base of `directory`; return it and the problems as (file, message)."""
-    problems: list[tuple[str, str]] = []
-    makers: list[Maker] = []
-    organisations: list[Organisation] = []
-    for name, table, parse, into in (
-        ("makers.toml", "maker", _maker, makers),
-        ("organisations.toml", "organisation", _organisation, organisations),
+    problems: Problems = []
+    found: dict[str, list[Any]] = {}
+    for name, table, model in (
+        ("makers.toml", "maker", Maker),
+        ("organisations.toml", "organisation", Organisation),
     ):
         path = directory / name
         where = f"makers/{name}"
-        if not path.is_file():
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append((where, str(exc)))
-            continue
-        unknown = set(data) - {table}
-        if unknown:
-            problems.append((where, f"unknown tables {sorted(unknown)}"))
-        for index, row in enumerate(data.get(table, [])):
-            if not isinstance(row, dict):
-                problems.append((f"{where} {table} {index + 1}", "is not a table"))
-                continue
-            parsed = parse(problems, f"{where} {table} {index + 1} ({row.get('id', '?')})", row)
-            if parsed is not None:
-                into.append(parsed)  # type: ignore[arg-type]
-    found = MakerBase(tuple(makers), tuple(organisations))
-    problems += _cross_checks(found)
-    return found, problems
+        data = read_toml(path, where, problems) if path.is_file() else None
+        if data is not None and set(data) - {table}:
+            problems.append((where, f"unknown tables {sorted(set(data) - {table})}"))
+        rows = read_rows(model, data.get(table, []), f"{where} [[{table}]]", problems) if data else []
+        found[table] = [row for _, row in rows]
+    base = MakerBase(tuple(found["maker"]), tuple(found["organisation"]))
+    problems += _cross_checks(base)
+    return base, problems
 
 
 def _cross_checks(data: MakerBase) -> list[tuple[str, str]]:
@@ -505,8 +411,6 @@ def _unique_names(data: MakerBase) -> list[tuple[str, str]]:
     owners: dict[tuple[str, ...], str] = {}
     rows: list[Named] = [*data.makers, *data.organisations]
     for row in rows:
-        if not _ID.fullmatch(row.id):
-            problems.append(("makers", f"id {row.id!r} must be lower-case words joined by '-'"))
         if row.id in ids:
             problems.append(("makers", f"id {row.id!r} is used twice"))
         ids.add(row.id)

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Self
+
+from pydantic import AfterValidator, BeforeValidator, PrivateAttr, model_validator
 
 from firmware_audit.model import SdkKind
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.rows import (
+    CountryCode,
+    Problems,
+    Row,
+    RowId,
+    Text,
+    Texts,
+    distinct_texts,
+    read_tables,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,24 +35,6 @@ if TYPE_CHECKING:
 SDK_DIR = DATA_DIR / "sdk"
 MIN_PREFIX = 4
 """Shortest symbol prefix accepted: shorter ones (`tal_`, `hd_`) say too little on their own."""
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_COUNTRY = re.compile(r"[A-Z]{2}")
-_FAMILY_KEYS = frozenset(
-    {
-        "id",
-        "name",
-        "vendor",
-        "vendor_country",
-        "kind",
-        "libraries",
-        "prefixes",
-        "symbols",
-        "supersedes",
-        "sources",
-        "low_confidence",
-    }
-)
-_CLUE_KEYS = frozenset({"pattern", "vendor", "vendor_country", "models", "family_name", "example", "sources"})
 _SO_VERSION = re.compile(r"(\.so)(?:\.[0-9]+)+$")
 
 
@@ -49,8 +42,14 @@ class SignatureError(Exception):
     """The shipped SDK signature data does not validate (run `firmware-audit signatures check`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Family:
+def _long_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    short = [p for p in prefixes if len(p) < MIN_PREFIX]
+    if short:
+        raise ValueError(f"prefix {short[0]!r} is shorter than {MIN_PREFIX} characters")
+    return prefixes
+
+
+class Family(Row):
     """One SDK family: who wrote it, what kind of code it is, and how to recognise it.
 
     Attributes:
@@ -63,28 +62,31 @@ class Family:
         prefixes: Symbol prefixes only this SDK uses.
         symbols: Exact symbol names.
         supersedes: Families whose API this one reimplements; its own libraries decide the SoC.
-        sources: Public sources of the row.
-        low_confidence: Why the row rests on weaker sources than the others (None: it does not);
-            its findings say so and are less certain.
-        file: The table it came from.
     """
 
-    id: str
-    name: str
-    vendor: str
-    vendor_country: str
+    id: RowId
+    name: Text
+    vendor: Text
+    vendor_country: CountryCode
     kind: SdkKind
-    libraries: tuple[str, ...] = ()
-    prefixes: tuple[str, ...] = ()
-    symbols: frozenset[str] = frozenset()
-    supersedes: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    low_confidence: str | None = None
-    file: str = ""
+    libraries: Texts = ()
+    prefixes: Annotated[Texts, AfterValidator(_long_prefixes)] = ()
+    symbols: Annotated[frozenset[Text], BeforeValidator(distinct_texts)] = frozenset()
+    supersedes: Texts = ()
+    _file: str = PrivateAttr(default="")
+
+    @property
+    def low_confidence(self) -> str | None:
+        """Why the row rests on weaker sources than the others (None: it does not); its findings say so."""
+        return self.doubt
+
+    @property
+    def file(self) -> str:
+        """The table it came from."""
+        return self._file
 
 
-@dataclass(frozen=True, slots=True)
-class Clue:
+class Clue(Row):
     """A kernel-module or toolchain clue to the SoC.
 
     Attributes:
@@ -94,17 +96,15 @@ class Clue:
         models: The chip models consistent with it (empty: only the maker is known).
         family_name: For a module: the chip its SDK line is named after.
         example: A name or banner the pattern must match.
-        sources: Public sources of the row.
     """
 
-    pattern: str
-    vendor: str
-    vendor_country: str
-    models: tuple[str, ...] = ()
+    pattern: Text
+    vendor: Text
+    vendor_country: CountryCode
+    models: Texts = ()
     family_name: str | None = None
-    example: str = ""
-    sources: tuple[str, ...] = ()
-    _regex: re.Pattern[str] = field(default=re.compile(""), repr=False, compare=False)
+    example: Text
+    _regex: re.Pattern[str] = PrivateAttr(default=re.compile(""))
 
     def matches_module(self, name: str) -> bool:
         """Whether a kernel module file name matches this clue."""
@@ -113,6 +113,36 @@ class Clue:
     def search(self, text: str) -> re.Match[str] | None:
         """Where this toolchain clue's pattern occurs in `text`."""
         return self._regex.search(text)
+
+    @model_validator(mode="after")
+    def _family_is_a_model(self) -> Self:
+        if self.family_name is not None and self.family_name not in self.models:
+            raise ValueError(f"family_name {self.family_name!r} is not one of its models")
+        return self
+
+
+class ModuleClue(Clue):
+    """A kernel module file name (a glob) that points to a chip maker's SDK line."""
+
+    @model_validator(mode="after")
+    def _proven(self) -> Self:
+        if not self.matches_module(self.example):
+            raise ValueError(f"pattern {self.pattern!r} does not match its example {self.example!r}")
+        return self
+
+
+class ToolchainClue(Clue):
+    """A toolchain banner (a regular expression) that points to a chip maker's compilers."""
+
+    @model_validator(mode="after")
+    def _proven(self) -> Self:
+        try:
+            self._regex = re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern does not compile: {exc}") from exc
+        if not self.search(self.example):
+            raise ValueError(f"pattern {self.pattern!r} does not match its example {self.example!r}")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,35 +211,21 @@ class SdkSignatures:
         return tuple(dict.fromkeys(family for regex, family in self._libraries if regex.match(plain)))
 
 
+_TABLES: dict[str, type[Row]] = {"family": Family, "kernel_module": ModuleClue, "toolchain": ToolchainClue}
+"""Each table of `sdk/*.toml` and the row it holds."""
+
+
 def load(directory: Path = SDK_DIR) -> tuple[SdkSignatures, list[tuple[str, str]]]:
     """Read every table of `directory`; return the data and the problems as (file, message) pairs."""
-    problems: list[tuple[str, str]] = []
+    problems: Problems = []
+    tables = read_tables(directory, "sdk", _TABLES, problems)
     families: list[Family] = []
-    modules: list[Clue] = []
-    toolchains: list[Clue] = []
-    for path in sorted(directory.glob("*.toml")):
-        name = f"sdk/{path.name}"
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append((name, str(exc)))
-            continue
-        unknown = set(table) - {"family", "kernel_module", "toolchain"}
-        if unknown:
-            problems.append((name, f"unknown tables {sorted(unknown)}"))
-        for index, row in enumerate(table.get("family", ())):
-            family = _family(row, f"{name} family {index + 1}", problems)
-            if family is not None:
-                families.append(family)
-        for index, row in enumerate(table.get("kernel_module", ())):
-            clue = _clue(row, f"{name} kernel_module {index + 1}", problems, regex=False)
-            if clue is not None:
-                modules.append(clue)
-        for index, row in enumerate(table.get("toolchain", ())):
-            clue = _clue(row, f"{name} toolchain {index + 1}", problems, regex=True)
-            if clue is not None:
-                toolchains.append(clue)
+    for where, family in tables["family"]:
+        family._file = where.split(" ")[0]  # noqa: SLF001  (set once, by the loader that read it)
+        families.append(family)
     problems += _cross_checks(families)
+    modules = [row for _, row in tables["kernel_module"]]
+    toolchains = [row for _, row in tables["toolchain"]]
     return SdkSignatures.build(families, modules, toolchains), problems
 
 
@@ -224,117 +240,6 @@ def signatures() -> SdkSignatures:
     if problems:
         raise SignatureError("; ".join(f"{file}: {message}" for file, message in problems))
     return data
-
-
-def _strings(row: dict[str, Any], key: str, where: str, problems: list[tuple[str, str]]) -> tuple[str, ...]:
-    value = row.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        problems.append((where, f"{key} must be a list of non-empty strings"))
-        return ()
-    if len(set(value)) != len(value):
-        problems.append((where, f"{key} lists an entry twice"))
-    return tuple(value)
-
-
-def _text(row: dict[str, Any], key: str, where: str, problems: list[tuple[str, str]]) -> str:
-    value = row.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problems.append((where, f"{key} must be a non-empty string"))
-        return ""
-    return value
-
-
-def _family(row: dict[str, Any], where: str, problems: list[tuple[str, str]]) -> Family | None:
-    before = len(problems)
-    unknown = set(row) - _FAMILY_KEYS
-    if unknown:
-        problems.append((where, f"unknown keys {sorted(unknown)}"))
-    family_id = _text(row, "id", where, problems)
-    where = f"{where} ({family_id})" if family_id else where
-    if family_id and not _ID.fullmatch(family_id):
-        problems.append((where, "id must be lower-case words joined by '-'"))
-    name, vendor = _text(row, "name", where, problems), _text(row, "vendor", where, problems)
-    country = _text(row, "vendor_country", where, problems)
-    if country and not _COUNTRY.fullmatch(country):
-        problems.append((where, f"vendor_country {country!r} is not an ISO 3166-1 alpha-2 code"))
-    kind_text = _text(row, "kind", where, problems)
-    kind = None
-    try:
-        kind = SdkKind(kind_text)
-    except ValueError:
-        problems.append((where, f"kind {kind_text!r} is not one of {[k.value for k in SdkKind]}"))
-    libraries = _strings(row, "libraries", where, problems)
-    prefixes = _strings(row, "prefixes", where, problems)
-    symbols = _strings(row, "symbols", where, problems)
-    sources = _strings(row, "sources", where, problems)
-    if not sources:
-        problems.append((where, "names no public source"))
-    low_confidence = row.get("low_confidence")
-    if low_confidence is not None and not (isinstance(low_confidence, str) and low_confidence.strip()):
-        problems.append((where, "low_confidence must be a non-empty string: the reason"))
-    problems.extend(
-        (where, f"prefix {prefix!r} is shorter than {MIN_PREFIX} characters")
-        for prefix in prefixes
-        if len(prefix) < MIN_PREFIX
-    )
-    if len(problems) > before or kind is None:
-        return None
-    return Family(
-        id=family_id,
-        name=name,
-        vendor=vendor,
-        vendor_country=country,
-        kind=kind,
-        libraries=libraries,
-        prefixes=prefixes,
-        symbols=frozenset(symbols),
-        supersedes=_strings(row, "supersedes", where, problems),
-        sources=sources,
-        low_confidence=low_confidence,
-        file=where.split(" ")[0],
-    )
-
-
-def _clue(row: dict[str, Any], where: str, problems: list[tuple[str, str]], *, regex: bool) -> Clue | None:
-    before = len(problems)
-    unknown = set(row) - _CLUE_KEYS
-    if unknown:
-        problems.append((where, f"unknown keys {sorted(unknown)}"))
-    pattern, vendor = _text(row, "pattern", where, problems), _text(row, "vendor", where, problems)
-    country = _text(row, "vendor_country", where, problems)
-    if country and not _COUNTRY.fullmatch(country):
-        problems.append((where, f"vendor_country {country!r} is not an ISO 3166-1 alpha-2 code"))
-    example = _text(row, "example", where, problems)
-    models = _strings(row, "models", where, problems)
-    sources = _strings(row, "sources", where, problems)
-    if not sources:
-        problems.append((where, "names no public source"))
-    family_name = row.get("family_name")
-    if family_name is not None and family_name not in models:
-        problems.append((where, f"family_name {family_name!r} is not one of its models"))
-    compiled = re.compile("")
-    if regex and pattern:
-        try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            problems.append((where, f"pattern does not compile: {exc}"))
-    if len(problems) > before:
-        return None
-    clue = Clue(
-        pattern=pattern,
-        vendor=vendor,
-        vendor_country=country,
-        models=models,
-        family_name=family_name,
-        example=example,
-        sources=sources,
-        _regex=compiled,
-    )
-    matched = clue.search(example) if regex else clue.matches_module(example)
-    if not matched:
-        problems.append((where, f"pattern {pattern!r} does not match its example {example!r}"))
-        return None
-    return clue
 
 
 def _cross_checks(families: list[Family]) -> list[tuple[str, str]]:

@@ -33,10 +33,10 @@ def _domain_row(name: str):
 
 @pytest.mark.parametrize("row", ENDPOINT_ROWS)
 def test_every_vendor_row_matches_its_hosts_and_examples(row) -> None:
-    assert row["source"].strip()
+    assert row["sources"]
     for name in [*row.get("hosts", []), *row.get("examples", [])]:
         found = DATA.hosts[name] if "hosts" in row else _domain_row(name)
-        expected = (row["vendor"], row["country"] or None, row["role"])
+        expected = (row["vendor"], row.get("country"), row["role"])
         assert (found.vendor, found.country, found.role.value) == expected
         [candidate] = scan(name)
         verdict = (
@@ -82,11 +82,18 @@ def test_every_uid_prefix_is_recognised() -> None:
 
 BROKEN = """
 [[endpoint]]
-hosts = ["a.vendor-cam.cn", "a.vendor-cam.cn", "not a host"]
+hosts = ["a.vendor-cam.cn", "not a host"]
 role = "cloud"
 vendor = "V"
 country = "CN"
-source = "s"
+sources = ["s"]
+
+[[endpoint]]
+hosts = ["a.vendor-cam.cn"]
+role = "cloud"
+vendor = "V"
+country = "CN"
+sources = ["s"]
 
 [[endpoint]]
 domains = ["vendor-cam.cn"]
@@ -94,41 +101,41 @@ role = "cloud"
 vendor = "V"
 country = "CN"
 examples = ["a.other.cn"]
-source = "s"
+sources = ["s"]
 
 [[endpoint]]
 hosts = ["b.vendor-cam.cn"]
 role = "reference"
 vendor = "V"
-country = "China"
-source = "s"
+country = "CN"
+sources = ["s"]
 
 [[endpoint]]
 hosts = ["c.vendor-cam.cn"]
 role = "cloud"
 vendor = "V"
 country = "CN"
-source = ""
+sources = []
 
 [[operator]]
 name = "O"
 country = "US"
 match = "^AMAZON"
 examples = ["GOOGLE"]
-source = "s"
+sources = ["s"]
 
 [[path]]
 pattern = "("
 what = "w"
 examples = ["/x"]
-source = "s"
+sources = ["s"]
 
 [[uid_prefix]]
 prefixes = ["ab", "VSTC"]
 vendor = "V"
 network = "n"
 apps = "a"
-source = "s"
+sources = ["s"]
 
 [[whatever]]
 x = 1
@@ -146,11 +153,11 @@ def test_broken_rows_are_reported(tmp_path) -> None:
         "'not a host' is not a lower-case host name",
         "example 'a.other.cn' is not under vendor-cam.cn",
         "references belong in [[reference]]",
-        "a row must name its public source",
+        "names no public source",
         "example 'GOOGLE' does not match",
         "pattern does not compile",
         "prefix 'ab' is not 3 to 7 capitals",
-        "unknown table [whatever]",
+        "unknown tables ['whatever']",
     ):
         assert expected in messages
     assert all(file.startswith("endpoints/broken.toml") for file, _ in problems)
@@ -164,15 +171,14 @@ vendor = "V"
 country = "CN"
 examples = ["a.vendor-ddns.cn"]
 confidence = "low"
-source = "s"
+sources = ["s"]
 
 [[endpoint]]
 domains = ["pool.vendor-time.org"]
 role = "ntp"
 vendor = "P"
-country = ""
 examples = ["0.pool.vendor-time.org"]
-source = "s"
+sources = ["s"]
 
 [[endpoint]]
 hosts = ["vendor-ddns.cn"]
@@ -180,7 +186,7 @@ role = "ddns"
 vendor = "Another"
 country = "US"
 confidence = "sure"
-source = "s"
+sources = ["s"]
 
 [[cloud]]
 name = "C"
@@ -189,7 +195,7 @@ domains = ["vendor-cloud.com"]
 region = '(?P<region>[a-z]+-\\d)\\.vendor-cloud\\.com$'
 regions = { "eu-1" = "DE" }
 examples = { "a.eu-1.vendor-cloud.com" = "DE" }
-source = "s"
+sources = ["s"]
 
 [[cloud]]
 name = "F"
@@ -198,7 +204,7 @@ domains = ["fourth-cloud.com"]
 region = '(?P<region>[a-z]+-\\d)\\.fourth-cloud\\.com$'
 regions = { "xx-1" = "Germany" }
 examples = { "a.xx-1.fourth-cloud.com" = "DE" }
-source = "s"
+sources = ["s"]
 
 [[cloud]]
 name = "D"
@@ -207,14 +213,14 @@ domains = ["other-cloud.com", "vendor-cloud.com"]
 region = '(?P<region>[a-z]+-\\d)\\.other-cloud\\.com$'
 regions = { "eu-1" = "DE" }
 examples = { "a.us-1.other-cloud.com" = "US" }
-source = "s"
+sources = ["s"]
 
 [[cloud]]
 name = "E"
 country = "US"
 domains = ["third-cloud.com"]
 regions = { "eu-1" = "DE" }
-source = "s"
+sources = ["s"]
 """
 
 
@@ -225,9 +231,10 @@ def test_new_tables_and_keys_are_checked(tmp_path) -> None:
     _, problems = load(table.parent)
     messages = "\n".join(message for _, message in problems)
     for expected in (
-        "a low-confidence row or one without a country must give its reason",
-        "confidence 'sure' is not high or low",
-        "not ISO 3166-1 alpha-2 codes: xx-1 = 'Germany'",
+        "a low-confidence row gives its reason",
+        "a row without a country must give its reason",
+        "confidence: Input should be 'high' or 'low'",
+        "regions.xx-1: 'Germany' is not an ISO 3166-1 alpha-2 code",
         "vendor-cloud.com is listed twice",
         "example 'a.us-1.other-cloud.com' does not give US",
         "regions need a region pattern",
@@ -241,9 +248,9 @@ def test_a_name_in_a_host_row_and_a_domain_row_must_agree(tmp_path) -> None:
     table.parent.mkdir()
     table.write_text(
         '[[endpoint]]\nhosts = ["vendor-cam.cn"]\nrole = "cloud"\nvendor = "V"\ncountry = "CN"\n'
-        'source = "s"\n\n'
+        'sources = ["s"]\n\n'
         '[[endpoint]]\ndomains = ["vendor-cam.cn"]\nrole = "cloud"\nvendor = "W"\ncountry = "CN"\n'
-        'examples = ["a.vendor-cam.cn"]\nsource = "s"\n',
+        'examples = ["a.vendor-cam.cn"]\nsources = ["s"]\n',
         encoding="utf-8",
     )
     _, problems = load(table.parent)

@@ -98,7 +98,10 @@ def _accounts() -> dict[str, list[Account]]:
         for user in row.users:
             if row.password and (user, row.password) not in known:
                 service = "published default password"
-                found[row.password].append(Account(user, row.password, service, row.vendor, row.sources))
+                account = Account(
+                    user=user, password=row.password, service=service, vendor=row.vendor, sources=row.sources
+                )
+                found[row.password].append(account)
     return found
 
 

@@ -25,17 +25,29 @@ def _ids(matches) -> list[str]:
     return [m.family.id for m in matches]
 
 
+SOURCES = ("example/repo:README.md",)
+
+
 def test_exact_names_win_over_prefixes_and_the_longest_prefix_wins() -> None:
     data = SdkSignatures.build(
         [
-            Family(id="wide", name="w", vendor="W", vendor_country="CN", kind=SdkKind.SOC, prefixes=("XX_",)),
+            Family(
+                id="wide",
+                name="w",
+                vendor="W",
+                vendor_country="CN",
+                kind=SdkKind.SOC,
+                prefixes=("XXXX_",),
+                sources=SOURCES,
+            ),
             Family(
                 id="narrow",
                 name="n",
                 vendor="N",
                 vendor_country="CN",
                 kind=SdkKind.P2P,
-                prefixes=("XX_P2P_",),
+                prefixes=("XXXX_P2P_",),
+                sources=SOURCES,
             ),
             Family(
                 id="exact",
@@ -43,16 +55,17 @@ def test_exact_names_win_over_prefixes_and_the_longest_prefix_wins() -> None:
                 vendor="E",
                 vendor_country="CN",
                 kind=SdkKind.P2P,
-                symbols=frozenset({"XX_Init"}),
+                symbols=frozenset({"XXXX_Init"}),
+                sources=SOURCES,
             ),
         ],
         (),
         (),
     )
-    assert [f.id for f in data.families_of_symbol("XX_P2P_Connect")] == ["narrow"]
-    assert [f.id for f in data.families_of_symbol("XX_Open")] == ["wide"]
-    assert [f.id for f in data.families_of_symbol("XX_Init")] == ["exact"]
-    assert data.families_of_symbol("XX_") == ()  # a bare prefix is not a symbol of the family
+    assert [f.id for f in data.families_of_symbol("XXXX_P2P_Connect")] == ["narrow"]
+    assert [f.id for f in data.families_of_symbol("XXXX_Open")] == ["wide"]
+    assert [f.id for f in data.families_of_symbol("XXXX_Init")] == ["exact"]
+    assert data.families_of_symbol("XXXX_") == ()  # a bare prefix is not a symbol of the family
     assert data.families_of_symbol("printf") == ()
 
 
@@ -137,7 +150,8 @@ def test_a_low_confidence_family_is_never_more_than_low_confidence() -> None:
         libraries=("libweak.so",),
         symbols=frozenset({"Weak_Init"}),
         sources=("a firmware image",),
-        low_confidence="one image only",
+        confidence="low",
+        reason="one image only",
     )
     data = SdkSignatures.build([weak], (), ())
     (match,) = match_families(data, file_name="app", elf=True, facts=_facts(imported=["Weak_Init"]))
