@@ -1,9 +1,9 @@
 """The per-file context the analyzers share, so each expensive view of a file is computed once.
 
 One `FileContext` is made per file and handed to every analyzer in turn: the bytes are read once,
-printable strings are extracted once, an ELF file is parsed by LIEF once and disassembled once, the
-YARA rules run once. Analyzers report problems through `issue`, which the audit turns into report
-Issues for that file.
+printable strings are extracted once and scanned once with every pattern the analyzers look for, an
+ELF file is parsed by LIEF once and disassembled once, the YARA rules run once. Analyzers report
+problems through `issue`, which the audit turns into report Issues for that file.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING
 import lief
 
 from firmware_audit.analyze.code import CodeView
+from firmware_audit.analyze.matching import Candidates
 from firmware_audit.model import Issue, IssueKind, Location
 from firmware_audit.signatures import yara as yara_rules
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from firmware_audit.extract import FileTree, Node
 
 lief.logging.disable()  # LIEF reports through our Issues, not on stderr
@@ -79,6 +82,7 @@ class FileContext:
     rejected: Counter[str] = field(default_factory=Counter)
     _data: bytes | None = None
     _strings: tuple[Text, ...] | None = None
+    _candidates: Candidates | None = None
     _elf: lief.ELF.Binary | None = None
     _elf_tried: bool = False
     _yara: tuple[yara_rules.RuleMatch, ...] | None = None
@@ -106,6 +110,22 @@ class FileContext:
             found.sort(key=lambda t: t.offset)
             self._strings = tuple(found)
         return self._strings
+
+    def candidate_indices(self, pattern: re.Pattern[str]) -> Sequence[int]:
+        """Indices into `strings()`, in order, of the strings a registered pattern may match in.
+
+        Every registered pattern is searched in one compiled scan of the strings, made on the first
+        call (`firmware_audit.analyze.matching`); the list may hold strings the pattern does not match
+        (the caller's own search decides), never leaves out one it does.
+        """
+        if self._candidates is None:
+            self._candidates = Candidates(self.strings())
+        return self._candidates.indices(pattern)
+
+    def candidates(self, pattern: re.Pattern[str]) -> list[Text]:
+        """The strings, in order, a registered pattern may match in (see `candidate_indices`)."""
+        texts = self.strings()
+        return [texts[index] for index in self.candidate_indices(pattern)]
 
     @property
     def is_elf(self) -> bool:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -52,23 +53,17 @@ class DefaultAccountAnalyzer(ContentTrace):
             return
         by_password = _accounts()
         texts = ctx.strings()
-        users: list[set[str]] = []
-        passwords: list[set[str]] = []
-        for text in texts:
-            whole = text.value.strip()
-            user_values, password_values = {whole}, {whole}
-            for match in _PAIR.finditer(text.value):
-                key = match.group("key").lower()
-                (
-                    user_values
-                    if key in {"user", "username", "name", "login", "account"}
-                    else password_values
-                ).add(match.group("value"))
-            users.append(user_values)
-            passwords.append(password_values)
+        users: dict[int, set[str]] = {}
+
+        def users_of(index: int) -> set[str]:
+            if index not in users:
+                users[index] = _values(texts[index].value)[0]
+            return users[index]
+
         reported: set[tuple[str, str]] = set()
-        for index, values in enumerate(passwords):
-            for password in values & by_password.keys():
+        # A password stands only in a string that holds it: the engine names those strings.
+        for index in ctx.candidate_indices(_passwords()):
+            for password in _values(texts[index].value)[1] & by_password.keys():
                 for account in by_password[password]:
                     near = range(max(0, index - WINDOW), min(len(texts), index + WINDOW + 1))
                     # One string is never both the user and the password ("root" is no root/root pair).
@@ -76,7 +71,7 @@ class DefaultAccountAnalyzer(ContentTrace):
                         (
                             i
                             for i in near
-                            if account.user in users[i] and (i != index or account.user != password)
+                            if account.user in users_of(i) and (i != index or account.user != password)
                         ),
                         None,
                     )
@@ -84,6 +79,27 @@ class DefaultAccountAnalyzer(ContentTrace):
                     if place is not None and pair not in reported:
                         reported.add(pair)
                         yield _finding(ctx, account, texts[place], texts[index])
+
+
+def _values(value: str) -> tuple[set[str], set[str]]:
+    """The users and the passwords a string may hold: the whole string, and the values of its keys."""
+    whole = value.strip()
+    users, passwords = {whole}, {whole}
+    for match in _PAIR.finditer(value):
+        key = match.group("key").lower()
+        (users if key in {"user", "username", "name", "login", "account"} else passwords).add(
+            match.group("value")
+        )
+    return users, passwords
+
+
+@cache
+def _passwords() -> re.Pattern[str]:
+    """Any default password, anywhere in a string."""
+    return re.compile("|".join(re.escape(password) for password in sorted(_accounts())))
+
+
+matching.register("trace-accounts", lambda: (_passwords(),))
 
 
 @cache

@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
 from firmware_audit.model import Evidence, Location, Severity
 from firmware_audit.signatures.makers import Maker
@@ -47,6 +48,8 @@ _AUTHOR = re.compile(
 )
 _JOB = re.compile(r"\bjenkins-[\w.-]{3,120}|/jenkins/(?:workspace|jobs)/([\w.-]{2,120})")
 _RELEASE = re.compile(r"/lib/modules/([0-9][\w.+-]{2,80})(?:/|$)|\bvermagic=([0-9][\w.+-]{2,80})")
+_PATTERNS = (_COMPILER, _BANNER, _HOME, _AUTHOR, _JOB, _RELEASE)
+matching.register("trace-buildenv", lambda: _PATTERNS)
 _SVN_AUTHOR = re.compile(r"\n\d{4}-\d\d-\d\dT[\d:.]+Z\n\d+\n([^\n]{1,64})\n")
 _URL = re.compile(r"(?:svn\+ssh|svn|https?|git|ssh)://[^\s\x00\"'<>]{3,300}")
 GENERIC_USERS = frozenset(
@@ -74,9 +77,9 @@ class BuildEnvironmentAnalyzer(ContentTrace):
             hits["kernel-release", release.group(1)].append((ctx.node.path, 0))
         if "/.svn/" in ctx.node.path or "/.git/" in ctx.node.path:
             _vcs(ctx, hits)
-        for text in ctx.strings():
-            offset = text.offset
-            _scan(text.value, offset, hits)
+        texts = ctx.strings()
+        for index in sorted({i for pattern in _PATTERNS for i in ctx.candidate_indices(pattern)}):
+            _scan(texts[index].value, texts[index].offset, hits)
         counts: dict[str, int] = defaultdict(int)
         for (kind, value), found in sorted(hits.items()):
             counts[kind] += 1

@@ -10,8 +10,10 @@ is, and an 8-character token is reported only when it is the sofia digest of a p
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -25,13 +27,12 @@ from firmware_audit.analyze.traces.passwd import NAMES
 from firmware_audit.model import Category, Evidence, Location, Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.model import Finding
 
 RULE = "credential/embedded-hash"
-_TOKEN = re.compile(rb"(?<![0-9A-Za-z])[0-9A-Za-z]{8}(?![0-9A-Za-z])")
 MAX_HASHES = 8
 """Crypt hashes of one file tested (each costs up to a few milliseconds per published password)."""
 
@@ -47,9 +48,7 @@ class EmbeddedHashAnalyzer(ContentTrace):
         if has_members(ctx) or file_name(ctx) in NAMES:
             return
         seen: set[str] = set()
-        for text in ctx.strings():
-            if "$" not in text.value:
-                continue
+        for text in ctx.candidates(CRYPT_HASH):
             for match in CRYPT_HASH.finditer(text.value):
                 value = match.group()
                 if value in seen or len(seen) >= MAX_HASHES:
@@ -58,10 +57,12 @@ class EmbeddedHashAnalyzer(ContentTrace):
                 yield _crypt(ctx, value, text.value, text.offset)
         digests = sofia_digests()
         data = ctx.data()
+        # A token is a printable run of its own, so it stands in one of the file's (narrow) strings.
         found = {
-            m.group().decode("ascii"): m.start()
-            for m in _TOKEN.finditer(data)
-            if m.group() in _ascii(digests)
+            match.group(): text.offset + match.start()
+            for text in ctx.candidates(_tokens())
+            if not text.wide
+            for match in _tokens().finditer(text.value)
         }
         for token, offset in sorted(found.items()):
             row = digests[token]
@@ -89,14 +90,14 @@ class EmbeddedHashAnalyzer(ContentTrace):
             )
 
 
-_ASCII: dict[int, frozenset[bytes]] = {}
+@cache
+def _tokens() -> re.Pattern[str]:
+    """The sofia digest of a published password, standing as a token of its own."""
+    digests = "|".join(re.escape(digest) for digest in sorted(sofia_digests()))
+    return re.compile(rf"(?<![0-9A-Za-z])(?:{digests})(?![0-9A-Za-z])")
 
 
-def _ascii(digests: Mapping[str, object]) -> frozenset[bytes]:
-    found = _ASCII.get(id(digests))
-    if found is None:
-        found = _ASCII[id(digests)] = frozenset(d.encode("ascii") for d in digests)
-    return found
+matching.register("trace-hashes", lambda: (CRYPT_HASH, _tokens()))
 
 
 def _crypt(ctx: FileContext, value: str, context: str, offset: int) -> Finding:

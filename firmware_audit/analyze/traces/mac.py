@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -36,6 +37,7 @@ _SETTING = re.compile(
     r"""(?P<mac>[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4})(?![0-9A-Fa-f:-])""",
     re.IGNORECASE,
 )
+matching.register("trace-mac", lambda: (_SETTING,))
 SOURCES = (
     "IEEE MA-L registry (as netaddr ships it)",
     (
@@ -56,7 +58,7 @@ class DefaultMacAnalyzer(ContentTrace):
         if has_members(ctx):
             return
         seen: set[str] = set()
-        for text in ctx.strings():
+        for text in ctx.candidates(_SETTING):
             for match in _SETTING.finditer(text.value):
                 mac = match.group("mac").upper().replace("-", ":")
                 if mac in seen:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
 from firmware_audit.model import Evidence, Location
 from firmware_audit.signatures.makers import base as maker_base
@@ -32,6 +33,9 @@ def _patterns() -> tuple[tuple[re.Pattern[str], Maker], ...]:
     return tuple((pattern, maker) for maker in maker_base().makers for pattern in maker.models)
 
 
+matching.register("trace-models", lambda: (pattern for pattern, _ in _patterns()))
+
+
 class ProductModelAnalyzer(ContentTrace):
     """Model numbers of known makers in any file."""
 
@@ -45,13 +49,18 @@ class ProductModelAnalyzer(ContentTrace):
         hits: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
         makers: dict[str, Maker] = {}
         patterns = _patterns()
-        for text in ctx.strings():
+        texts = ctx.strings()
+        # String by string, then pattern by pattern: the first place of a model is the one shown.
+        places = sorted(
+            (i, p) for p, (pattern, _) in enumerate(patterns) for i in ctx.candidate_indices(pattern)
+        )
+        for index, number in places:
+            text, (pattern, maker) = texts[index], patterns[number]
             if "-" not in text.value and " " not in text.value:
                 continue
-            for pattern, maker in patterns:
-                for match in pattern.finditer(text.value):
-                    makers[maker.name] = maker
-                    hits[maker.name].setdefault(match.group(), (text.value, text.offset))
+            for match in pattern.finditer(text.value):
+                makers[maker.name] = maker
+                hits[maker.name].setdefault(match.group(), (text.value, text.offset))
         for name, models in sorted(hits.items()):
             yield _finding(ctx, makers[name], models)
 

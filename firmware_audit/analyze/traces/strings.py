@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -41,6 +42,7 @@ KIND_TITLES = {
     "soc-id": "chip identification string",
 }
 """How a kind is named in titles (kinds not listed are shown as they are)."""
+matching.register("trace-strings", lambda: (rule.pattern for rule in signatures().strings))
 
 
 class VendorStringAnalyzer(ContentTrace):
@@ -55,12 +57,15 @@ class VendorStringAnalyzer(ContentTrace):
             return
         hits: dict[tuple[str, str], list[tuple[StringRule, str, int, str]]] = defaultdict(list)
         rules = signatures().strings
-        for text in ctx.strings():
+        texts = ctx.strings()
+        # String by string, then rule by rule, as the evidence is listed.
+        places = sorted((i, r) for r, rule in enumerate(rules) for i in ctx.candidate_indices(rule.pattern))
+        for index, number in places:
+            text, rule = texts[index], rules[number]
             width = 2 if text.wide else 1
-            for rule in rules:
-                for match in rule.pattern.finditer(text.value):
-                    offset = text.offset + match.start() * width
-                    hits[rule.kind, rule.vendor].append((rule, match.group(), offset, text.value))
+            for match in rule.pattern.finditer(text.value):
+                offset = text.offset + match.start() * width
+                hits[rule.kind, rule.vendor].append((rule, match.group(), offset, text.value))
         for (kind, vendor), found in hits.items():
             yield _finding(ctx, kind, vendor, found)
 

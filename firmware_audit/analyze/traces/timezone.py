@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -41,6 +42,7 @@ _SETTING = re.compile(
     r"""(?P<value>[A-Za-z0-9:+\-/_,.]{2,64})""",
     re.IGNORECASE,
 )
+matching.register("trace-timezone", lambda: (_SETTING,))
 
 
 class TimeZoneAnalyzer(ContentTrace):
@@ -64,7 +66,7 @@ class TimeZoneAnalyzer(ContentTrace):
             offset = ctx.node.size - len(footer) - 1
             settings.append((footer.decode("ascii", "replace"), offset, "the POSIX footer of localtime"))
         else:
-            for text in ctx.strings():
+            for text in ctx.candidates(_SETTING):
                 for match in _SETTING.finditer(text.value):
                     offset = text.offset + match.start("value") * (2 if text.wide else 1)
                     settings.append((match.group("value"), offset, clip(text.value)))

@@ -1,0 +1,167 @@
+r"""The registered patterns compiled into one Hyperscan database, once per process.
+
+Hyperscan reads Perl-compatible regular expressions; the patterns are Python's. Compiled in prefilter
+mode, a construct Hyperscan lacks (a look-around, a back-reference) is widened, never narrowed, so a
+pattern's database entry matches wherever the pattern does. A pattern it cannot compile at all, one that
+can match the empty string, and one anchored to the whole input (`\A`, `\Z`) are kept out of the
+database and searched in every string: slower, never wrong. A long bounded repeat (`{0,200}`) is
+compiled unbounded (`{0,}`), which matches more, never less: nested bounded repeats cost Hyperscan
+seconds to compile where an unbounded one costs nothing. Without Hyperscan (no wheel for the
+platform) every pattern is searched that way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from firmware_audit.analyze.matching import registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
+hyperscan: ModuleType | None
+try:
+    import hyperscan
+except ImportError:  # pragma: no cover  (no wheel for this platform: every pattern searched in Python)
+    hyperscan = None
+
+WIDEST_BOUND = 16
+"""Repeats bounded above this are compiled unbounded."""
+_BOUNDED = re.compile(r"\{(\d*),(\d+)\}")
+_FLAGS = {re.IGNORECASE: "HS_FLAG_CASELESS", re.DOTALL: "HS_FLAG_DOTALL"}
+_WHOLE_INPUT = re.compile(r"(?<!\\)(?:\\\\)*\\[AZ]")
+"""`\\A` or `\\Z` in a pattern's text (not an escaped backslash before an A or Z)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """Every registered pattern, compiled.
+
+    Attributes:
+        ids: The database id of each pattern (by `registry.key`).
+        unfiltered: Patterns outside the database, to be searched in every string, with the reason.
+        compile_seconds: How long compiling took.
+    """
+
+    database: Any  # hyperscan.Database (the binding has no type information)
+    ids: dict[tuple[str, int], int]
+    unfiltered: dict[tuple[str, int], str]
+    compile_seconds: float
+
+    def scan(self, buffer: bytes, on_match: Callable[[int, int], object]) -> None:
+        """Call `on_match(id, end)` for every end offset at which a pattern may match in `buffer`."""
+        if self.database is not None and buffer:
+            self.database.scan(buffer, match_event_handler=lambda i, _s, end, _f, _c: on_match(i, end))
+
+
+_COMPILED: dict[int, Engine] = {}
+
+
+def engine() -> Engine:
+    """The engine of every registered pattern, compiled on first use in a process.
+
+    A source registered after that (a module imported late) makes the next call compile again.
+    """
+    generation = registry.generation()
+    if generation not in _COMPILED:
+        _COMPILED.clear()
+        _COMPILED[generation] = _compile()
+    return _COMPILED[generation]
+
+
+def _compile() -> Engine:
+    started = time.perf_counter()
+    patterns = {registry.key(p): p for found in registry.registered().values() for p in found}
+    unfiltered = {key: why for key, p in patterns.items() if (why := _unfit(p)) is not None}
+    keys = [key for key in patterns if key not in unfiltered]
+    database = None
+    if hyperscan is None:
+        unfiltered |= dict.fromkeys(keys, "Hyperscan is not installed")
+        keys = []
+    elif keys:
+        database = _database(hyperscan, keys)
+        if database is None:
+            # One pattern Hyperscan rejects fails the whole compile, and the error does not say which.
+            unfiltered |= {key: why for key in keys if (why := _rejected(hyperscan, key)) is not None}
+            keys = [key for key in keys if key not in unfiltered]
+            database = _database(hyperscan, keys) if keys else None
+    ids = {key: index for index, key in enumerate(keys)} if database is not None else {}
+    return Engine(database, ids, unfiltered, time.perf_counter() - started)
+
+
+def _database(hs: ModuleType, keys: list[tuple[str, int]]) -> object | None:
+    """The compiled database of these patterns (id: index), or None when Hyperscan rejects one."""
+    database: object = hs.Database()
+    try:
+        database.compile(  # type: ignore[attr-defined]
+            expressions=[widened(text).encode("utf-8") for text, _ in keys],
+            ids=list(range(len(keys))),
+            elements=len(keys),
+            flags=[_hs_flags(hs, flags) for _, flags in keys],
+        )
+    except hs.error:
+        return None
+    return database
+
+
+def _rejected(hs: ModuleType, key: tuple[str, int]) -> str | None:
+    """Why Hyperscan cannot compile one pattern, or None when it can."""
+    try:
+        hs.Database().compile(expressions=[widened(key[0]).encode("utf-8")], flags=[_hs_flags(hs, key[1])])
+    except hs.error as exc:
+        return f"Hyperscan cannot compile it: {exc}"
+    return None
+
+
+def widened(text: str) -> str:
+    """A pattern's text with every repeat bounded above `WIDEST_BOUND` unbounded (`{m,n}` to `{m,}`).
+
+    `{,n}` is written `{0,n}` (Hyperscan would read it as text). Escapes and character classes are
+    left as they are: a brace there is no repeat.
+    """
+    out: list[str] = []
+    at, class_from = 0, -1  # where the open character class's members start (-1: none open)
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            out.append(text[at : at + 2])
+            at += 2
+            continue
+        if class_from >= 0:
+            if char == "]" and at > class_from:  # a `]` first in a class is a member
+                class_from = -1
+        elif char == "[":
+            class_from = at + (2 if text.startswith("[^", at) else 1)
+            out.append(text[at:class_from])
+            at = class_from
+            continue
+        elif char == "{" and (bound := _BOUNDED.match(text, at)) is not None:
+            lower, upper = bound.group(1) or "0", int(bound.group(2))
+            out.append(f"{{{lower},}}" if upper > WIDEST_BOUND else f"{{{lower},{upper}}}")
+            at = bound.end()
+            continue
+        out.append(char)
+        at += 1
+    return "".join(out)
+
+
+def _unfit(pattern: re.Pattern[str]) -> str | None:
+    """Why a pattern cannot be prefiltered, or None."""
+    if pattern.fullmatch("") is not None:
+        return "it matches the empty string"
+    if _WHOLE_INPUT.search(pattern.pattern):
+        return "it is anchored to the whole input"
+    return None
+
+
+def _hs_flags(hs: ModuleType, flags: int) -> int:
+    # Each string is one line of the scanned buffer, so `^` and `$` mean its start and end, as in Python.
+    value = int(hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE)
+    for bit, name in _FLAGS.items():
+        if flags & bit:
+            value |= int(getattr(hs, name))
+    return value

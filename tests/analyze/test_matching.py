@@ -1,0 +1,113 @@
+"""The matching engine never leaves out a string a registered pattern matches."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from builders import noise
+
+from firmware_audit.analyze import FileContext, matching
+from firmware_audit.analyze.matching import database as engine_module
+from firmware_audit.extract import unpack
+from firmware_audit.signatures import DATA_DIR
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "images"
+ANCHORED = re.compile(r"^(?<![\w.])boot[a-z]+$")
+WHOLE = re.compile(r"\Aonly\Z")
+EMPTY = re.compile(r"x*")
+matching.register("test-matching", lambda: (ANCHORED, WHOLE, EMPTY))
+
+
+def _examples() -> list[str]:
+    """Every example and look-alike of the trace tables' rows (what the rules are proven with)."""
+    found = []
+    for path in sorted((DATA_DIR / "traces").glob("*.toml")):
+        for rows in tomllib.loads(path.read_text(encoding="utf-8")).values():
+            for row in rows if isinstance(rows, list) else ():
+                found += [*row.get("examples", []), *row.get("benign", [])]
+    return found
+
+
+def _context(data: bytes) -> FileContext:
+    tree = unpack(data)
+    return FileContext(tree, tree.root)
+
+
+def _misses(ctx: FileContext) -> list[tuple[str, str]]:
+    """(pattern, string) of every string a registered pattern matches that the engine leaves out."""
+    texts = ctx.strings()
+    missed = []
+    for patterns in matching.registered().values():
+        for pattern in patterns:
+            named = set(ctx.candidate_indices(pattern))
+            missed += [
+                (pattern.pattern, t.value)
+                for i, t in enumerate(texts)
+                if i not in named and pattern.search(t.value)
+            ]
+    return missed
+
+
+def test_every_example_of_the_trace_tables_is_a_candidate() -> None:
+    examples = [e.encode("ascii", "replace") for e in _examples()]
+    data = b"\x00".join(examples) + b"\x01" + b"\x00".join(e.decode().encode("utf-16-le") for e in examples)
+    ctx = _context(data)
+    assert len(ctx.strings()) > 100
+    assert _misses(ctx) == []
+
+
+@pytest.mark.parametrize("image", ["12-rebranded.bin", "05-ingenic-tutk.bin"])
+def test_no_string_of_a_corpus_image_is_left_out(image: str) -> None:
+    tree = unpack(CORPUS / image)
+    files = [n for n in tree.files() if n.size and not tree.has_members(n)]
+    assert files
+    for node in files:
+        assert _misses(FileContext(tree, node)) == [], node.path
+
+
+def test_anchors_and_look_behinds_see_each_string_alone() -> None:
+    ctx = _context(b"\x01bootloader\x00xbootfoo\x00bootabc!\x02")
+    assert [ctx.strings()[i].value for i in ctx.candidate_indices(ANCHORED)] != []
+    assert [t.value for t in ctx.candidates(ANCHORED) if ANCHORED.search(t.value)] == ["bootloader"]
+    assert _misses(ctx) == []
+
+
+def test_what_the_engine_cannot_filter_is_searched_in_every_string() -> None:
+    compiled = matching.engine()
+    assert "anchored to the whole input" in compiled.unfiltered[WHOLE.pattern, 0]
+    assert "empty string" in compiled.unfiltered[EMPTY.pattern, 0]
+    ctx = _context(b"only\x00other\x00" + noise(2000))
+    assert list(ctx.candidate_indices(WHOLE)) == list(range(len(ctx.strings())))
+
+
+def test_an_unregistered_pattern_is_an_error() -> None:
+    with pytest.raises(KeyError, match="not registered"):
+        _context(b"some text here").candidate_indices(re.compile("never registered"))
+
+
+def test_without_hyperscan_every_pattern_is_searched_in_every_string(monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "hyperscan", None)
+    monkeypatch.setattr(engine_module, "_COMPILED", {})
+    compiled = matching.engine()
+    assert compiled.ids == {}
+    assert set(compiled.unfiltered.values()) >= {"Hyperscan is not installed"}
+    ctx = _context(b"GCC: (Buildroot 2012.02) 4.4.0\x00other")
+    assert _misses(ctx) == []
+
+
+def test_the_engine_is_compiled_once() -> None:
+    assert matching.engine() is matching.engine()
+    assert matching.engine().compile_seconds > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "compiled"),
+    [
+        (r"a{2,160}b{0,40}c{1,3}", "a{2,}b{0,}c{1,3}"),
+        (r"x{,50}y{,5}", "x{0,}y{0,5}"),
+        (r"[]{0,80}]\{0,99}[^]{1,99}]{0,99}", r"[]{0,80}]\{0,99}[^]{1,99}]{0,}"),
+    ],
+)
+def test_long_bounded_repeats_are_compiled_unbounded(text: str, compiled: str) -> None:
+    assert engine_module.widened(text) == compiled
