@@ -8,14 +8,16 @@ domains — is a piece of evidence for the company that makes that name's produc
 its maker (EZVIZ for Hikvision, CP Plus for Dahua, Wyze for Hualai) and is listed with it. Chip
 makers, P2P platforms, clouds and software projects are no makers and never candidates.
 
-Evidence is of two sorts, and only one decides:
+Evidence is of two sorts, and only one decides; which sort each kind of evidence is, and its weight, is
+data: the `[[evidence]]` rows of the rule catalogue (`signatures/catalogue/rules.toml`), and each
+rule's row there says which kind weighs its findings:
 
-* **specific** (`DECISIVE`): what only the maker puts in its firmware — its name in a copyright line,
+* **specific** (`specific = true`): what only the maker puts in its firmware — its name in a copyright line,
   login banner, web title or kernel module author, its domain, its code-signing or certificate
   subject, a published password of its firmware, its own product strings and model numbers, its
   kernel nodes, a build host naming it, its P2P prefix or ONVIF identity, its servers, a strong match
   of its compiled code (`lineage`);
-* **shared lineage** (`SUPPORTING`): what several makers' firmware carries — board paths, file names
+* **shared lineage** (`specific = false`): what several makers' firmware carries — board paths, file names
   and layout members, product-definition files, kernel modules, toolchains, SDK families and chips,
   a name mentioned in passing (a list of supported protocols names many makers). It adds to a
   candidate's confidence but never names one.
@@ -53,8 +55,8 @@ from firmware_audit.model import (
     LineageKind,
     LineageStrength,
     OemCandidate,
-    SdkKind,
 )
+from firmware_audit.signatures.catalogue import BY_SDK_KIND, BY_TRACE_KIND, catalogue
 from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
@@ -63,58 +65,6 @@ if TYPE_CHECKING:
     from firmware_audit.model import Declared, Finding
     from firmware_audit.signatures.makers import Maker
 
-DECISIVE: dict[str, float] = {
-    "trace:credential-hash": 0.9,
-    "trace:default-account": 0.6,
-    "trace:restricted-shell": 0.6,
-    "trace:service-banner": 0.6,
-    "trace:web-ui": 0.6,
-    "trace:cloud-oem-id": 0.6,
-    "trace:uid-prefix": 0.6,
-    "trace:onvif": 0.6,
-    "trace:certificate": 0.6,
-    "trace:signer": 0.8,
-    "trace:build-host": 0.5,
-    "trace:build-path": 0.5,
-    "trace:mac-oui": 0.4,
-    "trace:copyright": 0.7,
-    "trace:banner": 0.7,
-    "trace:web-title": 0.6,
-    "trace:module-author": 0.6,
-    "trace:maker-domain": 0.5,
-    "trace:vendor-node": 0.6,
-    "trace:product-model": 0.5,
-    "trace:distribution": 0.8,
-    "trace:organisation": 0.4,
-    "endpoint": 0.35,
-    "lineage": 0.75,
-}
-"""Specific evidence: how strongly one finding of each kind identifies the maker it names."""
-SUPPORTING: dict[str, float] = {
-    "trace:board-path": 0.4,
-    "trace:product-definition": 0.4,
-    "trace:firmware-layout": 0.3,
-    "trace:kernel-module": 0.3,
-    "trace:tftp-file": 0.3,
-    "trace:recovery": 0.3,
-    "trace:flash-controller": 0.2,
-    "trace:toolchain": 0.2,
-    "trace:mention-text": 0.25,
-    "trace:mention": 0.15,
-    "trace:file": 0.3,
-    f"sdk:{SdkKind.CAMERA_SDK.value}": 0.4,
-    f"sdk:{SdkKind.P2P.value}": 0.3,
-    f"sdk:{SdkKind.CLOUD_IOT.value}": 0.3,
-    f"sdk:{SdkKind.SOC.value}": 0.2,
-    f"sdk:{SdkKind.OTHER.value}": 0.2,
-    "chip": 0.2,
-}
-"""Shared lineage: evidence that supports a candidate but never names one (kinds not listed: 0.2)."""
-WEIGHTS: dict[str, float] = {**SUPPORTING, **DECISIVE}
-"""Every kind's weight."""
-DEFAULT_WEIGHT = 0.2
-LINEAGE_RULES = frozenset({"trace/vendor-file", "trace/product-definition"})
-"""Rules whose findings are file names and file layouts, shared lineage whatever their kind."""
 REPEAT_DECAY = 0.5
 """Each further finding of the same kind counts half the one before."""
 MIN_CONFIDENCE = 0.3
@@ -166,23 +116,31 @@ def attribute(findings: Sequence[Finding], declared: Declared | None = None) -> 
 
 
 def evidence_of(finding: Finding) -> tuple[str, str | None]:
-    """(kind of evidence, vendor name) of a finding, for the weights."""
+    """(kind of evidence, vendor name) of a finding, for the weights: as its rule's catalogue row says.
+
+    A rule the catalogue lacks (`signatures check` fails on one the analyzers emit) is weighed by its
+    payload's kind.
+    """
+    rule = catalogue().rule(finding.rule)
     if finding.trace is not None:
-        kind = "file" if finding.rule in LINEAGE_RULES else finding.trace.kind
-        return f"trace:{kind}", finding.trace.vendor
+        weighed_by = rule.evidence if rule is not None else BY_TRACE_KIND
+        kind = f"trace:{finding.trace.kind}" if weighed_by == BY_TRACE_KIND else weighed_by
+        return kind, finding.trace.vendor
     if finding.sdk is not None:
-        return f"sdk:{finding.sdk.kind.value}", finding.sdk.vendor
+        weighed_by = rule.evidence if rule is not None else BY_SDK_KIND
+        kind = f"sdk:{finding.sdk.kind.value}" if weighed_by == BY_SDK_KIND else weighed_by
+        return kind, finding.sdk.vendor
     if finding.chip is not None:
-        return "chip", finding.chip.vendor
+        return (rule.evidence if rule is not None else "chip"), finding.chip.vendor
     if finding.lineage is not None:
-        return _lineage_evidence(finding)
+        return _lineage_evidence(finding, rule.evidence if rule is not None else "lineage")
     payload = finding.endpoint
     if payload is not None and payload.role in _SERVER_ROLES and not payload.reserved:
-        return "endpoint", payload.vendor
+        return (rule.evidence if rule is not None else "endpoint"), payload.vendor
     return "none", None
 
 
-def _lineage_evidence(finding: Finding) -> tuple[str, str | None]:
+def _lineage_evidence(finding: Finding, weighed_by: str) -> tuple[str, str | None]:
     """A strong match of a maker's compiled code.
 
     A weak one (few functions, or two makers' code) is shown in the report but never counted.
@@ -190,7 +148,7 @@ def _lineage_evidence(finding: Finding) -> tuple[str, str | None]:
     lineage = finding.lineage
     assert lineage is not None  # the caller checked
     strong = lineage.kind is LineageKind.MAKER_BUILD and lineage.strength is LineageStrength.STRONG
-    return ("lineage", lineage.maker) if strong else ("none", None)
+    return (weighed_by, lineage.maker) if strong else ("none", None)
 
 
 @dataclass
@@ -238,8 +196,10 @@ def _collect(findings: Sequence[Finding]) -> dict[str, _Evidence]:
         if kind == "none":
             continue
         named = _named_makers(finding, kind, vendor)
-        decisive = kind in DECISIVE
-        weight = WEIGHTS.get(kind, DEFAULT_WEIGHT) * finding.confidence
+        weighing = catalogue().weight(kind)
+        # `signatures check` makes sure every kind the code emits has a row; one without counts nothing.
+        decisive = weighing is not None and weighing.specific
+        weight = (weighing.weight if weighing is not None else 0.0) * finding.confidence
         if not named:
             if kind == "trace:organisation" and vendor:
                 entry = companies.setdefault(f"?{vendor}", _Evidence(None, vendor))

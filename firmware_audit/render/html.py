@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from firmware_audit.model import EndpointRole, Severity
 from firmware_audit.render._html import esc, outcome_badge, page, share_bar, size
+from firmware_audit.signatures.catalogue import catalogue
 
 if TYPE_CHECKING:
     from firmware_audit.model import Container, Finding, Report
@@ -228,11 +229,18 @@ def _finding(f: Finding) -> str:
         f'<details id="f-{esc(f.id)}"{open_attr}><summary><span class="sev sev-{esc(f.severity.value)}">'
         f"{esc(f.severity.value)}</span> {esc(f.category.value)}: {esc(f.title)}</summary>"
         f'<dl class="kv"><dt>id</dt><dd class="mono">{esc(f.id)}</dd>'
-        f'<dt>rule</dt><dd class="mono">{esc(f.rule)}</dd><dt>confidence</dt><dd>{f.confidence:.2f}</dd>'
+        f'<dt>rule</dt><dd><span class="mono">{esc(f.rule)}</span>{_rule_title(f.rule)}</dd>'
+        f"<dt>confidence</dt><dd>{f.confidence:.2f}</dd>"
         f'<dt>{"location" if f.count == 1 else f"locations ({f.count})"}</dt><dd class="mono">{where}</dd>'
         f"{kv}</dl>"
         f"{table}</details>"
     )
+
+
+def _rule_title(rule_id: str) -> str:
+    """The rule's title from the rule catalogue, after its id."""
+    title = catalogue().title(rule_id)
+    return f" — {esc(title)}" if title else ""
 
 
 def _value(v: object) -> str:

@@ -11,7 +11,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from firmware_audit.model import Category, Severity
+from firmware_audit.model import Severity
+from firmware_audit.signatures.catalogue import catalogue
 
 if TYPE_CHECKING:
     from firmware_audit.model import Evidence, Finding, Issue, Location, Report
@@ -25,14 +26,6 @@ _LEVEL = {
     Severity.MEDIUM: "warning",
     Severity.HIGH: "error",
     Severity.CRITICAL: "error",
-}
-_ABOUT = {
-    Category.ENDPOINT: "A server the firmware is built to contact, with its role and country.",
-    Category.SDK: "A vendor, chip, P2P or cloud SDK, or a clue to the chip, found in a file.",
-    Category.REBRANDING: "A trace of the original maker or of the rebranding process.",
-    Category.CREDENTIAL: "A default credential or credential hash.",
-    Category.CERTIFICATE: "A certificate or key shipped in the firmware.",
-    Category.LINEAGE: "Whose build a file is: a maker's reference build it shares code with, or a component.",
 }
 # Characters left as they are in a location URI: path separators, the container marker and the
 # unreserved set; everything else (':', spaces, '<', '%', non-ASCII) is percent-encoded.
@@ -83,16 +76,23 @@ def _rules(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
         by_rule.setdefault(f.rule, []).append(f)
     rules = []
     for rule_id, found in sorted(by_rule.items()):
-        category = found[0].category
+        # The rule's metadata is the catalogue's (`signatures/catalogue/rules.toml`); `signatures check`
+        # makes sure every rule the code emits is there.
+        row = catalogue().rule(rule_id)
+        category = row.category if row is not None else found[0].category
         top = max(f.severity.rank for f in found)
+        title = catalogue().title(rule_id) or rule_id
+        properties: dict[str, Any] = {"category": category.value, "tags": [category.value]}
+        if row is not None:
+            properties |= {"payload": row.payload, "evidence": row.evidence, "sources": list(row.sources)}
         rules.append(
             {
                 "id": rule_id,
                 "name": rule_id.replace("/", "_"),
-                "shortDescription": {"text": f"{category.value}: {rule_id}"},
-                "fullDescription": {"text": _ABOUT.get(category, f"A {category.value} finding.")},
+                "shortDescription": {"text": title},
+                "fullDescription": {"text": row.description if row else f"A {category.value} finding."},
                 "defaultConfiguration": {"level": _LEVEL[list(Severity)[top]]},
-                "properties": {"category": category.value, "tags": [category.value]},
+                "properties": properties,
             }
         )
     return rules

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from firmware_audit.analyze.lineage.check import problems as lineage_problems
 from firmware_audit.signatures import DATA_DIR, data_files
+from firmware_audit.signatures import catalogue as catalogue_data
 from firmware_audit.signatures import endpoints as endpoint_data
 from firmware_audit.signatures import makers as maker_data
 from firmware_audit.signatures import sdk as sdk_data
 from firmware_audit.signatures import traces as trace_data
 from firmware_audit.signatures import yara as yara_data
+from firmware_audit.signatures.catalogue_check import catalogue_problems
 from firmware_audit.signatures.yara_check import yara_problems
 
 if TYPE_CHECKING:
@@ -81,6 +83,14 @@ def _maker_base() -> list[Problem]:
     return [Problem(file, message) for file, message in problems]
 
 
+def _rule_catalogue() -> list[Problem]:
+    if not (DATA_DIR / "catalogue").is_dir():
+        return []
+    data, problems = catalogue_data.load(DATA_DIR / "catalogue")
+    found = [Problem(file, message) for file, message in problems]
+    return found + [Problem(file, message) for file, message in catalogue_problems(data)]
+
+
 VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("toml syntax", _toml_parses),
     ("sdk tables", _sdk_tables),
@@ -89,6 +99,7 @@ VALIDATORS: tuple[tuple[str, Callable[[], list[Problem]]], ...] = (
     ("trace tables", _trace_tables),
     ("lineage index", _lineage_index),
     ("maker base", _maker_base),
+    ("rule catalogue", _rule_catalogue),
 )
 """Every validator, by name. Each signature kind adds its own."""
 

@@ -1,7 +1,6 @@
 from firmware_audit.analyze.attribution import (
     CONTRADICTION_CONFIDENCE,
     MIN_CONFIDENCE,
-    WEIGHTS,
     attribute,
     candidates,
     contradictions,
@@ -24,6 +23,13 @@ from firmware_audit.model import (
     Severity,
     TracePayload,
 )
+from firmware_audit.signatures.catalogue import catalogue
+
+
+def _weight(kind: str) -> float:
+    row = catalogue().weight(kind)
+    assert row is not None, kind
+    return row.weight
 
 
 def _finding(key: str, **payload) -> Finding:
@@ -56,14 +62,14 @@ def _endpoint(
 def test_a_published_hash_alone_makes_a_strong_candidate() -> None:
     (xm,) = candidates([_trace("passwd", "credential-hash", "Xiongmai")])
     assert (xm.vendor, xm.country) == ("Xiongmai", "CN")
-    assert xm.confidence == WEIGHTS["trace:credential-hash"]
+    assert xm.confidence == _weight("trace:credential-hash")
 
 
 def test_repeated_evidence_of_one_kind_counts_less_and_less() -> None:
     ten = [_endpoint(f"p2p{i}.reolink.com", "Reolink", role=EndpointRole.P2P) for i in range(10)]
     (one,) = candidates(ten[:1])
     (many,) = candidates(ten)
-    assert one.confidence == WEIGHTS["endpoint"]
+    assert one.confidence == _weight("endpoint")
     assert one.confidence < many.confidence < 0.65  # ten hosts of one configuration are not ten witnesses
     assert len(many.basis) == 10
 
@@ -100,7 +106,7 @@ def test_references_reserved_addresses_and_weak_evidence_are_not_enough() -> Non
             "xm530", chip=ChipPayload(clue=ChipClue.KERNEL_MODULE, vendor="Xiongmai", detail="xm530_isp.ko")
         ),
     ]
-    assert WEIGHTS["chip"] < MIN_CONFIDENCE
+    assert _weight("chip") < MIN_CONFIDENCE
     assert candidates(findings) == ()
 
 

@@ -7,6 +7,7 @@ from corpus_data import ENTRIES, IMAGES, entry
 from firmware_audit.audit import audit
 from firmware_audit.declaration import read_declaration
 from firmware_audit.model import Declared, Severity
+from firmware_audit.signatures.catalogue import catalogue
 
 
 def _declared(e):
@@ -57,3 +58,20 @@ def test_the_clean_image_has_no_trace_and_no_contradiction(reports) -> None:
     assert [f for f in traces if f.trace.vendor is not None or f.severity is not Severity.INFO] == []
     assert report.verdict.contradictions == ()
     assert report.verdict.oem == ()
+
+
+def test_every_finding_has_its_rule_and_weight_in_the_catalogue(reports) -> None:
+    rows = catalogue()
+    for report in reports.values():
+        for finding in report.findings:
+            assert rows.rule(finding.rule) is not None, finding.rule
+            if finding.trace is not None:
+                assert rows.weight(f"trace:{finding.trace.kind}") is not None, finding.trace.kind
+
+
+def test_one_observation_is_one_finding(reports) -> None:
+    # A toolchain banner is one chip clue (chip/toolchain), never also a trace of its own.
+    for report in reports.values():
+        assert not [f for f in report.findings if f.rule == "trace/toolchain"]
+        banners = [(f.location.path, f.chip.detail) for f in report.findings if f.rule == "chip/toolchain"]
+        assert len(banners) == len(set(banners))

@@ -9,6 +9,7 @@ from hostile import SCRIPT, hostile_report
 
 from firmware_audit.audit import audit
 from firmware_audit.render import sarif
+from firmware_audit.signatures.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -58,6 +59,14 @@ def test_rule_metadata():
     assert endpoint["fullDescription"]["text"].startswith("A server the firmware is built to contact")
     assert endpoint["defaultConfiguration"]["level"] in {"note", "warning", "error"}
     assert endpoint["properties"]["category"] == "endpoint"
+    for rule_id, rule in rules.items():  # every rule's metadata is the catalogue's
+        row = catalogue().rule(rule_id)
+        assert rule["shortDescription"]["text"] == catalogue().title(rule_id)
+        assert (rule["fullDescription"]["text"], rule["properties"]["payload"]) == (
+            row.description,
+            row.payload,
+        )
+    assert rules["sdk/hisilicon-mpp"]["shortDescription"]["text"] == "SDK family: HiSilicon MPP"
 
 
 def test_hostile_paths_become_valid_uris(tmp_path):

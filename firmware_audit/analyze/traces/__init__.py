@@ -8,7 +8,6 @@ One small analyzer per kind of trace, each reading its table of `signatures/trac
   flash controllers, boot-loader defaults, recovery names, chip identification strings;
 * `files` — vendor file names: language packs, plug-ins, layout members, kernel modules;
 * `product` — product definition files and the identity written in them;
-* `toolchain` — vendor compiler banners (the SDK analyzer's toolchain table);
 * `build` — build hosts and build paths that name a maker;
 * `timezone` — default time zones of OEM regions;
 * `certificates` — X.509 certificates and private keys, PEM or DER;
@@ -26,7 +25,9 @@ One small analyzer per kind of trace, each reading its table of `signatures/trac
 * `startup` — login services and vendor programs that init scripts start;
 * `language` — UI language packs and the market they point to.
 
-P2P device-ID prefixes are traces too; the endpoint analyzer finds them with the init strings.
+P2P device-ID prefixes are traces too; the endpoint analyzer finds them with the init strings. A chip
+maker's toolchain banner is no trace of its own: the SDK analyzer reports it once, as the `chip/toolchain`
+clue to the SoC.
 `finalize` is the image-level step: it names the certificate each private key belongs to.
 """
 
@@ -52,7 +53,6 @@ from firmware_audit.analyze.traces.release import DistributionAnalyzer
 from firmware_audit.analyze.traces.startup import StartupAnalyzer
 from firmware_audit.analyze.traces.strings import VendorStringAnalyzer
 from firmware_audit.analyze.traces.timezone import TimeZoneAnalyzer
-from firmware_audit.analyze.traces.toolchain import ToolchainAnalyzer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,7 +66,6 @@ TRACE_ANALYZERS: tuple[Analyzer, ...] = (
     VendorStringAnalyzer(),
     VendorFileAnalyzer(),
     ProductDefinitionAnalyzer(),
-    ToolchainAnalyzer(),
     BuildTraceAnalyzer(),
     TimeZoneAnalyzer(),
     CertificateAnalyzer(),
@@ -106,7 +105,6 @@ __all__ = [
     "ProductModelAnalyzer",
     "StartupAnalyzer",
     "TimeZoneAnalyzer",
-    "ToolchainAnalyzer",
     "VendorFileAnalyzer",
     "VendorNodeAnalyzer",
     "VendorStringAnalyzer",

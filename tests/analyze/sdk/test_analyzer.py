@@ -167,3 +167,24 @@ def test_reports_with_chip_findings_round_trip(reports) -> None:
     report = reports["01"]
     assert any(f.chip is not None for f in report.findings)
     assert Report.from_json(report.to_json()) == report
+
+
+DAHUA = "03-dahua-dhzip.bin"
+
+
+def test_a_toolchain_banner_is_one_chip_clue_and_no_trace() -> None:
+    tree = corpus_tree(DAHUA)
+    for path in ("/user-x.squashfs.img!/payload!/bin/sonia", "/kernel.img!/payload!/payload"):
+        findings, _ = analyze(tree, path)
+        (clue,) = [f for f in findings if f.rule == "chip/toolchain"]
+        assert (clue.chip.clue, clue.chip.vendor) == (ChipClue.TOOLCHAIN, "HiSilicon")
+        assert "Hisilicon_v500_20170922" in clue.chip.detail
+        assert "Hi3516AV200" in clue.chip.models
+    report = audit(IMAGES / DAHUA)
+    banners = [f for f in report.findings if "toolchain" in f.rule]
+    assert {f.rule for f in banners} == {"chip/toolchain"}  # the banner is not reported twice
+
+
+def test_generic_and_unknown_toolchains_are_no_chip_clue() -> None:
+    findings = [f for name in IMAGE_FILES if name.startswith("10-") for f in audit(IMAGES / name).findings]
+    assert not [f for f in findings if f.rule == "chip/toolchain"]  # GCC: (Muster toolchain 2023.02) 12.2.0
