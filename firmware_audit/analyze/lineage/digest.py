@@ -11,10 +11,12 @@ stubs and one-line accessors are the same in everyone's code.
 Fixed-width code (ARM, AArch64, MIPS) is read as an array of words: capstone decodes each distinct
 word once (a camera application of 380,000 instructions has about 80,000), each becomes a token (the
 hash of its masked text), and the pieces are hashed together with numpy as polynomials over their
-tokens (prefix sums modulo 2^64). Thumb code, whose instructions are 2 or 4 bytes long, is swept in
-order. A word capstone cannot decode (data in code) is a token of its own; the sweep is bounded by
-`MAX_INSTRUCTIONS`. Code whose bytes look packed or compressed (entropy above `MAX_CODE_ENTROPY`) gives
-no function digest: what capstone would print there is noise.
+tokens (prefix sums modulo 2^64). Words seen in an earlier file are looked up in sorted arrays; the
+texts of new ones are masked in one pass and each distinct masked text is hashed once. Thumb code,
+whose instructions are 2 or 4 bytes long, is swept in order. A word capstone cannot decode (data in
+code) is a token of its own; the sweep is bounded by `MAX_INSTRUCTIONS`. Code whose bytes look packed
+or compressed (entropy above `MAX_CODE_ENTROPY`) gives no function digest: what capstone would print
+there is noise.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ _UNDECODED = 0x9E3779B97F4A7C15
 _CACHE_LIMIT = 1 << 18
 """Distinct words remembered per instruction set across files (the files of one image share half of
 theirs); about 30 MB at most."""
-_CACHE: dict[tuple[str, bool], dict[int, tuple[int, bool]]] = {}
+_CACHE: dict[tuple[str, bool], _Known] = {}
+_MASKED: dict[str, int] = {}
+"""Token of each masked text seen (many words print alike once their numbers are masked)."""
 _BATCH = 512
 """Distinct words decoded per capstone call (a word it cannot decode restarts the call after it)."""
 _ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
@@ -164,22 +168,48 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
 def _known_tokens(
     cs: capstone.Cs, arch: str, big: bool, distinct: NDArray[np.uint32]
 ) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
-    """`_tokens` of the distinct words, decoding only the words not seen in an earlier file."""
-    cache = _CACHE.setdefault((arch, big), {})
-    words = distinct.tolist()
-    known = [cache.get(w) for w in words]
-    missing = [i for i, k in enumerate(known) if k is None]
-    tokens = np.array([k[0] if k else 0 for k in known], dtype=np.uint64)
-    returns = np.array([k[1] if k else False for k in known], dtype=np.bool_)
-    if missing:
+    """`_tokens` of the distinct (sorted) words, decoding only the words not seen in an earlier file."""
+    cache = _CACHE.setdefault((arch, big), _Known())
+    tokens, returns, missing = cache.find(distinct)
+    if len(missing):
         blob = distinct[missing].astype(">u4" if big else "<u4").tobytes()
         new_tokens, new_returns = _tokens(cs, arch, blob)
         tokens[missing] = new_tokens
         returns[missing] = new_returns
-        room = _CACHE_LIMIT - len(cache)
-        for i, token, stop in zip(missing[:room], new_tokens.tolist(), new_returns.tolist(), strict=False):
-            cache[words[i]] = (token, stop)
+        cache.add(distinct[missing], new_tokens, new_returns)
     return tokens, returns
+
+
+class _Known:
+    """Words decoded in earlier files, as sorted arrays: looked up and extended without a Python loop."""
+
+    def __init__(self) -> None:
+        self.words = np.zeros(0, dtype=np.uint32)
+        self.tokens = np.zeros(0, dtype=np.uint64)
+        self.returns = np.zeros(0, dtype=np.bool_)
+
+    def find(
+        self, distinct: NDArray[np.uint32]
+    ) -> tuple[NDArray[np.uint64], NDArray[np.bool_], NDArray[np.intp]]:
+        """(tokens, returns) of the sorted distinct words (0 and False where unknown), and where unknown."""
+        if not len(self.words):
+            count = len(distinct)
+            return np.zeros(count, dtype=np.uint64), np.zeros(count, dtype=np.bool_), np.arange(count)
+        where = np.minimum(np.searchsorted(self.words, distinct), len(self.words) - 1)
+        known = self.words[where] == distinct
+        tokens = np.where(known, self.tokens[where], np.uint64(0))
+        return tokens, known & self.returns[where], np.flatnonzero(~known)
+
+    def add(self, words: NDArray[np.uint32], tokens: NDArray[np.uint64], returns: NDArray[np.bool_]) -> None:
+        """Remember new (sorted, unknown) words, the first ones while there is room."""
+        room = max(_CACHE_LIMIT - len(self.words), 0)
+        words, tokens, returns = words[:room], tokens[:room], returns[:room]
+        if not len(words):
+            return
+        at = np.searchsorted(self.words, words)
+        self.words = np.insert(self.words, at, words)
+        self.tokens = np.insert(self.tokens, at, tokens)
+        self.returns = np.insert(self.returns, at, returns)
 
 
 def _tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
@@ -187,22 +217,42 @@ def _tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64]
     count = len(blob) // 4
     tokens = np.full(count, _UNDECODED, dtype=np.uint64)
     returns = np.zeros(count, dtype=np.bool_)
+    decoded: list[int] = []
+    texts: list[str] = []
     at = 0
     while at < count:
         end = min(count, (at // _BATCH + 1) * _BATCH)
-        reached = at
-        for address, _size, mnemonic, operands in cs.disasm_lite(blob[at * 4 : end * 4], at * 4):
-            word = address // 4
-            tokens[word] = _hash(f"{mnemonic} {operands}")
-            returns[word] = _returns(arch, mnemonic, operands)
-            reached = word + 1
+        batch = list(cs.disasm_lite(blob[at * 4 : end * 4], at * 4))
+        decoded.extend(address // 4 for address, _, _, _ in batch)
+        texts.extend(f"{mnemonic} {operands}" for _, _, mnemonic, operands in batch)
+        reached = decoded[-1] + 1 if batch else at
         # capstone stops at the batch's end or at a word it cannot decode, which keeps its token
         at = reached + 1 if reached < end else end
+    if texts:
+        index = np.array(decoded, dtype=np.intp)
+        tokens[index] = _hashes(texts)
+        returns[index] = [_returns_text(arch, text) for text in texts]
     return tokens, returns
 
 
+def _hashes(texts: list[str]) -> NDArray[np.uint64]:
+    """`_hash` of each text: masked in one pass, each distinct masked text hashed once."""
+    # No text holds a newline and no number runs across one, so masking the joined texts masks each.
+    masked = _NUMBER.sub("#", "\n".join(texts)).split("\n")
+    known = _MASKED
+    values = list(map(known.get, masked))
+    for i in [i for i, value in enumerate(values) if value is None]:
+        values[i] = value = _blake(masked[i])
+        if len(known) < _CACHE_LIMIT:
+            known[masked[i]] = value
+    return np.array(values, dtype=np.uint64)
+
+
 def _hash(text: str) -> int:
-    masked = _NUMBER.sub("#", text)
+    return _blake(_NUMBER.sub("#", text))
+
+
+def _blake(masked: str) -> int:
     return int.from_bytes(hashlib.blake2b(masked.encode(), digest_size=8).digest(), "big")
 
 
@@ -273,6 +323,15 @@ def _pieces(
         lines = []
         delay = False
     return pieces, count, False
+
+
+def _returns_text(arch: str, text: str) -> bool:
+    """`_returns` of `mnemonic operands`."""
+    if arch in {"arm", "thumb"}:
+        return text[0] in "bpl" and _ARM_RETURN.match(text) is not None
+    if arch == "aarch64":
+        return text == "ret " or text.startswith("ret ")
+    return text == "jr $ra"
 
 
 def _returns(arch: str, mnemonic: str, operands: str) -> bool:
