@@ -1,27 +1,29 @@
 """Disassembly of one ELF file: which function references an address, which functions call a symbol.
 
-Code is disassembled only where it is asked about. Building a view disassembles the PLT stubs (which
-name the imports) and the entry function, and finds function starts and direct calls by a vectorised
-scan of the instruction words (`firmware_audit.analyze.isa`, one module per instruction set). Asked
-who references an address, the view finds the candidate instructions by another such scan (literal
-words, `adrp` pages, `lui` halves, `$gp` loads ...) and disassembles only the functions that hold
-them; asked who calls an import, only the functions with a direct call of its stub or a load of its
-GOT slot. Within a function a linear sweep with capstone (`disasm_lite`, no operand detail: ten times
-faster) follows constant values through registers, so that it sees the addresses code computes:
+Code is disassembled only where it is asked about. Building a view finds function starts and direct
+calls by a vectorised scan of the instruction words (`firmware_audit.analyze.isa`, one module per
+instruction set), then depends on the instruction set:
 
-* ARM: literal-pool loads (`ldr rX, [pc, #imm]`, also the PIC form followed by `add rX, pc`), `adr`,
-  `add rX, pc, #imm`, `movw`/`movt` pairs;
-* AArch64: `adrp` + `add`, `adr`, literal loads;
-* MIPS: `lui` + `addiu`/`ori` pairs, and `lw` from the GOT relative to `$gp` (its value is the
-  ABI's `_gp`, the GOT start plus 0x7ff0, for the whole file).
+* ARM, Thumb and AArch64 (`isa.Scanned`): the view disassembles the PLT stubs (which name the imports)
+  and the entry function. Asked who references an address, it finds the candidate instructions by
+  another scan (literal words, `adrp` pages, literal loads and the offsets added to them ...) and
+  disassembles only the functions that hold them; asked who calls an import, only the functions with
+  a direct call of its stub or a load of its GOT slot. Within a function a linear sweep with capstone
+  (`disasm_lite`, no operand detail: ten times faster) follows constant values through registers, so
+  that it sees the addresses code computes: literal-pool loads (`ldr rX, [pc, #imm]`, also the PIC
+  form followed by `add rX, pc`), `adr`, `add rX, pc, #imm`, `movw`/`movt` pairs; `adrp` + `add`.
+* MIPS (`isa.Followed`): nothing is disassembled. The same following of values (`lui` + `addiu`/
+  `ori` pairs, `lw` from the GOT relative to `$gp`, whose value is the ABI's `_gp`, the GOT start plus
+  0x7ff0, for the whole file) is done for the whole file at once in numpy arrays when the view is
+  built, which costs less than disassembling the functions one question needs.
 
 Calls are direct branch-and-link targets, and indirect calls through a GOT slot or a PLT stub whose
 slot holds an imported symbol. Functions are named from the symbol tables; in a stripped file a
 function is known by its start (a call target) and printed as `sub_<address>`. A string reached only
 through a table of pointers (`static const char *hosts[]`) is attributed to the code that references
-the table. The sweep is an approximation (no control flow), good enough to name the user of a string;
-it is bounded by `MAX_INSTRUCTIONS` for the whole view. Function starts are fixed when the view is
-built, so answers do not depend on the order of the questions.
+the table. Following values is an approximation (no control flow), good enough to name the user of a
+string; it is bounded by `MAX_INSTRUCTIONS` for the whole view. Function starts are fixed when the
+view is built, so answers do not depend on the order of the questions.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import capstone
 import lief
 import numpy as np
 
-from firmware_audit.analyze.isa import InstructionSet, Reach, Region
+from firmware_audit.analyze.isa import Flow, Followed, InstructionSet, Memory, Reach, Region, Scanned
 from firmware_audit.analyze.isa.aarch64 import Aarch64
 from firmware_audit.analyze.isa.arm import Arm
 from firmware_audit.analyze.isa.mips import Mips
@@ -45,10 +47,14 @@ from firmware_audit.analyze.isa.mips import Mips
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from numpy.typing import NDArray
+
 MAX_INSTRUCTIONS = 4_000_000
 """Instructions swept per file at most (about 16 MB of code); the rest is left out with an Issue."""
-_ISA: dict[str, InstructionSet] = {"arm": Arm(), "aarch64": Aarch64(), "mips": Mips()}
-"""The vectorised scans of each instruction set, by the sweep's architecture name."""
+_SCANNED: dict[str, Scanned] = {"arm": Arm(), "aarch64": Aarch64()}
+"""Instruction sets whose candidates a sweep confirms, by architecture name."""
+_FOLLOWED: dict[str, Followed] = {"mips": Mips()}
+"""Instruction sets whose values are followed in arrays, nothing disassembled."""
 _STUB_SECTIONS = frozenset({".plt", ".plt.sec", ".MIPS.stubs"})
 """Sections of import stubs: disassembled whole when a view is built, as they name the imports."""
 _POINTER_TABLE_MAX = 4096
@@ -57,7 +63,6 @@ _MIPS_GP_OFFSET = 0x7FF0
 _ARM_COND = (
     "eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al",
 )  # fmt: skip
-_MIPS_MEM = re.compile(r"(-?(?:0x[0-9a-f]+|\d+))?\((\$\w+)\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +107,7 @@ class CodeView:
         """Prepare a view of the code a sweep starts on (use `CodeView.build`)."""
         self.arch = sweep.arch
         self._sweep = sweep
-        self._isa = _ISA[sweep.arch]
+        self._isa: InstructionSet = _SCANNED.get(sweep.arch) or _FOLLOWED[sweep.arch]
         self._data = sweep.data
         self._segments = sweep.segments
         self._word = sweep.word
@@ -116,15 +121,21 @@ class CodeView:
         call_sites, call_targets = zip(*(self._isa.calls(r) for r in self._regions), strict=True)
         self._call_sites = np.concatenate(call_sites) if call_sites else np.zeros(0, dtype=np.int64)
         self._call_targets = np.concatenate(call_targets) if call_targets else np.zeros(0, dtype=np.int64)
-        for name, address, code, _thumb in sweep.chunks:
-            if name in _STUB_SECTIONS:
-                sweep.sweep(address, address + len(code))
-        self._starts = self._function_starts()
-        entry = sweep.binary.entrypoint & ~1 if sweep.arch == "arm" else sweep.binary.entrypoint
-        if entry and self._executable(entry):
-            sweep.sweep(*self._bounds(entry))  # `_start` names `main` by a pointer, in a stripped file
-            self._starts = self._function_starts()
         self._swept: set[int] = set()
+        self._flow: Flow | None = None
+        self._ref_values = self._ref_sites = np.zeros(0, dtype=np.int64)
+        followed = _FOLLOWED.get(sweep.arch)
+        if followed is not None:
+            self._follow(followed)
+        else:
+            for name, address, code, _thumb in sweep.chunks:
+                if name in _STUB_SECTIONS:
+                    sweep.sweep(address, address + len(code))
+            self._starts = self._function_starts()
+            entry = self._entry()
+            if entry is not None:
+                sweep.sweep(*self._bounds(entry))  # `_start` names `main` by a pointer, in a stripped file
+                self._starts = self._function_starts()
         self._reach: Reach | None = None
         self._pointers: dict[int, list[int]] | None = None
         self._slots: frozenset[int] | None = None
@@ -147,6 +158,85 @@ class CodeView:
         """True when disassembly stopped at `MAX_INSTRUCTIONS`."""
         return self._sweep.truncated
 
+    def _entry(self) -> int | None:
+        entry = self._sweep.binary.entrypoint
+        entry = entry & ~1 if self.arch == "arm" else entry
+        return entry if entry and self._executable(entry) else None
+
+    # -- MIPS: values followed in arrays, nothing disassembled -----------------------------------
+
+    def _follow(self, isa: Followed) -> None:
+        """Follow the values of the whole code at once (`Followed.flow`) and record what it finds.
+
+        The stubs and the entry function add function starts (code pointers, called addresses, stubs
+        named by their jump), as the sweep of them does for the other instruction sets; with new
+        starts the code is followed again, each function from its own start.
+        """
+        sweep = self._sweep
+        memory = Memory(
+            gp=sweep.gp,
+            slots=sweep.slots,
+            read=self._read_words,
+            loaded=(sweep.lo, sweep.hi),
+            code=self._in_code,
+            word=sweep.word,
+        )
+        self._starts = self._function_starts()
+        spans = [(a, a + len(code)) for name, a, code, _ in sweep.chunks if name in _STUB_SECTIONS]
+        entry = self._entry()
+        if entry is not None:
+            spans.append(self._bounds(entry))
+        early = isa.flow(
+            [r for lo, hi in spans for r in _cut(self._regions, lo, hi)],
+            np.array(self._starts, dtype=np.int64),
+            memory,
+            MAX_INSTRUCTIONS,
+        )
+        for origin, name in zip(early.jump_origins.tolist(), early.jump_names, strict=True):
+            self._names.setdefault(origin, name)
+        sweep.starts.update(early.code_values.tolist())
+        sweep.starts.update(early.call_targets.tolist())
+        self._starts = self._function_starts()
+        found = isa.flow(self._regions, np.array(self._starts, dtype=np.int64), memory, MAX_INSTRUCTIONS)
+        for origin, name in zip(found.jump_origins.tolist(), found.jump_names, strict=True):
+            self._names.setdefault(origin, name)
+        for site, target in zip(self._call_sites.tolist(), self._call_targets.tolist(), strict=True):
+            self._calls.setdefault(target, []).append(site)
+        for site, target in zip(found.call_sites.tolist(), found.call_targets.tolist(), strict=True):
+            self._calls.setdefault(target, []).append(site)
+        for site, name in zip(found.import_sites.tolist(), found.import_names, strict=True):
+            self._calls.setdefault(name, []).append(site)
+        order = np.argsort(found.ref_values, kind="stable")
+        self._ref_values, self._ref_sites = found.ref_values[order], found.ref_sites[order]
+        sweep.count = found.instructions
+        sweep.truncated = sum(len(r.code) // 4 for r in self._regions) > MAX_INSTRUCTIONS
+        self._flow = found
+
+    def _read_words(self, addresses: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """The words at these addresses, and whether each is loaded from the file."""
+        size = self._word
+        values = np.zeros(len(addresses), dtype=np.int64)
+        ok = np.zeros(len(addresses), dtype=bool)
+        raw = np.frombuffer(self._data, dtype=np.uint8)
+        for seg in self._segments:
+            inside = ~ok & (addresses >= seg.vaddr) & (addresses + size <= seg.vaddr + seg.size)
+            offsets = seg.offset + addresses[inside] - seg.vaddr
+            parts = [raw[offsets + i].astype(np.int64) for i in range(size)]
+            if self._endian == ">":
+                parts.reverse()
+            values[inside] = sum(
+                (part << (8 * i) for i, part in enumerate(parts)), np.zeros(len(offsets), np.int64)
+            )
+            ok |= inside
+        return values, ok
+
+    def _in_code(self, values: NDArray[np.int64]) -> NDArray[np.bool_]:
+        inside = np.zeros(len(values), dtype=bool)
+        for seg in self._segments:
+            if seg.executable:
+                inside |= (values >= seg.vaddr) & (values < seg.vaddr + seg.size)
+        return inside
+
     # -- where to disassemble --------------------------------------------------------------------
 
     def _function_starts(self) -> list[int]:
@@ -163,7 +253,9 @@ class CodeView:
         return start, end
 
     def _disassemble(self, sites: Iterable[int]) -> None:
-        """Disassemble the functions that hold these addresses, each once."""
+        """Disassemble the functions that hold these addresses, each once (none for followed code)."""
+        if self._flow is not None:
+            return
         for site in sorted(set(sites)):
             if not self._executable(site):
                 continue
@@ -173,10 +265,12 @@ class CodeView:
                 self._sweep.sweep(start, end)
 
     def _candidates(self, lo: int, hi: int) -> list[int]:
-        """Instructions that can compute or load an address in `[lo, hi]`."""
+        """Instructions that can compute or load an address in `[lo, hi]` (none for followed code)."""
+        if self._flow is not None:
+            return []
         if self._reach is None:
-            got = self._sweep.got_words()
-            self._reach = Reach.join([self._isa.reach(r, gp=self._sweep.gp, got=got) for r in self._regions])
+            scanned = _SCANNED[self.arch]
+            self._reach = Reach.join([scanned.reach(r) for r in self._regions])
         return [int(s) for s in self._reach.sites_for(lo, hi)]
 
     # -- addresses -------------------------------------------------------------------------------
@@ -208,20 +302,28 @@ class CodeView:
         tables = [self._table_bounds(slot) for slot in self._pointer_index().get(address, ())]
         for lo, hi in [(address, address), *tables]:
             self._disassemble(self._candidates(lo, hi))
-        sites = list(self._refs.get(address, ()))
-        keys = sorted(self._refs)
+        sites = self._referencing(address, address)
         for first, last in tables:
             # code often points at the table through a section anchor, not at entry 0: take it all
-            lo = bisect.bisect_left(keys, first)
-            hi = bisect.bisect_right(keys, last)
-            for key in keys[lo:hi]:
-                sites.extend(self._refs[key])
+            sites.extend(self._referencing(first, last))
         found: dict[int, Function] = {}
         for site in sorted(sites):
             function = self.function_at(site)
             if function is not None:
                 found.setdefault(function.start, function)
         return tuple(found.values())
+
+    def _referencing(self, lo: int, hi: int) -> list[int]:
+        """Sites seen computing or loading an address in `[lo, hi]`."""
+        if self._flow is not None:
+            first, last = np.searchsorted(self._ref_values, [lo, hi + 1])
+            return [int(s) for s in self._ref_sites[first:last]]
+        keys = sorted(self._refs)
+        return [
+            s
+            for key in keys[bisect.bisect_left(keys, lo) : bisect.bisect_right(keys, hi)]
+            for s in self._refs[key]
+        ]
 
     def callers(self, name: str) -> tuple[CallSite, ...]:
         """Every call of the function or imported symbol `name`, with the calling function."""
@@ -301,6 +403,20 @@ def _joined(chunks: list[tuple[str, int, bytes, bool]], endian: str) -> list[Reg
             runs.append((address, [code], thumb))
         end = address + len(code)
     return [Region(address, b"".join(parts), endian, thumb) for address, parts, thumb in runs]
+
+
+def _cut(regions: list[Region], lo: int, hi: int) -> list[Region]:
+    """The parts of the regions inside `[lo, hi)`."""
+    return [
+        Region(
+            max(r.address, lo),
+            r.code[max(r.address, lo) - r.address : min(r.address + len(r.code), hi) - r.address],
+            r.endian,
+            r.thumb,
+        )
+        for r in regions
+        if r.address < hi and lo < r.address + len(r.code)
+    ]
 
 
 def _pointers(
@@ -452,18 +568,6 @@ class _Sweep:
 
     # -- driving ---------------------------------------------------------------------------------
 
-    def got_words(self) -> dict[int, int]:
-        """MIPS: GOT slot address -> the word in the file (a page or an address); empty elsewhere."""
-        section = self.binary.get_section(".got") if self.arch == "mips" else None
-        if section is None or not section.size:
-            return {}
-        found: dict[int, int] = {}
-        for index in range(section.size // self.word):
-            word = self.read(section.virtual_address + index * self.word)
-            if word is not None:
-                found[section.virtual_address + index * self.word] = word
-        return found
-
     def sweep(self, lo: int, hi: int) -> None:
         """Disassemble the code in `[lo, hi)`, following register values from `lo` on."""
         if self.truncated:
@@ -477,7 +581,7 @@ class _Sweep:
         )
 
     def _run(self, pieces: list[tuple[int, bytes, bool]]) -> None:
-        step = {"arm": self._arm, "aarch64": self._aarch64, "mips": self._mips}[self.arch]
+        step = {"arm": self._arm, "aarch64": self._aarch64}[self.arch]
         classify = _arm_base if self.arch == "arm" else str
         interesting, no_dest = _INTERESTING[self.arch], _NO_DEST[self.arch]
         kinds: dict[str, str] = {}
@@ -491,14 +595,14 @@ class _Sweep:
                     self.cs_arch, self.cs_mode | (capstone.CS_MODE_THUMB if thumb else 0)
                 )
                 md.skipdata = True
-            self.reset(address)
+            self.reset()
             for insn_addr, _size, mnemonic, op_str in md.disasm_lite(code, address):
                 if self.count >= MAX_INSTRUCTIONS:
                     self.truncated = True
                     return
                 self.count += 1
                 if insn_addr in self.names:
-                    self.reset(insn_addr)
+                    self.reset()
                 base = kinds.get(mnemonic)
                 if base is None:
                     base = kinds[mnemonic] = classify(mnemonic)
@@ -510,14 +614,12 @@ class _Sweep:
                     if rd in values or rd in imports:
                         self.assign(rd, None, insn_addr)
 
-    def reset(self, address: int) -> None:
+    def reset(self) -> None:
+        """Forget every register's value: a new function starts."""
         self.values.clear()
         self.imports.clear()
         self.origins.clear()
-        if self.arch == "mips":
-            self.values["$zero"] = 0
-            self.values["$t9"] = address  # the PIC ABI calls a function with its address in $t9
-        elif self.arch == "aarch64":
+        if self.arch == "aarch64":
             self.values["xzr"] = 0
 
     def _regions(self) -> Iterator[tuple[str, int, bytes, bool]]:
@@ -798,103 +900,10 @@ class _Sweep:
             return
         self.load(rd, base + offset, address, self.origins.get(inner[0], address))
 
-    # -- MIPS ------------------------------------------------------------------------------------
-
-    def _mips(self, address: int, mnemonic: str, op_str: str) -> None:
-        ops = _operands(op_str)
-        if mnemonic in {"jal", "bal"} and ops:
-            target = _imm(ops[-1])
-            if target is not None:
-                self.call(target, address)
-            return
-        if mnemonic in {"jalr", "jr"} and ops:
-            self.jump_via(ops[-1], address, link=mnemonic == "jalr")
-            return
-        if not ops or not ops[0].startswith("$"):
-            return
-        rd = ops[0]
-        if rd in {"$gp", "$zero"}:
-            return  # $gp is the ABI's _gp for the whole file; $zero stays 0
-        if mnemonic == "lui" and len(ops) == 2:
-            imm = _imm(ops[1])
-            self.assign(rd, None if imm is None else imm << 16, address)
-        elif mnemonic in {"addiu", "addi", "daddiu", "ori"} and len(ops) == 3:
-            self._mips_imm(address, mnemonic, ops)
-        elif mnemonic in {"addu", "daddu", "move", "or"} and len(ops) in {2, 3}:
-            self._mips_add(address, ops)
-        elif mnemonic in {"lw", "ld"} and len(ops) == 2:
-            self._mips_load(address, rd, ops[1])
-        else:
-            self.assign(rd, None, address)
-
-    def _mips_value(self, reg: str) -> int | None:
-        return self.gp if reg == "$gp" else self.values.get(reg)
-
-    def _mips_imm(self, address: int, mnemonic: str, ops: list[str]) -> None:
-        rd, rs = ops[0], ops[1]
-        base, imm = self._mips_value(rs), _imm(ops[2])
-        if base is None or imm is None:
-            self.assign(rd, None, address)
-            return
-        value = base | (imm & 0xFFFF) if mnemonic == "ori" else base + imm
-        self.assign(rd, value, address, self.origins.get(rs))
-        if rs != "$zero":
-            self.ref(value, address)
-            self.code_pointer(value)
-
-    def _mips_add(self, address: int, ops: list[str]) -> None:
-        rd, sources = ops[0], [op for op in ops[1:] if op != "$zero"]
-        if len(sources) == 1 and sources[0] in self.imports:
-            self.set_import(rd, self.imports[sources[0]], self.origins.get(sources[0], address))
-            return
-        values = [self._mips_value(op) for op in sources]
-        if not sources or any(v is None for v in values):
-            self.assign(rd, None, address)
-            return
-        self.assign(rd, sum(v for v in values if v is not None), address, self.origins.get(sources[0]))
-
-    def _mips_load(self, address: int, rd: str, mem: str) -> None:
-        found = _MIPS_MEM.fullmatch(mem)
-        if found is None:
-            self.assign(rd, None, address)
-            return
-        base = self._mips_value(found.group(2))
-        if base is None:
-            self.assign(rd, None, address)
-            return
-        target = base + (int(found.group(1), 0) if found.group(1) else 0)
-        origin = self.origins.get(found.group(2), address)
-        if target in self.slots:
-            self.ref(target, address)
-            self.set_import(rd, self.slots[target], origin)
-            return
-        self.ref(target, address)
-        word = self.read(target) if found.group(2) == "$gp" else None  # a local GOT entry: a page
-        self.assign(rd, word, address, origin)
-
 
 _INTERESTING = {
     "arm": frozenset({"bl", "blx", "bx", "ldr", "adr", "add", "addw", "sub", "subw", "mov", "movw", "movt"}),
     "aarch64": frozenset({"bl", "blr", "br", "adrp", "adr", "add", "ldr", "ldrsw", "mov"}),
-    "mips": frozenset(
-        {
-            "jal",
-            "bal",
-            "jalr",
-            "jr",
-            "lui",
-            "addiu",
-            "addi",
-            "daddiu",
-            "ori",
-            "addu",
-            "daddu",
-            "move",
-            "or",
-            "lw",
-            "ld",
-        }
-    ),
 }
 """The instructions each sweep follows; every other one only makes the register it writes unknown."""
 _NO_DEST = {
@@ -931,26 +940,6 @@ _NO_DEST = {
     ),
     "aarch64": frozenset(
         ["str", "strb", "strh", "stp", "cmp", "cmn", "tst", "b", "ret", "cbz", "cbnz", "nop", ".byte"]
-    ),
-    "mips": frozenset(
-        [
-            "sw",
-            "sb",
-            "sh",
-            "sd",
-            "b",
-            "beq",
-            "bne",
-            "beqz",
-            "bnez",
-            "bgez",
-            "bgtz",
-            "blez",
-            "bltz",
-            "nop",
-            "syscall",
-            ".byte",
-        ]
     ),
 }
 """Instructions whose first operand is not a register they write."""

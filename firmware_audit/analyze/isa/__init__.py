@@ -1,12 +1,15 @@
 """Per instruction set, what can be found in code without disassembling it: vectorised scans.
 
-Each module reads the instruction words of a code region with numpy and gives, for every instruction
-that can put an address in a register (or a literal word that can be loaded as one), the interval of
-addresses it can stand for (`Reach`), and the targets of direct calls. `CodeView` then disassembles
-only the functions that hold a candidate for the address it is asked about.
+Each module reads the instruction words of a code region with numpy and gives the targets of direct
+calls (`InstructionSet`), and either of:
 
-The scans are deliberately generous (an interval, not a value, where the value also depends on code
-around): a false candidate costs one function's disassembly, a missed one a reference.
+* `Scanned` (ARM, Thumb, AArch64): for every instruction that can put an address in a register (or a
+  literal word that can be loaded as one), the interval of addresses it can stand for (`Reach`).
+  `CodeView` then disassembles only the functions that hold a candidate for the address it is asked
+  about. The scans are deliberately generous (an interval, not a value, where the value also depends
+  on code around): a false candidate costs one function's disassembly, a missed one a reference.
+* `Followed` (MIPS, whose fixed fields make every instruction's registers a matter of bit masks): the
+  values themselves, followed through registers in arrays (`Flow`); nothing is disassembled.
 """
 
 from __future__ import annotations
@@ -66,16 +69,78 @@ class Reach:
 class InstructionSet(Protocol):
     """The scans of one instruction set."""
 
-    def reach(self, region: Region, *, gp: int | None, got: dict[int, int]) -> Reach:
-        """Every candidate of the region: sites that can compute or load an address, and its interval.
-
-        `gp` and `got` (slot address -> word) serve MIPS, whose code reaches data through `$gp`.
-        """
-        ...
-
     def calls(self, region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(sites, targets) of the region's direct calls."""
         ...
+
+
+class Scanned(InstructionSet, Protocol):
+    """An instruction set whose candidates a sweep of their functions confirms."""
+
+    def reach(self, region: Region) -> Reach:
+        """Every candidate of the region: sites that can compute or load an address, and its interval."""
+        ...
+
+
+class Followed(InstructionSet, Protocol):
+    """An instruction set whose values are followed through registers without disassembling."""
+
+    def flow(self, regions: list[Region], starts: NDArray[np.int64], memory: Memory, budget: int) -> Flow:
+        """What the code computes and calls, each function followed from its start (one of `starts`).
+
+        At most `budget` instructions are followed.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """What following values reads besides the code.
+
+    Attributes:
+        gp: MIPS: the ABI's `_gp` (the GOT start plus 0x7ff0), constant for the whole file; or None.
+        slots: GOT slot address -> imported symbol.
+        read: Words at these addresses, and whether each is loaded from the file.
+        loaded: `[lo, hi)` of the file's segments: a value outside is not an address.
+        code: Whether each value points into executable segments.
+        word: Bytes in a word (4, or 8 for 64-bit code).
+    """
+
+    gp: int | None
+    slots: dict[int, str]
+    read: Callable[[NDArray[np.int64]], tuple[NDArray[np.int64], NDArray[np.bool_]]]
+    loaded: tuple[int, int]
+    code: Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+    word: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """What code computes, found by following values through registers.
+
+    Attributes:
+        ref_sites, ref_values: An instruction and the address it computes or loads from (inside the
+            file's segments only).
+        call_sites, call_targets: Indirect calls of a known address.
+        import_sites, import_names: Indirect calls of an imported symbol loaded from its GOT slot.
+        jump_sites, jump_origins, jump_names: Indirect jumps to an import: where, where the import
+            was loaded (a stub's start) and its name.
+        code_sites, code_values: Values computed that point into code (a function whose address is taken).
+        instructions: Instructions followed.
+    """
+
+    ref_sites: NDArray[np.int64]
+    ref_values: NDArray[np.int64]
+    call_sites: NDArray[np.int64]
+    call_targets: NDArray[np.int64]
+    import_sites: NDArray[np.int64]
+    import_names: list[str]
+    jump_sites: NDArray[np.int64]
+    jump_origins: NDArray[np.int64]
+    jump_names: list[str]
+    code_sites: NDArray[np.int64]
+    code_values: NDArray[np.int64]
+    instructions: int
 
 
 def words(region: Region, step: int = 4, offset: int = 0) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class Aarch64:
     """AArch64 code."""
 
-    def reach(self, region: Region, *, gp: int | None, got: dict[int, int]) -> Reach:  # noqa: ARG002
+    def reach(self, region: Region) -> Reach:
         """`adrp` pages, `adr` values, literal loads (the slot and the word in it) and literal words."""
         at, w = words(region)
         imm21 = sext((((w >> 5) & 0x7FFFF) << 2) | ((w >> 29) & 3), 21)

@@ -27,7 +27,7 @@ _R4, _R11, _PC = 4, 11, 15
 class Arm:
     """ARM (A32) and Thumb code."""
 
-    def reach(self, region: Region, *, gp: int | None, got: dict[int, int]) -> Reach:  # noqa: ARG002
+    def reach(self, region: Region) -> Reach:
         """Literal loads and PC arithmetic with the offsets added to them, and `movt` halves."""
         if region.thumb:
             at, w = words(region, step=2)
