@@ -24,11 +24,8 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    UseDecoder = Callable[
-        [NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
-        tuple[NDArray[np.bool_], NDArray[np.int64]],
-    ]
-    """(later words, their addresses, base registers, base values) -> (uses the base, address made)."""
+    UseDecoder = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.int64], NDArray[np.int64]]]
+    """(words, their addresses) -> (the register each uses as a base or -1, the offset it adds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,28 +196,34 @@ def completed(
     uses: UseDecoder,
     reach: tuple[int, int],
 ) -> Reach:
-    """The addresses a base in a register becomes with the offsets of the instructions that use it.
+    """The 32-bit addresses a base in a register becomes with the offsets of the instructions that use it.
 
     `base` gives the instructions (indexes into `at`/`w`) that put a base address in a register,
     that address, the register and whether the register survives calls (compilers reuse such a base
-    far apart). `uses(later, later_at, reg, value)` tells which later instructions use the register
-    as a base and the address they make. Uses are looked for in the next `reach[0]` instructions, or
+    far apart). `uses(w, at)` tells, for every instruction, the register it uses as a base (-1 for
+    none) and the offset it adds. Uses are looked for in the next `reach[0]` instructions, or
     `reach[1]` for a register that survives calls. The base itself is a candidate too; a base with no
     use found stands for the `WINDOW` around it (an offset this scan does not decode).
     """
+    reg, offset = uses(w, at)
+    near, far = reach
+    order = np.argsort(reg, kind="stable")
+    bounds = np.searchsorted(reg[order], np.arange(-1, 34))  # bounds[r + 1]: where users of r start
     sites, values = [at[base.index]], [base.value]
     used = np.zeros(len(base.index), dtype=bool)
-    near, far = reach
-    for ahead in range(1, far + 1):
-        live = np.ones(len(base.index), dtype=bool) if ahead <= near else base.saved
-        pick = np.nonzero(live & (base.index + ahead < len(w)))[0]
-        if not len(pick):
-            break
-        j = base.index[pick] + ahead
-        hit, value = uses(w[j], at[j], base.reg[pick], base.value[pick])
-        sites.append(at[base.index[pick]][hit])
-        values.append(value[hit])
-        used[pick[hit]] = True
+    for r in np.unique(base.reg).tolist():
+        users = order[bounds[r + 1] : bounds[r + 2]]  # in order, as the sort is stable
+        pick = np.flatnonzero(base.reg == r)
+        index = base.index[pick]
+        first = np.searchsorted(users, index, side="right")
+        count = np.searchsorted(users, index + np.where(base.saved[pick], far, near), side="right") - first
+        used[pick] = count > 0
+        which = np.repeat(np.arange(len(pick)), count)
+        # the k-th use of a base is users[first + k]
+        step = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+        j = users[first[which] + step]
+        sites.append(at[index[which]])
+        values.append((base.value[pick][which] + offset[j]) & 0xFFFFFFFF)
     lone = ~used
     return Reach.join(
         [

@@ -35,17 +35,22 @@ class Arm:
         else:
             at, w = words(region)
             bases, uses, halves = _a32_bases(at, w), _a32_uses, _a32_movt(at, w)
-        parts = [halves]
+        index, value, reg = [], [], []
         for where, slot_or_value, register, is_literal in bases:
-            index, value, reg = where, slot_or_value, register
             if is_literal:
                 offset = slot_or_value - region.address
                 inside = (offset >= 0) & (offset + 4 <= len(region.code))
-                index, reg = where[inside], register[inside]
-                value = word_at(region, offset[inside])
-            saved = (reg >= _R4) & (reg <= _R11)
-            parts.append(completed(at, w, Base(index, value, reg, saved), uses, PAIR_REACH))
-        return Reach.join(parts)
+                index.append(where[inside])
+                value.append(word_at(region, offset[inside]))
+                reg.append(register[inside])
+            else:
+                index.append(where)
+                value.append(slot_or_value)
+                reg.append(register)
+        regs = np.concatenate(reg)
+        saved = (regs >= _R4) & (regs <= _R11)
+        base = Base(np.concatenate(index), np.concatenate(value), regs, saved)
+        return Reach.join([halves, completed(at, w, base, uses, PAIR_REACH)])
 
     def calls(self, region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Targets of `bl` and `blx <label>`."""
@@ -93,20 +98,18 @@ def _a32_bases(at: NDArray[np.int64], w: NDArray[np.int64]) -> _Bases:
     ]
 
 
-def _a32_uses(
-    later: NDArray[np.int64], at: NDArray[np.int64], reg: NDArray[np.int64], base: NDArray[np.int64]
-) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+def _a32_uses(w: NDArray[np.int64], at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """`add rX, pc` (PIC: the base is an offset), `add/sub rX, base, #imm`, loads and stores."""
-    rn, rm = (later >> 16) & 15, later & 15
-    pic = ((later & 0x0FE00FF0) == 0x00800000) & (((rn == _PC) & (rm == reg)) | ((rn == reg) & (rm == _PC)))
-    add = ((later & 0x0FE00000) == 0x02800000) & (rn == reg)
-    sub = ((later & 0x0FE00000) == 0x02400000) & (rn == reg)
-    memory = ((later & 0x0E000000) == 0x04000000) & (rn == reg)
-    offset = np.where((later >> 23) & 1, later & 0xFFF, -(later & 0xFFF))
-    value = np.select(
-        [pic, add, sub], [base + at + 8, base + _rotated(later), base - _rotated(later)], base + offset
+    rn, rm = (w >> 16) & 15, w & 15
+    pic = ((w & 0x0FE00FF0) == 0x00800000) & ((rn == _PC) | (rm == _PC))
+    add = (w & 0x0FE00000) == 0x02800000
+    sub = (w & 0x0FE00000) == 0x02400000
+    memory = (w & 0x0E000000) == 0x04000000
+    reg = np.select([pic, add | sub | memory], [np.where(rn == _PC, rm, rn), rn], -1)
+    offset = np.select(
+        [pic, add, sub], [at + 8, _rotated(w), -_rotated(w)], np.where((w >> 23) & 1, w & 0xFFF, -(w & 0xFFF))
     )
-    return pic | add | sub | memory, value & _MASK32
+    return reg, offset
 
 
 def _a32_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
@@ -149,36 +152,39 @@ def _thumb_expand(hw1: NDArray[np.int64], hw2: NDArray[np.int64]) -> NDArray[np.
     )
 
 
-def _thumb_uses(
-    later: NDArray[np.int64], at: NDArray[np.int64], reg: NDArray[np.int64], base: NDArray[np.int64]
-) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+def _thumb_uses(w: NDArray[np.int64], at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """`add rX, pc` (PIC), `adds`/`add.w`/`addw`/`sub.w` with an immediate, `ldr` with an offset."""
-    hw1, hw2 = later >> 16, later & 0xFFFF
-    low3 = (hw1 >> 3) & 7
-    pic = ((hw1 & 0xFF78) == 0x4478) & ((((hw1 >> 4) & 8) | (hw1 & 7)) == reg)
-    adds3 = ((hw1 & 0xFE00) == 0x1C00) & (low3 == reg)
-    adds8 = ((hw1 & 0xF800) == 0x3000) & (((hw1 >> 8) & 7) == reg)
-    load = ((hw1 & 0xF800) == 0x6800) & (low3 == reg)
+    hw1, hw2 = w >> 16, w & 0xFFFF
+    low3, wide_reg = (hw1 >> 3) & 7, hw1 & 0xF
+    pic = (hw1 & 0xFF78) == 0x4478
+    adds3 = (hw1 & 0xFE00) == 0x1C00
+    adds8 = (hw1 & 0xF800) == 0x3000
+    load = (hw1 & 0xF800) == 0x6800
     wide = (hw2 & 0x8000) == 0
-    add_w = ((hw1 & 0xFBE0) == 0xF100) & ((hw1 & 0xF) == reg) & wide
-    sub_w = ((hw1 & 0xFBE0) == 0xF1A0) & ((hw1 & 0xF) == reg) & wide
-    addw = ((hw1 & 0xFBF0) == 0xF200) & ((hw1 & 0xF) == reg) & wide
-    load_w = ((hw1 & 0xFFF0) == 0xF8D0) & ((hw1 & 0xF) == reg)
+    add_w = ((hw1 & 0xFBE0) == 0xF100) & wide
+    sub_w = ((hw1 & 0xFBE0) == 0xF1A0) & wide
+    addw = ((hw1 & 0xFBF0) == 0xF200) & wide
+    load_w = (hw1 & 0xFFF0) == 0xF8D0
     imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
-    value = np.select(
+    reg = np.select(
+        [pic, adds3 | load, adds8, add_w | sub_w | addw | load_w],
+        [((hw1 >> 4) & 8) | (hw1 & 7), low3, (hw1 >> 8) & 7, wide_reg],
+        -1,
+    )
+    offset = np.select(
         [pic, adds3, adds8, load, add_w, sub_w, addw],
         [
-            base + at + 4,
-            base + ((hw1 >> 6) & 7),
-            base + (hw1 & 0xFF),
-            base + ((hw1 >> 6) & 31) * 4,
-            base + _thumb_expand(hw1, hw2),
-            base - _thumb_expand(hw1, hw2),
-            base + imm12,
+            at + 4,
+            (hw1 >> 6) & 7,
+            hw1 & 0xFF,
+            ((hw1 >> 6) & 31) * 4,
+            _thumb_expand(hw1, hw2),
+            -_thumb_expand(hw1, hw2),
+            imm12,
         ],
-        base + (hw2 & 0xFFF),
+        hw2 & 0xFFF,
     )
-    return pic | adds3 | adds8 | load | add_w | sub_w | addw | load_w, value & _MASK32
+    return reg, offset
 
 
 def _thumb_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
