@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from firmware_audit.analyze.isa.sweep import Sweep
+
     UseDecoder = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.int64], NDArray[np.int64]]]
     """(words, their addresses) -> (the register each uses as a base or -1, the offset it adds)."""
 
@@ -72,10 +74,29 @@ class InstructionSet(Protocol):
 
 
 class Scanned(InstructionSet, Protocol):
-    """An instruction set whose candidates a sweep of their functions confirms."""
+    """An instruction set whose candidates a sweep of their functions confirms (`sweep.Sweep`).
+
+    Attributes:
+        interesting: The kinds of instruction `step` follows; any other that writes a register makes
+            its value unknown.
+        no_dest: Kinds whose first operand is not a register they write.
+        clean: Registers with a value when a function starts.
+    """
+
+    interesting: frozenset[str]
+    no_dest: frozenset[str]
+    clean: dict[str, int]
 
     def reach(self, region: Region) -> Reach:
         """Every candidate of the region: sites that can compute or load an address, and its interval."""
+        ...
+
+    def kind(self, mnemonic: str) -> str:
+        """The operation a capstone mnemonic names (`ldrle` and `ldr.w` are `ldr` in ARM)."""
+        ...
+
+    def step(self, sweep: Sweep, address: int, kind: str, op_str: str) -> None:
+        """Follow one instruction of a kind in `interesting` (its operands as capstone prints them)."""
         ...
 
 

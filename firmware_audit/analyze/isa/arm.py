@@ -7,14 +7,18 @@ load or store offset.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from firmware_audit.analyze.isa import Base, Reach, Region, completed, sext, word_at, words
+from firmware_audit.analyze.isa.sweep import immediate, operands
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    from firmware_audit.analyze.isa.sweep import Sweep
 
 PAIR_REACH = (16, 256)
 """Instructions after a literal load or `adr` in which those that use the register as a base are
@@ -26,6 +30,41 @@ _R4, _R11, _PC = 4, 11, 15
 
 class Arm:
     """ARM (A32) and Thumb code."""
+
+    interesting = frozenset(
+        {"bl", "blx", "bx", "ldr", "adr", "add", "addw", "sub", "subw", "mov", "movw", "movt"}
+    )
+    """The instructions the sweep follows; every other one only makes the register it writes unknown."""
+    no_dest = frozenset(
+        {
+            "str",
+            "strb",
+            "strh",
+            "strd",
+            "stm",
+            "stmia",
+            "stmdb",
+            "push",
+            "pop",
+            "cmp",
+            "cmn",
+            "tst",
+            "teq",
+            "b",
+        }
+        | {"cbz", "cbnz", "it", "ite", "itt", "itte", "nop", "svc", "bkpt", "vpush", "vpop", "ldm", ".byte"}
+    )
+    """Instructions whose first operand is not a register they write."""
+    clean: dict[str, int] = {}  # noqa: RUF012  (read only)
+    """Registers with a value when a function starts: none."""
+
+    def kind(self, mnemonic: str) -> str:
+        """The operation of a mnemonic, without condition and width."""
+        return _arm_base(mnemonic)
+
+    def step(self, sweep: Sweep, address: int, kind: str, op_str: str) -> None:
+        """Follow one instruction of a kind in `interesting`."""
+        _step(sweep, address, kind, op_str)
 
     def reach(self, region: Region) -> Reach:
         """Literal loads and PC arithmetic with the offsets added to them, and `movt` halves."""
@@ -193,3 +232,156 @@ def _thumb_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
     imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
     high = (((hw1 & 0xF) << 12) | imm12) << 16
     return Reach(at[movt], high[movt], high[movt] | 0xFFFF)
+
+
+# -- the sweep's steps ----------------------------------------------------------------------------
+
+_ARM_COND = (
+    "eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al",
+)  # fmt: skip
+
+
+def _pc(sweep: Sweep, address: int, *, aligned: bool = False) -> int:
+    if not sweep.thumb:
+        return address + 8
+    return (address + 4) & ~3 if aligned else address + 4
+
+
+def _step(sweep: Sweep, address: int, base: str, op_str: str) -> None:
+    ops = operands(op_str)
+    if not ops:
+        return
+    if base in {"bl", "blx", "bx"}:
+        _branch(sweep, address, base, ops)
+    elif base == "ldr" and len(ops) >= 2 and ops[1].startswith("["):
+        _load(sweep, address, ops[0], ops[1:])
+    elif base == "adr" and len(ops) == 2:
+        offset = immediate(ops[1])
+        value = None if offset is None else _pc(sweep, address, aligned=True) + offset
+        _const(sweep, ops[0], value, address)
+    elif base in {"add", "addw"}:
+        _add(sweep, address, ops[0], ops)
+    elif base in {"sub", "subw"}:
+        _sub(sweep, address, ops)
+    elif base in {"mov", "movw"} and len(ops) == 2:
+        _mov(sweep, address, ops[0], ops[1])
+    elif base == "movt":
+        _movt(sweep, address, ops)
+    else:
+        sweep.assign(ops[0], None, address)
+
+
+def _branch(sweep: Sweep, address: int, base: str, ops: list[str]) -> None:
+    if len(ops) != 1:
+        return
+    target = immediate(ops[0])
+    if base == "bx":
+        sweep.jump_via(ops[0], address, link=False)
+    elif target is not None:
+        sweep.call(target, address)
+    else:
+        sweep.jump_via(ops[0], address, link=True)
+
+
+def _sub(sweep: Sweep, address: int, ops: list[str]) -> None:
+    imm = immediate(ops[2]) if len(ops) == 3 else None
+    base = sweep.values.get(ops[1]) if len(ops) == 3 else None
+    value = None if imm is None or base is None else base - imm
+    _const(sweep, ops[0], value, address, ops[1] if value is not None else None)
+
+
+def _movt(sweep: Sweep, address: int, ops: list[str]) -> None:
+    rd = ops[0]
+    imm = immediate(ops[1]) if len(ops) == 2 else None
+    low = sweep.values.get(rd)
+    value = None if imm is None or low is None else (imm << 16) | (low & 0xFFFF)
+    _const(sweep, rd, value, address, rd if value is not None else None)
+
+
+def _const(sweep: Sweep, rd: str, value: int | None, site: int, source: str | None = None) -> None:
+    origin = sweep.origins.get(source, site) if source else site
+    sweep.assign(rd, value, site, origin)
+    if value is not None:
+        sweep.ref(value, site)
+
+
+def _mov(sweep: Sweep, address: int, rd: str, src: str) -> None:
+    imm = immediate(src)
+    if imm is not None:
+        sweep.assign(rd, imm, address)
+    else:
+        sweep.copy(address, rd, src)
+
+
+def _add(sweep: Sweep, address: int, rd: str, ops: list[str]) -> None:
+    if len(ops) == 2:  # Thumb `add rd, rm`: rd += rm
+        ops = [rd, rd, ops[1]]
+    if len(ops) not in {3, 4}:
+        sweep.assign(rd, None, address)
+        return
+    left, right = ops[1], ops[2]
+    imm = _rotated_operand(ops[2:]) if ops[2].startswith("#") else None
+    lval = _pc(sweep, address) if left == "pc" else sweep.values.get(left)
+    rval = _pc(sweep, address) if right == "pc" else imm if imm is not None else sweep.values.get(right)
+    if len(ops) == 4 and imm is None:  # a shifted register operand
+        rval = None
+    if lval is None or rval is None:
+        sweep.assign(rd, None, address)
+        return
+    source = left if left != "pc" else right if right in sweep.values else None
+    _const(sweep, rd, lval + rval, address, source)
+
+
+def _load(sweep: Sweep, address: int, rd: str, mem: list[str]) -> None:
+    inner = operands(mem[0].strip("[]!"))
+    basereg = inner[0]
+    offset = immediate(inner[1]) if len(inner) > 1 and inner[1].startswith("#") else 0
+    if len(inner) > 1 and not inner[1].startswith("#"):
+        offset = sweep.values.get(inner[1])
+    if len(mem) > 1:  # post-indexed: the address is the base register alone
+        offset = 0
+    if basereg == "pc" and offset is not None:
+        slot = _pc(sweep, address, aligned=True) + offset
+        word = sweep.read(slot, 4)
+        sweep.ref(slot, address)
+        sweep.assign(rd, word, address)
+        if word is not None:
+            sweep.ref(word, address)
+            sweep.code_pointer(word)
+        return
+    base = sweep.values.get(basereg)
+    if base is None or offset is None:
+        sweep.assign(rd, None, address)
+        return
+    target = base + offset
+    if rd == "pc":
+        if target in sweep.slots:
+            sweep.names.setdefault(sweep.origins.get(basereg, address), sweep.slots[target])
+        return
+    sweep.load(rd, target, address, sweep.origins.get(basereg, address))
+
+
+@lru_cache(maxsize=4096)
+def _arm_base(mnemonic: str) -> str:
+    """`ldrle` -> `ldr`, `ldr.w` -> `ldr`, `adds` -> `add`: the operation without condition and width."""
+    name = mnemonic.split(".", 1)[0]
+    for base in ("ldr", "add", "sub", "mov", "adr", "addw", "subw", "movw", "movt", "blx", "bl", "bx"):
+        rest = name[len(base) :]
+        if name.startswith(base) and (rest in {"", "s"} or rest in _ARM_COND or rest[1:] in _ARM_COND):
+            if base == "ldr" and rest and rest[0] in "bhdsex" and rest not in _ARM_COND:
+                continue
+            return base
+    return name
+
+
+def _rotated_operand(ops: list[str]) -> int | None:
+    """`#imm` or capstone's `#imm, #rot` (ARM modified immediate): the value."""
+    value = immediate(ops[0])
+    if value is None:
+        return None
+    if len(ops) == 2:
+        rot = immediate(ops[1])
+        if rot is None:
+            return None
+        value = ((value >> rot) | (value << (32 - rot))) & 0xFFFFFFFF
+    return value
