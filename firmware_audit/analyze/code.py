@@ -231,7 +231,11 @@ class CodeView:
         sweep = self._sweep
         starts = set(sweep.names) | set(self._call_targets.tolist()) | sweep.starts
         starts |= {t for t in sweep.calls if isinstance(t, int)}
-        return sorted(s for s in starts if self._executable(s))
+        code = [s for s in self._segments if s.executable]
+        lo = min((s.vaddr for s in code), default=0)
+        hi = max((s.vaddr + s.size for s in code), default=0)
+        inside = np.array(sorted(s for s in starts if lo <= s < hi), dtype=np.int64)
+        return [int(s) for s in inside[self._in_code(inside)]]
 
     def _bounds(self, address: int) -> tuple[int, int]:
         """The function around `address`: from its start to the next one."""

@@ -215,19 +215,25 @@ class _Sources:
         self.default_ok = (reg == _ZERO) | (reg == _T9) | ((reg == _GP) & (gp is not None))
 
     def read(
-        self, state: _State
+        self, state: _State, sel: NDArray[np.int64] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
-        """(value, known, import, origin) of the source of each picked instruction.
+        """(value, known, import, origin) of the source of each picked instruction (or of `pick[sel]`).
 
         A register no instruction of the function wrote has its origin in the reading instruction.
         """
-        safe, has = self.safe, self.has
+        safe, has, default, ok, pick = self.safe, self.has, self.default, self.default_ok, self.pick
+        if sel is not None:
+            safe, has, default, ok, pick = safe[sel], has[sel], default[sel], ok[sel], pick[sel]
         return (
-            np.where(has, state.value[safe], self.default),
-            np.where(has, state.known[safe], self.default_ok),
+            np.where(has, state.value[safe], default),
+            np.where(has, state.known[safe], ok),
             np.where(has, state.imported[safe], -1),
-            np.where(has, state.origin[safe], self.pick),
+            np.where(has, state.origin[safe], pick),
         )
+
+    def changed(self, done: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Whether each picked instruction's source was written by an instruction in `done`."""
+        return self.has & done[self.safe]
 
 
 class _Slots:
@@ -291,21 +297,36 @@ def _follow(code: _Code, state: _State, slots: _Slots, gp: int | None) -> None:
     made_by_imm = op == _ORI
     # `move` is `addu`/`or` with `$zero`: the one other source's import and origin carry over
     lone = (rs == _ZERO) ^ (rt == _ZERO)
+    active = np.arange(len(pick))
     for _ in range(_FLOW_ROUNDS):
-        was_known, was_imported = state.known[pick], state.imported[pick]
-        v0, k0, i0, o0 = first.read(state)
-        v1, k1, i1, o1 = second.read(state)
-        value = np.where(made_by_imm, v0 | uimm, v0 + imm)
-        imported = np.where(is_load & k0, slots.find((v0 + imm) & mask), -1)
-        imported = np.where(is_copy & lone, np.where(rt == _ZERO, i0, i1), imported)
-        value = np.where(is_copy, v0 + v1, value)  # `$zero` reads as a known 0
-        known = np.where(is_imm, k0, is_copy & k0 & k1 & (imported < 0))
-        origin = np.where(is_copy & (rs == _ZERO), o1, o0)
-        state.value[pick] = np.where(known, value & mask, 0)
-        state.known[pick] = known
-        state.imported[pick] = imported
-        state.origin[pick] = np.where(known | (imported >= 0), origin, pick)
-        if np.array_equal(was_known, known) and np.array_equal(was_imported, imported):
+        # an instruction is followed again only when a source gained a value or an import
+        v0, k0, i0, o0 = first.read(state, active)
+        v1, k1, i1, o1 = second.read(state, active)
+        a_imm, a_load, a_copy, a_rs, a_rt = (
+            is_imm[active],
+            is_load[active],
+            is_copy[active],
+            rs[active],
+            rt[active],
+        )
+        value = np.where(made_by_imm[active], v0 | uimm[active], v0 + imm[active])
+        imported = np.where(a_load & k0, slots.find((v0 + imm[active]) & mask), -1)
+        imported = np.where(a_copy & lone[active], np.where(a_rt == _ZERO, i0, i1), imported)
+        value = np.where(a_copy, v0 + v1, value)  # `$zero` reads as a known 0
+        known = np.where(a_imm, k0, a_copy & k0 & k1 & (imported < 0))
+        origin = np.where(a_copy & (a_rs == _ZERO), o1, o0)
+        new = (known | (imported >= 0)) & ~state.known[pick[active]] & (state.imported[pick[active]] < 0)
+        at = pick[active][new]
+        state.value[at] = value[new] & mask
+        state.known[at] = known[new]
+        state.imported[at] = imported[new]
+        state.origin[at] = origin[new]
+        done = np.zeros(len(state.known), dtype=bool)
+        done[at] = True
+        active = np.flatnonzero(
+            (first.changed(done) | second.changed(done)) & ~state.known[pick] & (state.imported[pick] < 0)
+        )
+        if not len(active):
             break
 
 
