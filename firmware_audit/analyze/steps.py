@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze import endpoints, traces
 from firmware_audit.analyze.attribution import attribute
+from firmware_audit.analyze.observations import one_per_observation
 from firmware_audit.analyze.sdk import identify_soc, soc_label
 from firmware_audit.policy import decide
 
@@ -33,13 +34,14 @@ class EndpointStep:
 
 
 class TraceStep:
-    """Link private keys to the certificates they belong to."""
+    """Link private keys to the certificates they belong to; one finding per observation."""
 
     name: ClassVar[str] = "traces"
 
     def finalize(self, report: Report, options: AuditOptions) -> Report:  # noqa: ARG002  (the interface's)
-        """The report with the trace findings linked."""
-        return report.model_copy(update={"findings": tuple(traces.finalize(report.findings))})
+        """The report with the trace findings linked, and traces another rule's finding repeats left out."""
+        findings = one_per_observation(traces.finalize(report.findings))
+        return report.model_copy(update={"findings": tuple(findings)})
 
 
 class AttributionStep:

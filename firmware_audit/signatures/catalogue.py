@@ -22,7 +22,7 @@ from pydantic import Field
 
 from firmware_audit.model import Category, SdkKind
 from firmware_audit.signatures import DATA_DIR
-from firmware_audit.signatures.rows import Problems, Row, Text, read_tables
+from firmware_audit.signatures.rows import Problems, Row, Text, Texts, read_tables
 from firmware_audit.signatures.sdk import signatures as sdk_signatures
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ class EvidenceKind(Row):
     weight: Annotated[float, Field(ge=0.0, le=1.0)]
     specific: bool
     title: Text
+    yields_to: Texts = ()
+    """Rules whose finding, on the same bytes, is the same observation: a trace of this kind is left out."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,12 @@ def load(directory: Path = CATALOGUE_DIR) -> tuple[Catalogue, list[tuple[str, st
             problems.append((where, f"evidence {rule.evidence!r} is no [[evidence]] row"))
         if rule.evidence == BY_TRACE_KIND and rule.payload != "trace":
             problems.append((where, "only a trace rule is weighed by its trace kind"))
+    for kind in found.evidence.values():
+        problems += [
+            (f"catalogue evidence {kind.id!r}", f"yields to {other!r}, which is no [[rule]]")
+            for other in kind.yields_to
+            if found.rule(other) is None
+        ]
     if any(rule.evidence == BY_SDK_KIND for rule in found.rules.values()):
         problems += [
             ("catalogue", f"SDK kind {kind.value!r} has no [[evidence]] row sdk:{kind.value}")

@@ -4,6 +4,7 @@ the encrypted image unverifiable, the clean image without a foreign trace."""
 import pytest
 from corpus_data import ENTRIES, IMAGES, entry
 
+from firmware_audit.analyze.observations import one_per_observation
 from firmware_audit.audit import audit
 from firmware_audit.declaration import read_declaration
 from firmware_audit.model import Declared, Severity
@@ -75,3 +76,5 @@ def test_one_observation_is_one_finding(reports) -> None:
         assert not [f for f in report.findings if f.rule == "trace/toolchain"]
         banners = [(f.location.path, f.chip.detail) for f in report.findings if f.rule == "chip/toolchain"]
         assert len(banners) == len(set(banners))
+        # No trace is left that another rule's finding repeats on the same bytes.
+        assert one_per_observation(report.findings) == list(report.findings)
