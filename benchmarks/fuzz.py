@@ -5,9 +5,11 @@ three of: bit flips, a 16- or 32-bit field (either byte order) set to 0, its max
 length or just past it, a field set to its own offset (a block that points at itself), a byte range
 zeroed or filled, a block repeated, truncation, and a splice from another seed.
 
-Every mutant runs in a child forked from this process after the imports, under the documented
-limits: an address-space limit (--memory, the batch's default 4 GiB), a wall clock (--timeout,
-30 s) and the audit's own `Limits`. The parent classifies each run:
+Mutants run in a long-lived child forked from this process after the imports (a fork per mutant
+cost more than most mutants), under the documented limits: an address-space limit (--memory, the
+batch's default 4 GiB), a wall clock per mutant (--timeout, 30 s) and the audit's own `Limits`; its
+peak RSS is reset before each mutant. Anything but a clean run is replayed alone in a fresh child,
+whose outcome is the one kept, and the long-lived child is replaced. The parent classifies each run:
 
 * `crash`: an exception escaped `unpack()`/`audit()`, or the child died of a signal (an abort in a
   native library);
@@ -30,11 +32,14 @@ firmware_audit) with libFuzzer's own -rss_limit_mb and -timeout; it keeps crash-
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import random
 import resource
+import select
 import signal
 import struct
 import sys
@@ -242,6 +247,122 @@ def run_one(data: bytes, limits: Limits) -> Outcome:
     return Outcome(OK, "", seconds, rss)
 
 
+_LENGTH = struct.Struct("<Q")
+WORKER_RUNS = 2000
+"""Mutants a long-lived child runs before it is replaced by a fresh one (state cannot drift far)."""
+
+
+def _hwm_kib() -> int:
+    with Path("/proc/self/status").open(encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _reset_hwm() -> None:
+    # Writing 5 to clear_refs resets this process's peak RSS to its current RSS (Linux >= 4.0).
+    with Path("/proc/self/clear_refs").open("w", encoding="ascii") as refs:
+        refs.write("5")
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(limits: Limits, requests: int, replies: int) -> None:
+    """In a long-lived child: run each mutant read from `requests`, answer on `replies`."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # an overrun kills the child; the parent sees EOF
+    while (head := _read_exact(requests, _LENGTH.size)) is not None:
+        data = _read_exact(requests, _LENGTH.unpack(head)[0])
+        if data is None:
+            break
+        _reset_hwm()
+        signal.setitimer(signal.ITIMER_REAL, limits.timeout)
+        detail = ""
+        try:
+            target(data, limits.target)
+        except BaseException:  # noqa: BLE001  (anything that escapes is the finding)
+            detail = traceback.format_exc()[-4000:]
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        reply = json.dumps({"detail": detail, "rss": _hwm_kib()}).encode()
+        os.write(replies, _LENGTH.pack(len(reply)) + reply)
+    os._exit(0)
+
+
+class Worker:
+    """A child forked once that runs many mutants in turn: a fork per mutant cost more than most
+    mutants' unpacking. Anything but a clean run is replayed alone in a fresh child (`run_one`),
+    whose outcome is the one kept, and the worker is replaced, so no mutant is judged by the state
+    another left behind."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.pid = 0
+        self.runs = 0
+        self.requests = self.replies = -1
+
+    def _start(self) -> None:
+        to_child, requests = os.pipe()
+        replies, from_child = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover  (the child)
+            os.close(requests)
+            os.close(replies)
+            _serve(self.limits, to_child, from_child)
+        os.close(to_child)
+        os.close(from_child)
+        self.pid, self.requests, self.replies, self.runs = pid, requests, replies, 0
+
+    def stop(self) -> None:
+        """End the child (it is killed: it may be stuck in a mutant)."""
+        if not self.pid:
+            return
+        os.close(self.requests)
+        os.close(self.replies)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+
+    def run(self, data: bytes) -> Outcome:
+        """Run one mutant; a failure (or the child's death) is replayed alone and that is the answer."""
+        if not self.pid or self.runs >= WORKER_RUNS:
+            self.stop()
+            self._start()
+        self.runs += 1
+        started = time.monotonic()
+        answer = None
+        try:
+            os.write(self.requests, _LENGTH.pack(len(data)))
+            _write_all(self.requests, data)
+            ready, _, _ = select.select([self.replies], [], [], self.limits.timeout + 5)
+            head = _read_exact(self.replies, _LENGTH.size) if ready else None
+            body = _read_exact(self.replies, _LENGTH.unpack(head)[0]) if head else None
+            answer = json.loads(body) if body else None
+        except (BrokenPipeError, OSError):
+            answer = None
+        seconds = time.monotonic() - started
+        if answer is not None and not answer["detail"] and answer["rss"] <= self.limits.max_rss_kib:
+            return Outcome(OK, "", seconds, answer["rss"])
+        self.stop()
+        return run_one(data, self.limits)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def signature(outcome: Outcome) -> str:
     """What tells two failures apart: the kind, the exception type and the line that raised it."""
     lines = [line.strip() for line in outcome.detail.strip().splitlines() if line.strip()]
@@ -295,10 +416,28 @@ def campaign(family: str, limits: Limits, out: Path, tally: Tally, *, count: int
         print(f"{family}: no seeds", file=sys.stderr)
         return
     rng = random.Random(f"{seed}:{family}")  # noqa: S311  (reproducible mutants, not secrets)
+    worker = Worker(limits)
+    try:
+        _mutants(family, inputs, rng, worker, out=out, tally=tally, count=count)
+    finally:
+        worker.stop()
+
+
+def _mutants(
+    family: str,
+    inputs: list[bytes],
+    rng: random.Random,
+    worker: Worker,
+    *,
+    out: Path,
+    tally: Tally,
+    count: int,
+) -> None:
+    limits = worker.limits
     for index in range(count):
         base = rng.choice(inputs)
         mutant, done = mutate(rng, base, inputs)
-        outcome = run_one(mutant, limits)
+        outcome = worker.run(mutant)
         tally.mutants += 1
         tally.seconds += outcome.seconds
         tally.peak_rss_kib = max(tally.peak_rss_kib, outcome.rss_kib)
@@ -377,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         return atheris_run(families[0], args.mutants, limits, args.out)
     warm_up(limits.target)
+    gc.freeze()  # children share the warmed-up heap; collections there would copy every page of it
     if args.replay:
         return replay(args.replay, limits)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import pytest
 from benchmark_scripts import load
 
 fuzz = load("fuzz")
-LIMITS = fuzz.Limits(timeout=30.0, memory=4 << 30, max_rss_kib=1 << 20, target="unpack")
+LIMITS = fuzz.Limits(timeout=600.0, memory=4 << 30, max_rss_kib=1 << 20, target="unpack")
 
 
 def test_every_family_has_seeds_and_mutants_are_reproducible() -> None:
@@ -65,7 +65,7 @@ def test_failures_are_classified(monkeypatch, target, limits, status, detail) ->
     if limits is None:
         # A forked child starts with this process's resident pages as they are now (not its peak,
         # which earlier tests may have raised); 64 MiB more is far below the hoard.
-        limits = fuzz.Limits(30.0, 4 << 30, _resident_kib() + (64 << 10), "unpack")
+        limits = fuzz.Limits(600.0, 4 << 30, _resident_kib() + (64 << 10), "unpack")
     outcome = fuzz.run_one(b"anything", limits)
     assert outcome.status == status
     assert detail in outcome.detail
@@ -82,3 +82,35 @@ def test_a_failure_is_shrunk_while_it_fails_the_same_way(monkeypatch) -> None:
     small = fuzz.shrink(data, key, LIMITS, budget=20)
     assert small.startswith(b"BOOM")
     assert len(small) < len(data)
+
+
+@pytest.mark.parametrize(
+    ("target", "status", "detail"),
+    [
+        (_raises, fuzz.CRASH, "ValueError: a parser gave up"),
+        (_sleeps, fuzz.HANG, "no result after 0.5 s"),
+    ],
+)
+def test_a_long_lived_worker_replays_a_failure_alone(monkeypatch, target, status, detail) -> None:
+    monkeypatch.setattr(fuzz, "target", target)
+    worker = fuzz.Worker(fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack"))
+    try:
+        outcome = worker.run(b"anything")
+    finally:
+        worker.stop()
+    assert outcome.status == status
+    assert detail in outcome.detail
+
+
+def test_a_long_lived_worker_runs_clean_mutants_in_one_child(monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(fuzz, "target", _nothing)
+    worker = fuzz.Worker(LIMITS)
+    try:
+        for _ in range(5):
+            assert worker.run(b"anything").status == fuzz.OK
+            seen.append(worker.pid)
+        assert worker.runs == 5
+    finally:
+        worker.stop()
+    assert len(set(seen)) == 1
