@@ -45,7 +45,7 @@ from conftest import DATA
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.extract import Limits
 from firmware_audit.extract.formats import HANDLERS
-from firmware_audit.model import Report
+from firmware_audit.model import IssueKind, Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -553,6 +553,11 @@ def check_elf_symbols(out: Outcome, _token: str) -> None:
     assert out.kinds() <= {"limit", "parser-error"}  # unpacking sees one file; LIEF is the audit's
 
 
+def build_random_over_analysis_limit(tmp_path: Path, _token: str) -> Path:
+    # The shape of a 200 MB encrypted image: incompressible and larger than a file the audit analyses.
+    return _write(tmp_path, "encrypted.bin", HOSTILE.random_bytes(64 * MiB + 1))
+
+
 CASES = [
     Case("zip-slip", build_zip_slip, check_zip_slip, ("zip",), ("unsafe-path",)),
     Case(
@@ -571,6 +576,7 @@ CASES = [
     Case("squashfs-truncated", build_squashfs_truncated, check_squashfs_truncated, ("squashfs",)),
     Case("uimage-4gib-size", build_uimage_4gib, check_uimage_4gib, (), ("truncated",)),
     Case("random-8mib", build_random, check_random),
+    Case("random-64mib-and-a-byte", build_random_over_analysis_limit, check_random, (), ("limit",)),
     Case("empty", build_empty, check_empty, (), ("empty",)),
     Case("mtdparts-bad-numbers", build_mtdparts_bad_numbers, check_mtdparts_bad_numbers, (), ("malformed",)),
     Case(
@@ -713,6 +719,25 @@ def test_cli_audit_reports_instead_of_failing(case: Case, tmp_path: Path) -> Non
     assert set(case.report_issues) <= {str(i.kind) for i in report.issues}
     if case.name == "empty":
         assert report.verdict.unverifiable
+
+
+def test_a_zip_listing_more_members_than_the_file_limit_gives_a_report(tmp_path: Path) -> None:
+    """The shape of a zip of a million members: its directory lists ten times what the limit lets in."""
+    sandbox = Sandbox.make(tmp_path)
+    image = _write(tmp_path, "many.zip", HOSTILE.zip_many(50_000))
+    limit = ["--max-files", "5000"]
+    cmd = [sys.executable, "-c", RSS_WRAPPER, *_cli(), "audit", str(image), "--format", "json", *limit]
+    proc, wall = _timed(cmd, sandbox)
+    maxrss = int(proc.stderr.strip().splitlines()[-1].removeprefix("MAXRSS_KIB="))
+    print(f"\nzip of 50,000 members: cli {wall:.2f} s, peak RSS {maxrss / 1024:.0f} MiB")  # noqa: T201
+    assert proc.returncode == ExitCode.AUDITED, proc.stderr[-3000:]
+    assert maxrss < MAX_RSS_KIB
+    report = Report.from_json(proc.stdout)
+    assert [i.message for i in report.issues if i.kind is IssueKind.LIMIT] == [
+        "files limit: more than 5000 entries; this branch was not unpacked further"
+    ]
+    assert report.files == 5000
+    sandbox.assert_untouched(tmp_path, image)
 
 
 HOSTILE_REPRO = Path(__file__).resolve().parents[2] / "shared" / "hostile-repro"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Characters that would change the meaning of a virtual path, or hide in a terminal, are written
@@ -11,9 +12,15 @@ _SPECIAL = frozenset("%!/\\") | frozenset(chr(c) for c in (*range(0x20), 0x7F))
 CONTAINER_SEP = "!/"
 
 
+_PLAIN = re.compile(r"[^%!/\\\x00-\x1f\x7f\udc80-\udcff]*\Z")
+"""A segment with nothing to escape: most names, returned as they are without a character loop."""
+
+
 def segment(raw: bytes) -> str:
     """Return the printable, unambiguous form of one raw name component."""
     text = raw.decode("utf-8", "surrogateescape")
+    if _PLAIN.match(text):
+        return text
     out = []
     for ch in text:
         if "\udc80" <= ch <= "\udcff":

@@ -59,6 +59,8 @@ def module_sightings(signatures: SdkSignatures, file_name: str, facts: ElfFacts 
     module_name = facts.modinfo_value("name") if facts is not None else None
     if module_name:
         names.append(f"{module_name}.ko")
+    if not names:
+        return []  # not a kernel module: no row can match
     found: list[Sighting] = []
     for row in signatures.kernel_modules:
         name = next((n for n in names if row.matches_module(n)), None)

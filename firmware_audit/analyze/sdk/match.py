@@ -126,6 +126,8 @@ def match_families(
         written = family_names(data, (hit.offset for hit in match.hits), supported, signatures, symbols)
         if written:
             entry(supported).written.update(written)
+    if not found:
+        return []  # most files: no table built for nothing to sort
     order = {family.id: index for index, family in enumerate(signatures.families)}
     return sorted(found.values(), key=lambda m: order[m.family.id])
 

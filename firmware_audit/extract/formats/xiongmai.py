@@ -17,7 +17,10 @@ INSTALL_NAMES = (b"InstallDesc", b"Install")
 
 
 def _names(data: memoryview) -> list[bytes]:
-    """Member names from the central directory (listing is cheap: member data is not decoded)."""
+    """Member names from the central directory, or from the local headers where it is missing."""
+    names = zipfmt.central_names(data)
+    if names is not None:
+        return names
     scratch = Output(Budget(Limits()))
     zipfmt.list_members(data, scratch)
     return [e.name for e in scratch.entries if e.kind is NodeKind.FILE]

@@ -166,7 +166,7 @@ def list_members(
     if found is None:
         out.issue(IssueKind.TRUNCATED, "no end-of-central-directory record; listed the local file headers")
         return _walk_local(data, out, payload, local_magics, claims_for)
-    end, listed = found
+    end, listed, _ = found
     if listed > out.room():
         # zipfile would hold every entry of the directory at once; the local headers are read one by
         # one, up to the file limit.
@@ -185,8 +185,30 @@ def list_members(
     return end
 
 
-def _find_end(data: memoryview) -> tuple[int, int] | None:
-    """The end of this archive's end-of-central-directory record, and its directory's entry count.
+def central_names(data: memoryview) -> list[bytes] | None:
+    """The names of the file members the central directory of the zip at `data[0]` lists, as stored.
+
+    Read straight from the directory's records, without building zipfile's objects: a vendor
+    handler's probe needs only the names, and a directory can list a million members. None when the
+    archive has no central directory this reader accepts.
+    """
+    found = _find_end(data)
+    if found is None:
+        return None
+    pos, stop = found[2]
+    names = []
+    while pos + _CENTRAL.size <= stop:
+        fields = _CENTRAL.unpack_from(data, pos)
+        start = pos + _CENTRAL.size
+        name = bytes(data[start : start + fields[10]])
+        if not name.endswith(b"/"):
+            names.append(name)
+        pos = start + fields[10] + fields[11] + fields[12]
+    return names
+
+
+def _find_end(data: memoryview) -> tuple[int, int, tuple[int, int]] | None:
+    """The end of the archive's end record, its directory's entries, where its records start and stop.
 
     The first record after the start whose central directory sits right before it and whose
     members start at offset 0 ends this archive; a record of a zip stored inside a member, or of
@@ -207,7 +229,7 @@ def _find_end(data: memoryview) -> tuple[int, int] | None:
             continue
         listed = _directory_fits(data, cd_end, cd_size, cd_offset, entries)
         if listed:
-            return min(pos + _EOCD.size + int(comment), len(data)), listed
+            return min(pos + _EOCD.size + int(comment), len(data)), listed, (cd_end - cd_size, cd_end)
     return None
 
 

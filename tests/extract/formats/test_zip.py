@@ -352,3 +352,30 @@ def test_a_directory_longer_than_the_file_limit_is_read_only_up_to_it() -> None:
     assert [i.message for i in tree.issues if i.kind is IssueKind.LIMIT] == [
         "files limit: more than 100 entries; this branch was not unpacked further"
     ]
+
+
+def test_central_names_reads_the_directory_without_zipfile(monkeypatch) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("dir/", b"")
+        zf.writestr("dir/Install", b"x")
+        zf.writestr("romfs.img", b"y")
+    archive = memoryview(buf.getvalue())
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # a vendor probe must not build zipfile's objects
+    assert zipfmt.central_names(archive) == [b"dir/Install", b"romfs.img"]
+    assert zipfmt.central_names(archive[: len(archive) - 22]) is None  # no end record, no directory
+
+
+def test_a_million_member_directory_is_listed_by_zipfile_once_at_most(monkeypatch) -> None:
+    """The shape of a zip of a million members, scaled down: the vendor probes read names only."""
+    opened = []
+    real = zipfile.ZipFile
+
+    def counting(*args, **kwargs):
+        opened.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zipfile, "ZipFile", counting)
+    tree = unpack(load("hostile").zip_many(20_000))
+    assert sum(1 for _ in tree.files()) == 20_000
+    assert len(opened) == 1
