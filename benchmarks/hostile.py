@@ -92,12 +92,18 @@ def gzip_members(count: int) -> bytes:
     return b"".join(zlib.compress(b"member %d\n" % i, wbits=31) for i in range(count))
 
 
-def elf_symbols(count: int) -> bytes:
-    """A 32-bit little-endian ARM shared object whose symbol table (`.symtab`) holds `count` symbols."""
+def elf_symbols(count: int, *, dynamic: bool = False) -> bytes:
+    """A 32-bit little-endian ARM shared object whose symbol table holds `count` symbols.
+
+    The table is `.symtab` (SHT_SYMTAB), or with `dynamic` `.dynsym` (SHT_DYNSYM), the one a
+    stripped binary keeps.
+    """
     strtab = b"\0sym\0"
     sym = struct.pack("<IIIBBH", 1, 0x1000, 4, 0x12, 0, 4)  # name "sym", global function, in .text
     symtab = bytes(16) + sym * (count - 1)
-    shstrtab = b"\0.strtab\0.symtab\0.shstrtab\0.text\0"
+    shstrtab = (
+        b"\0.strtab\0.dynsym\0.shstrtab\0.text\0" if dynamic else b"\0.strtab\0.symtab\0.shstrtab\0.text\0"
+    )
     text = b"\x1e\xff\x2f\xe1" * 4  # bx lr
     offsets = [52]
     for part in (strtab, symtab, shstrtab, text):
@@ -107,7 +113,7 @@ def elf_symbols(count: int) -> bytes:
     # (name, type, offset, size, link, info, entsize) of each section after the null one
     rows = (
         (1, 3, offsets[0], len(strtab), 0, 0, 0),
-        (9, 2, offsets[1], len(symtab), 1, 1, 16),
+        (9, 11 if dynamic else 2, offsets[1], len(symtab), 1, 1, 16),
         (17, 3, offsets[2], len(shstrtab), 0, 0, 0),
         (27, 1, offsets[3], len(text), 0, 0, 0),
     )
@@ -134,6 +140,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "tar-40000-same-name": lambda: tar_same_name(40_000),
     "gzip-10000-members": lambda: gzip_members(10_000),
     "elf-2m-symbols": lambda: elf_symbols(2_000_000),
+    "elf-2m-dynsym": lambda: elf_symbols(2_000_000, dynamic=True),
     "zip-1m-entries": lambda: zip_many(1_000_000),
     "zip-escape-name": zip_escape_name,
 }

@@ -91,3 +91,12 @@ def test_a_symbol_table_larger_than_any_camera_binary_is_not_read_by_lief() -> N
     limit = MAX_ELF_SYMBOLS
     message = f"symbol tables list {limit + 1} symbols, more than {limit}; symbols not read"
     assert [(i.kind, i.message) for i in ctx.issues] == [(IssueKind.LIMIT, message)]
+
+
+def test_a_dynamic_symbol_table_too_large_is_not_read_by_lief_either() -> None:
+    limit = MAX_ELF_SYMBOLS
+    big = unpack(load("hostile").elf_symbols(limit + 1, dynamic=True))
+    ctx = FileContext(big, big.root)
+    assert ctx.elf() is not None  # the file is still read, without its symbols
+    message = f"symbol tables list {limit + 1} symbols, more than {limit}; symbols not read"
+    assert [(i.kind, i.message) for i in ctx.issues] == [(IssueKind.LIMIT, message)]
