@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import resource
 import struct
@@ -146,12 +147,21 @@ CASES: dict[str, Callable[[], bytes]] = {
 }
 
 
-def measure(image: Path) -> dict[str, object]:
-    """Audit `image` with the command line in a child; its wall time, peak RSS, exit code and issues."""
-    cli = Path(sys.executable).with_name("firmware-audit")
+def measure(image: Path, baseline: str | None = None) -> dict[str, object]:
+    """Audit `image` with the command line in a child; its wall time, peak RSS, exit code and issues.
+
+    With `baseline` (a checkout of the project), that checkout's code is audited instead of this one's.
+    """
+    env = {**os.environ, "PYTHONPATH": baseline} if baseline else None
     started = time.monotonic()
+    # Run from the image's folder, so the checkout this script sits in is not on the path by accident.
     proc = subprocess.run(
-        [str(cli), "audit", str(image), "--format", "json"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "firmware_audit.cli", "audit", str(image), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=image.parent,
+        env=env,
     )
     seconds = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -170,23 +180,46 @@ def measure(image: Path) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", nargs="*", choices=[*CASES, []], help="default: every case")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of the project (e.g. a git worktree of main) audited right before this one, "
+        "on the same input: both results and the ratio of their times are printed",
+    )
     args = parser.parse_args(argv)
     for name in args.cases or list(CASES):
         with tempfile.TemporaryDirectory() as tmp:
             image = Path(tmp) / f"{name}.bin"
             image.write_bytes(CASES[name]())
             size = image.stat().st_size
-            # A fresh interpreter per case, so RUSAGE_CHILDREN is that case's peak alone.
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", str(image)], capture_output=True, text=True, check=False
-            )
-            result = json.loads(out.stdout) if out.returncode == 0 else {"error": out.stderr[-500:]}
-        print(json.dumps({"case": name, "bytes": size, **result}), flush=True)
+            row: dict[str, object] = {"case": name, "bytes": size}
+            if args.baseline:
+                row["baseline"] = _one(image, str(args.baseline.resolve()))
+            row["this"] = _one(image, None)
+            if args.baseline:
+                before, after = row["baseline"], row["this"]
+                if isinstance(before, dict) and isinstance(after, dict) and after.get("seconds"):
+                    row["speedup"] = round(before["seconds"] / after["seconds"], 2)
+        print(json.dumps(row), flush=True)
     return 0
 
 
+def _one(image: Path, baseline: str | None) -> dict[str, object]:
+    # A fresh interpreter per run, so RUSAGE_CHILDREN is that run's peak alone.
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", str(image), *([baseline] if baseline else [])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    result: dict[str, object] = (
+        json.loads(out.stdout) if out.returncode == 0 else {"error": out.stderr[-500:]}
+    )
+    return result
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(measure(Path(sys.argv[2]))))
+    if len(sys.argv) in {3, 4} and sys.argv[1] == "--one":
+        print(json.dumps(measure(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) == 4 else None)))
         sys.exit(0)
     sys.exit(main())

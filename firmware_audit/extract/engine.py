@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from firmware_audit.extract import magics
 from firmware_audit.extract.entropy import shannon
 from firmware_audit.extract.formats import HANDLERS
 from firmware_audit.extract.formats.base import (
@@ -41,21 +42,13 @@ _WINDOW = 1024 * 1024
 _FALLBACKS = tuple(h for h in HANDLERS if not h.magics)
 
 
-def _magic_index() -> dict[tuple[int, int], dict[bytes, tuple[int, ...]]]:
-    """(offset, length) -> magic -> the positions in HANDLERS of the handlers that have it there."""
-    index: dict[tuple[int, int], dict[bytes, tuple[int, ...]]] = {}
-    for order, handler in enumerate(HANDLERS):
-        for magic in handler.magics:
-            table = index.setdefault((handler.magic_offset, len(magic)), {})
-            table[magic] = (*table.get(magic, ()), order)
-    return index
-
-
-_MAGICS = _magic_index()
-"""Every file's head is looked up in this once per (offset, length), not compared with every magic of
-every handler in turn: that cost a fixed 0.1 ms a file, most of the unpacking of many small files."""
-_FILL = re.compile(rb"\x00{%d,}|\xff{%d,}" % (_MIN_FILL, _MIN_FILL))
-_PAD = max(h.magic_offset + max(map(len, h.magics), default=0) for h in HANDLERS)
+# One expression per fill byte, written as a literal prefix: the regex engine then skips ahead to each
+# candidate run, where `\x00{64,}|\xff{64,}` tried both branches at every byte (7 s on 32 MB).
+_FILLS = tuple(
+    re.compile(re.escape(bytes([fill]) * _MIN_FILL) + re.escape(bytes([fill])) + b"*")
+    for fill in (0x00, 0xFF)
+)
+_PAD = magics.REACH
 """How far past a window a structure's magic can lie (ext's sits at 0x438) or run on."""
 
 # Names that labels use for formats, mapped to the handler names that content identification gives.
@@ -281,18 +274,8 @@ class _Unpacker:
                 return regions
             end = min(pos + _WINDOW, len(data))
             buf, base = _window(data, pos, end + _PAD)
-            candidates = sorted(
-                (hit + base - handler.magic_offset, order, handler)
-                for order, handler in enumerate(HANDLERS)
-                for magic in handler.magics
-                for hit in _find_all(
-                    buf,
-                    magic,
-                    pos + handler.magic_offset - base,
-                    end + handler.magic_offset - base + len(magic) - 1,
-                )
-            )
-            for start, _, handler in candidates:
+            for at, handler in magics.in_window(buf, pos - base, end - base):
+                start = at + base
                 if start < covered:
                     continue
                 region = self._try(node, handler, data, start, depth=depth)
@@ -591,7 +574,7 @@ class _Unpacker:
         head = data if data is not None else self._materialize(node, HEAD_SIZE)
         if head is None:
             return
-        for handler in _magic_matches(head):
+        for handler in magics.at_head(head):
             if _probe(handler, head) is None:
                 continue
             if data is None:
@@ -720,24 +703,15 @@ def _probe(handler: Handler, view: memoryview) -> Detection | None:
         return None
 
 
-def _magic_matches(head: memoryview) -> list[Handler]:
-    """The handlers with a magic at its place in `head`, in the order of HANDLERS."""
-    found: list[int] = []
-    size = len(head)
-    for (at, length), table in _MAGICS.items():
-        if at + length <= size:
-            found.extend(table.get(bytes(head[at : at + length]), ()))
-    return [HANDLERS[order] for order in sorted(set(found))]
-
-
 def _between_fills(gap: memoryview) -> list[tuple[int, int]]:
     """The (offset, length) pieces of `gap` that lie outside runs of padding."""
     pieces = []
     pos = 0
-    for run in _FILL.finditer(gap):
-        if run.start() > pos:
-            pieces.append((pos, run.start() - pos))
-        pos = run.end()
+    # Runs of different bytes never overlap, so the runs of both in offset order are the fills.
+    for start, end in sorted(run.span() for fill in _FILLS for run in fill.finditer(gap)):
+        if start > pos:
+            pieces.append((pos, start - pos))
+        pos = end
     if pos < len(gap):
         pieces.append((pos, len(gap) - pos))
     return pieces
@@ -754,22 +728,11 @@ def _window(data: memoryview, start: int, end: int) -> tuple[bytes | bytearray |
     return bytes(data[start:end]), start
 
 
-def _find_all(buf: bytes | bytearray | mmap.mmap, magic: bytes, start: int, end: int) -> list[int]:
-    """Offsets in `buf` where `magic` occurs wholly inside `buf[start:end]`."""
-    hits: list[int] = []
-    start = max(start, 0)
-    pos = buf.find(magic, start, end)
-    while pos >= 0:
-        hits.append(pos)
-        pos = buf.find(magic, pos + 1, end)
-    return hits
-
-
 def _contains(data: memoryview, needle: bytes) -> bool:
     """Search a view for a byte string, window by window."""
     for pos in range(0, len(data), _WINDOW):
         buf, base = _window(data, pos, pos + _WINDOW + len(needle) - 1)
-        if _find_all(buf, needle, pos - base, pos - base + _WINDOW + len(needle) - 1):
+        if magics.find_all(buf, needle, pos - base, pos - base + _WINDOW + len(needle) - 1):
             return True
     return False
 
