@@ -7,22 +7,23 @@ zeroed or filled, a block repeated, truncation, and a splice from another seed.
 
 Mutants run in a long-lived child forked from this process after the imports (a fork per mutant
 cost more than most mutants), under the documented limits: an address-space limit (--memory, the
-batch's default 4 GiB), a wall clock per mutant (--timeout, 30 s) and the audit's own `Limits`; its
+batch's default 4 GiB), CPU time per mutant (--timeout, 30 s; wall clock 20 times that) and the
+audit's own `Limits`; its
 peak RSS is reset before each mutant. Anything but a clean run is replayed alone in a fresh child,
 whose outcome is the one kept, and the long-lived child is replaced. The parent classifies each run:
 
 * `crash`: an exception escaped `unpack()`/`audit()`, or the child died of a signal (an abort in a
   native library);
-* `hang`: the wall clock ran out;
+* `hang`: the CPU time (or, for a child that waits without computing, the wall clock) ran out;
 * `memory`: the child's peak RSS passed --max-rss (1 GiB).
 
 Every failure is kept under --out as a small reproducer: the mutant shrunk (tail cut, blocks zeroed)
-while it still fails the same way, with what happened next to it. Reproducers belong in
-tests/data/fuzz/ (tests/test_fuzz_regressions.py replays every file there).
+while it still fails the same way, with what happened next to it. Each reproducer becomes a case
+of tests/test_bad_input.py, built by the test.
 
     python benchmarks/fuzz.py --mutants 10000                 # every family, 10,000 each
     python benchmarks/fuzz.py --family squashfs --mutants 500 --target audit
-    python benchmarks/fuzz.py --replay tests/data/fuzz/*.bin  # exit 1 if any still fails
+    python benchmarks/fuzz.py --replay fuzz-findings/*.bin    # exit 1 if any still fails
     python benchmarks/fuzz.py --engine atheris --family zip    # coverage-guided, in process
 
 `--engine atheris` runs libFuzzer through atheris over one family's seeds (instrumenting
@@ -204,11 +205,36 @@ def warm_up(kind: str) -> None:
     target(seeds("archive")[0].read_bytes(), kind)
 
 
+WALL_FACTOR = 20
+"""The wall clock a mutant may take, in multiples of its CPU time limit: only a child that waits
+without computing (a blocking call) meets it first."""
+
+
+def _wall(limits: Limits) -> float:
+    return limits.timeout * WALL_FACTOR
+
+
+def _arm(limits: Limits) -> None:
+    """Limit the next mutant's CPU time, and its wall clock far above that.
+
+    A hang is told by CPU time: on a loaded machine, niced, a mutant that needs 0.4 s of CPU can wait
+    30 s for it (a campaign under a load average of 15 took such waits for hangs).
+    """
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_PROF, limits.timeout)
+    signal.setitimer(signal.ITIMER_REAL, _wall(limits))
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def _child(data: bytes, limits: Limits, write_fd: int) -> None:
     """In the forked child: limits on, then the target; the traceback (if any) goes up the pipe."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    signal.setitimer(signal.ITIMER_REAL, limits.timeout)
+    _arm(limits)
     code = 0
     try:
         target(data, limits.target)
@@ -237,8 +263,10 @@ def run_one(data: bytes, limits: Limits) -> Outcome:
     rss = usage.ru_maxrss
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
+        if sig == signal.SIGPROF:
+            return Outcome(HANG, f"no result after {limits.timeout:g} s of CPU time", seconds, rss)
         if sig == signal.SIGALRM:
-            return Outcome(HANG, f"no result after {limits.timeout:g} s", seconds, rss)
+            return Outcome(HANG, f"no result after {_wall(limits):g} s of wall clock", seconds, rss)
         return Outcome(CRASH, f"killed by signal {sig} ({signal.Signals(sig).name})", seconds, rss)
     if os.WEXITSTATUS(status) != 0:
         return Outcome(MEMORY if "MemoryError" in detail else CRASH, detail, seconds, rss)
@@ -280,19 +308,18 @@ def _read_exact(fd: int, size: int) -> bytes | None:
 def _serve(limits: Limits, requests: int, replies: int) -> None:
     """In a long-lived child: run each mutant read from `requests`, answer on `replies`."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # an overrun kills the child; the parent sees EOF
     while (head := _read_exact(requests, _LENGTH.size)) is not None:
         data = _read_exact(requests, _LENGTH.unpack(head)[0])
         if data is None:
             break
         _reset_hwm()
-        signal.setitimer(signal.ITIMER_REAL, limits.timeout)
+        _arm(limits)  # an overrun kills the child; the parent sees EOF
         detail = ""
         try:
             target(data, limits.target)
         except BaseException:  # noqa: BLE001  (anything that escapes is the finding)
             detail = traceback.format_exc()[-4000:]
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _disarm()
         reply = json.dumps({"detail": detail, "rss": _hwm_kib()}).encode()
         os.write(replies, _LENGTH.pack(len(reply)) + reply)
     os._exit(0)
@@ -344,7 +371,7 @@ class Worker:
         try:
             os.write(self.requests, _LENGTH.pack(len(data)))
             _write_all(self.requests, data)
-            ready, _, _ = select.select([self.replies], [], [], self.limits.timeout + 5)
+            ready, _, _ = select.select([self.replies], [], [], _wall(self.limits) + 5)
             head = _read_exact(self.replies, _LENGTH.size) if ready else None
             body = _read_exact(self.replies, _LENGTH.unpack(head)[0]) if head else None
             answer = json.loads(body) if body else None
@@ -504,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--target", choices=("unpack", "audit"), default="unpack")
     parser.add_argument("--engine", choices=("mutate", "atheris"), default="mutate")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per mutant")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds of CPU time per mutant")
     parser.add_argument("--memory", type=int, default=4096, help="address-space limit of a child, MiB")
     parser.add_argument("--max-rss", type=int, default=1024, help="peak RSS above this is a failure, MiB")
     parser.add_argument("--out", type=Path, default=Path("fuzz-findings"))

@@ -35,6 +35,11 @@ def _sleeps(_data: bytes, _kind: str) -> None:
     time.sleep(600)
 
 
+def _spins(_data: bytes, _kind: str) -> None:
+    while True:
+        pass
+
+
 def _hoards(_data: bytes, _kind: str) -> None:
     hoard = bytearray(256 << 20)
     hoard[::4096] = b"\x01" * len(hoard[::4096])
@@ -55,13 +60,18 @@ def _resident_kib() -> int:
     ("target", "limits", "status", "detail"),
     [
         (_raises, LIMITS, fuzz.CRASH, "ValueError: a parser gave up"),
-        (_sleeps, fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack"), fuzz.HANG, "no result after 0.5 s"),
+        (_spins, fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack"), fuzz.HANG, "after 0.5 s of CPU time"),
+        (_sleeps, fuzz.Limits(0.05, 4 << 30, 1 << 20, "unpack"), fuzz.HANG, "no result after"),
         (_hoards, None, fuzz.MEMORY, "peak RSS"),
         (_nothing, None, fuzz.OK, ""),
     ],
 )
 def test_failures_are_classified(monkeypatch, target, limits, status, detail) -> None:
     monkeypatch.setattr(fuzz, "target", target)
+    if target is _spins:
+        # The wall clock is only a backstop for a child that waits; here it must not come first,
+        # however slowly a busy machine gives the child its CPU time.
+        monkeypatch.setattr(fuzz, "WALL_FACTOR", 100_000)
     if limits is None:
         # A forked child starts with this process's resident pages as they are now (not its peak,
         # which earlier tests may have raised); 64 MiB more is far below the hoard.
@@ -88,11 +98,12 @@ def test_a_failure_is_shrunk_while_it_fails_the_same_way(monkeypatch) -> None:
     ("target", "status", "detail"),
     [
         (_raises, fuzz.CRASH, "ValueError: a parser gave up"),
-        (_sleeps, fuzz.HANG, "no result after 0.5 s"),
+        (_spins, fuzz.HANG, "no result after 0.5 s of CPU time"),
     ],
 )
 def test_a_long_lived_worker_replays_a_failure_alone(monkeypatch, target, status, detail) -> None:
     monkeypatch.setattr(fuzz, "target", target)
+    monkeypatch.setattr(fuzz, "WALL_FACTOR", 100_000)  # CPU time tells the hang, not the clock
     worker = fuzz.Worker(fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack"))
     try:
         outcome = worker.run(b"anything")
