@@ -321,7 +321,10 @@ def _serve(limits: Limits, requests: int, replies: int) -> None:
             detail = traceback.format_exc()[-4000:]
         _disarm()
         reply = json.dumps({"detail": detail, "rss": _hwm_kib()}).encode()
-        os.write(replies, _LENGTH.pack(len(reply)) + reply)
+        try:
+            os.write(replies, _LENGTH.pack(len(reply)) + reply)
+        except BrokenPipeError:
+            break  # the campaign ended (or was stopped) while this mutant ran
     os._exit(0)
 
 
