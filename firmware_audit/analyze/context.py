@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import lief
 
 from firmware_audit.analyze.code import CodeView
-from firmware_audit.analyze.matching import Candidates
+from firmware_audit.analyze.matching import Candidates, Lines
 from firmware_audit.model import Issue, IssueKind, Location
 from firmware_audit.signatures import yara as yara_rules
 
@@ -111,21 +111,29 @@ class FileContext:
             self._strings = tuple(found)
         return self._strings
 
-    def candidate_indices(self, pattern: re.Pattern[str]) -> Sequence[int]:
+    def candidate_indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
         """Indices into `strings()`, in order, of the strings a registered pattern may match in.
 
         Every registered pattern is searched in one compiled scan of the strings, made on the first
         call (`firmware_audit.analyze.matching`); the list may hold strings the pattern does not match
-        (the caller's own search decides), never leaves out one it does.
+        (the caller's own search decides), never leaves out one it does. A `squeezed` pattern is
+        searched in the strings without separators, and names the string its match ends in.
         """
-        if self._candidates is None:
-            self._candidates = Candidates(self.strings())
-        return self._candidates.indices(pattern)
+        return self._scanned().indices(pattern, squeezed=squeezed)
 
     def candidates(self, pattern: re.Pattern[str]) -> list[Text]:
         """The strings, in order, a registered pattern may match in (see `candidate_indices`)."""
         texts = self.strings()
         return [texts[index] for index in self.candidate_indices(pattern)]
+
+    def lines(self) -> Lines:
+        """The strings joined one a line, as the matching engine scans them (joined once)."""
+        return self._scanned().lines
+
+    def _scanned(self) -> Candidates:
+        if self._candidates is None:
+            self._candidates = Candidates(self.strings())
+        return self._candidates
 
     @property
     def is_elf(self) -> bool:

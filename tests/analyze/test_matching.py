@@ -1,6 +1,8 @@
 """The matching engine never leaves out a string a registered pattern matches."""
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -9,8 +11,10 @@ from builders import noise
 
 from firmware_audit.analyze import FileContext, matching
 from firmware_audit.analyze.matching import database as engine_module
+from firmware_audit.analyze.traces import organisations
 from firmware_audit.extract import unpack
 from firmware_audit.signatures import DATA_DIR
+from firmware_audit.signatures.makers import base as maker_base
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "images"
 ANCHORED = re.compile(r"^(?<![\w.])boot[a-z]+$")
@@ -74,7 +78,7 @@ def test_anchors_and_look_behinds_see_each_string_alone() -> None:
 
 
 def test_what_the_engine_cannot_filter_is_searched_in_every_string() -> None:
-    compiled = matching.engine()
+    compiled = matching.engine().strings
     assert "anchored to the whole input" in compiled.unfiltered[WHOLE.pattern, 0]
     assert "empty string" in compiled.unfiltered[EMPTY.pattern, 0]
     ctx = _context(b"only\x00other\x00" + noise(2000))
@@ -89,7 +93,7 @@ def test_an_unregistered_pattern_is_an_error() -> None:
 def test_without_hyperscan_every_pattern_is_searched_in_every_string(monkeypatch) -> None:
     monkeypatch.setattr(engine_module, "hyperscan", None)
     monkeypatch.setattr(engine_module, "_COMPILED", {})
-    compiled = matching.engine()
+    compiled = matching.engine().strings
     assert compiled.ids == {}
     assert set(compiled.unfiltered.values()) >= {"Hyperscan is not installed"}
     ctx = _context(b"GCC: (Buildroot 2012.02) 4.4.0\x00other")
@@ -111,3 +115,57 @@ def test_the_engine_is_compiled_once() -> None:
 )
 def test_long_bounded_repeats_are_compiled_unbounded(text: str, compiled: str) -> None:
     assert engine_module.widened(text) == compiled
+
+
+def _whole_text_names(ctx: FileContext) -> list[tuple[str, int, str]]:
+    strings = organisations._Strings(ctx)
+    return [(m.who.name, m.start, m.text) for m in maker_base().find(strings.joined)]
+
+
+def _stretch_names(ctx: FileContext) -> list[tuple[str, int, str]]:
+    return [(m.who.name, at, m.text) for m, at in organisations._named(organisations._Strings(ctx))]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00".join(
+            [b"made by Xiong Mai", b"xiong-mai", b"XIONG__MAI", b"ourHik", b"vision and more", b"tail"]
+        ),
+        b"x" * 500 + b" Dahua " + b"y" * 500 + b"\x00" + b"TP-LINK\x00" + "Hikvision".encode("utf-16-le"),
+        b"\x00".join([b"abcd"] * 300 + [b"Dahua Technology"] + [b"efgh"] * 300),
+    ],
+)
+def test_names_searched_where_the_engine_points_are_those_of_the_whole_text(data: bytes) -> None:
+    ctx = _context(data)
+    assert _whole_text_names(ctx) != []
+    assert _stretch_names(ctx) == _whole_text_names(ctx)
+
+
+@pytest.mark.parametrize("image", ["12-rebranded.bin", "01-xm-hi3516ev300-general.bin"])
+def test_names_of_a_corpus_image_are_those_of_the_whole_text(image: str) -> None:
+    tree = unpack(CORPUS / image)
+    found = 0
+    for node in tree.files():
+        if node.size and not tree.has_members(node):
+            ctx = FileContext(tree, node)
+            expected = _whole_text_names(ctx)
+            found += len(expected)
+            assert _stretch_names(ctx) == expected, node.path
+    assert found > 0
+
+
+def test_a_fresh_process_compiles_its_own_engine() -> None:
+    # A worker process starts with nothing compiled: importing the analyzers registers their patterns.
+    code = (
+        "from firmware_audit.analyze import FileContext, matching\n"
+        "from firmware_audit.analyze.traces import buildenv\n"
+        "from firmware_audit.extract import unpack\n"
+        "tree = unpack(b'\\x00GCC: (Buildroot 2012.02) 4.4.0\\x00other text')\n"
+        "ctx = FileContext(tree, tree.root)\n"
+        "print(ctx.candidates(buildenv._COMPILER)[0].value, matching.engine().compile_seconds > 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split("\n")[0] == "GCC: (Buildroot 2012.02) 4.4.0 True"

@@ -11,8 +11,8 @@ strings only, decides, and the findings are those a search of every string would
 
 from __future__ import annotations
 
-from firmware_audit.analyze.matching.database import Engine, engine
+from firmware_audit.analyze.matching.database import Compiled, Engine, engine
 from firmware_audit.analyze.matching.registry import register, registered
-from firmware_audit.analyze.matching.scan import Candidates
+from firmware_audit.analyze.matching.scan import Candidates, Lines
 
-__all__ = ["Candidates", "Engine", "engine", "register", "registered"]
+__all__ = ["Candidates", "Compiled", "Engine", "Lines", "engine", "register", "registered"]

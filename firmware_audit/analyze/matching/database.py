@@ -38,24 +38,35 @@ _WHOLE_INPUT = re.compile(r"(?<!\\)(?:\\\\)*\\[AZ]")
 
 
 @dataclass(frozen=True, slots=True)
-class Engine:
-    """Every registered pattern, compiled.
+class Compiled:
+    """The patterns of one view of the strings, compiled.
 
     Attributes:
         ids: The database id of each pattern (by `registry.key`).
         unfiltered: Patterns outside the database, to be searched in every string, with the reason.
-        compile_seconds: How long compiling took.
     """
 
     database: Any  # hyperscan.Database (the binding has no type information)
     ids: dict[tuple[str, int], int]
     unfiltered: dict[tuple[str, int], str]
-    compile_seconds: float
 
     def scan(self, buffer: bytes, on_match: Callable[[int, int], object]) -> None:
         """Call `on_match(id, end)` for every end offset at which a pattern may match in `buffer`."""
         if self.database is not None and buffer:
             self.database.scan(buffer, match_event_handler=lambda i, _s, end, _f, _c: on_match(i, end))
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """Every registered pattern, compiled: those searched in the strings, and those searched squeezed.
+
+    Attributes:
+        compile_seconds: How long compiling both took.
+    """
+
+    strings: Compiled
+    squeezed: Compiled
+    compile_seconds: float
 
 
 _COMPILED: dict[int, Engine] = {}
@@ -69,13 +80,15 @@ def engine() -> Engine:
     generation = registry.generation()
     if generation not in _COMPILED:
         _COMPILED.clear()
-        _COMPILED[generation] = _compile()
+        started = time.perf_counter()
+        strings, squeezed = _compile(squeezed=False), _compile(squeezed=True)
+        _COMPILED[generation] = Engine(strings, squeezed, time.perf_counter() - started)
     return _COMPILED[generation]
 
 
-def _compile() -> Engine:
-    started = time.perf_counter()
-    patterns = {registry.key(p): p for found in registry.registered().values() for p in found}
+def _compile(*, squeezed: bool) -> Compiled:
+    found = registry.registered(squeezed=squeezed).values()
+    patterns = {registry.key(p): p for patterns in found for p in patterns}
     unfiltered = {key: why for key, p in patterns.items() if (why := _unfit(p)) is not None}
     keys = [key for key in patterns if key not in unfiltered]
     database = None
@@ -90,7 +103,7 @@ def _compile() -> Engine:
             keys = [key for key in keys if key not in unfiltered]
             database = _database(hyperscan, keys) if keys else None
     ids = {key: index for index, key in enumerate(keys)} if database is not None else {}
-    return Engine(database, ids, unfiltered, time.perf_counter() - started)
+    return Compiled(database, ids, unfiltered)
 
 
 def _database(hs: ModuleType, keys: list[tuple[str, int]]) -> object | None:

@@ -12,17 +12,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-_SOURCES: dict[str, Callable[[], Iterable[re.Pattern[str]]]] = {}
+_SOURCES: dict[str, tuple[Callable[[], Iterable[re.Pattern[str]]], bool]] = {}
 
 
-def register(name: str, source: Callable[[], Iterable[re.Pattern[str]]]) -> None:
-    """Make the patterns `source` returns part of the engine; `name` is the analyzer asking."""
-    _SOURCES[name] = source
+def register(name: str, source: Callable[[], Iterable[re.Pattern[str]]], *, squeezed: bool = False) -> None:
+    """Make the patterns `source` returns part of the engine; `name` is the analyzer asking.
+
+    A `squeezed` source's patterns are searched in the strings with their separators (white space,
+    `_` and `-`) taken out: a name written `Xiong Mai`, `xiong-mai` or `XiongMai` is `XiongMai` there.
+    """
+    _SOURCES[name] = (source, squeezed)
 
 
-def registered() -> dict[str, tuple[re.Pattern[str], ...]]:
-    """Every registered source's patterns, by the name it was registered with."""
-    return {name: tuple(source()) for name, source in sorted(_SOURCES.items())}
+def registered(*, squeezed: bool = False) -> dict[str, tuple[re.Pattern[str], ...]]:
+    """Every registered source's patterns (searched squeezed or not), by the name it was registered with."""
+    return {name: tuple(source()) for name, (source, view) in sorted(_SOURCES.items()) if view == squeezed}
 
 
 def generation() -> int:

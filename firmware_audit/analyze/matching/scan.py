@@ -6,54 +6,92 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from firmware_audit.analyze.matching import registry
 from firmware_audit.analyze.matching.database import engine
 
 if TYPE_CHECKING:
     import re
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from firmware_audit.analyze.context import Text
+
+SEPARATORS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f_-"
+"""What a squeezed view takes out: what Python's `\\s` matches in ASCII, `_` and `-`."""
+_KEPT = np.array([byte not in SEPARATORS for byte in range(256)])
+
+
+class Lines:
+    """A file's strings joined into one text, one a line (no string holds a line break).
+
+    Attributes:
+        text: The strings, each followed by a line break but the last.
+        starts: Where each string starts in `text`.
+    """
+
+    def __init__(self, texts: Sequence[Text]) -> None:
+        """Join `texts` (a file's strings, in file order)."""
+        self.text = "\n".join(text.value for text in texts)
+        lengths = (len(text.value) + 1 for text in texts[:-1])
+        self.starts = list(accumulate(lengths, initial=0)) if texts else []
+
+    def index(self, position: int) -> int:
+        """The index of the string a position of `text` stands in (or the line break after it)."""
+        return bisect_right(self.starts, position) - 1
 
 
 class Candidates:
     """The strings of one file each registered pattern may match in, from one scan of all of them.
 
-    The strings are scanned as one buffer, one string a line (no string holds a line break), so that a
-    pattern's `^`, `$` and look-arounds see a string's ends as Python's `re` does on the string alone.
+    The strings are scanned as `Lines`, so that a pattern's `^`, `$` and look-arounds see a string's
+    ends as Python's `re` does on the string alone. Each view (as they are, squeezed) is scanned on the
+    first question about one of its patterns.
     """
 
     def __init__(self, texts: Sequence[Text]) -> None:
-        """Scan `texts` (a file's strings, in file order) with every registered pattern."""
-        compiled = engine()
-        self._count = len(texts)
-        self._unfiltered = compiled.unfiltered
-        self._ids = compiled.ids
-        starts = list(accumulate((len(text.value) + 1 for text in texts[:-1]), initial=0)) if texts else []
-        buffer = "\n".join(text.value for text in texts).encode("ascii", "replace")
-        self._found: dict[int, list[int]] = {}
+        """Prepare to scan `texts` (a file's strings, in file order)."""
+        self.lines = Lines(texts)
+        self._found: dict[bool, dict[int, list[int]]] = {}
+
+    def indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
+        """Indices, in file order, of the strings `pattern` may match in (a superset of those it does).
+
+        A squeezed pattern's string is the one its match ends in.
+
+        Raises:
+            KeyError: the pattern was never registered (`matching.register`) for that view.
+        """
+        compiled = engine().squeezed if squeezed else engine().strings
+        key = registry.key(pattern)
+        found = compiled.ids.get(key)
+        if found is not None:
+            if squeezed not in self._found:
+                self._found[squeezed] = self._scan(squeezed=squeezed)
+            return self._found[squeezed].get(found, ())
+        if key in compiled.unfiltered:
+            return range(len(self.lines.starts))
+        raise KeyError(f"pattern {pattern.pattern!r} is not registered with the matching engine")
+
+    def _scan(self, *, squeezed: bool) -> dict[int, list[int]]:
+        buffer = self.lines.text.encode("ascii", "replace")
+        unsqueeze: Callable[[int], int] = int
+        if squeezed:
+            kept = np.flatnonzero(_KEPT[np.frombuffer(buffer, np.uint8)])
+            buffer = buffer.translate(None, SEPARATORS)
+            unsqueeze = lambda end: int(kept[end - 1]) + 1  # noqa: E731  (one line, used once)
+        found: dict[int, list[int]] = {}
         covered: dict[int, int] = {}
+        starts, size = self.lines.starts, len(self.lines.text)
 
         def on_match(pattern: int, end: int) -> None:
             # Matches come in the order they end; one per string is enough.
+            end = unsqueeze(end)
             if end <= covered.get(pattern, -1):
                 return
             index = bisect_right(starts, end - 1) - 1
-            covered[pattern] = starts[index] + len(texts[index].value) + 1
-            self._found.setdefault(pattern, []).append(index)
+            covered[pattern] = starts[index + 1] if index + 1 < len(starts) else size + 1
+            found.setdefault(pattern, []).append(index)
 
-        compiled.scan(buffer, on_match)
-
-    def indices(self, pattern: re.Pattern[str]) -> Sequence[int]:
-        """Indices, in file order, of the strings `pattern` may match in (a superset of those it does).
-
-        Raises:
-            KeyError: the pattern was never registered (`matching.register`).
-        """
-        key = registry.key(pattern)
-        found = self._ids.get(key)
-        if found is not None:
-            return self._found.get(found, ())
-        if key in self._unfiltered:
-            return range(self._count)
-        raise KeyError(f"pattern {pattern.pattern!r} is not registered with the matching engine")
+        (engine().squeezed if squeezed else engine().strings).scan(buffer, on_match)
+        return found

@@ -30,11 +30,13 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import ContentTrace, clip, file_name, has_members, trace_finding
 from firmware_audit.model import Evidence, Location, Severity
-from firmware_audit.signatures.makers import Maker, Organisation
+from firmware_audit.signatures.makers import MAX_NAME, Maker, Organisation, name_words
 from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.model import Finding
+    from firmware_audit.signatures.makers import NameMatch
 
 RULE = "trace/organisation"
 KIND_PHRASES = {
@@ -82,6 +85,30 @@ MAX_STRINGS = 200_000
 """Strings of one file searched (a bigger file is searched in its first ones)."""
 
 
+@cache
+def _names() -> re.Pattern[str]:
+    """Any name of the maker base, its letters as one word (searched in the squeezed strings).
+
+    A name stands in a text as its letters with at most two separators between two of them, so
+    with the separators taken out it stands as one word: where it does not, no name ends.
+    """
+    base = maker_base()
+    rows: tuple[Maker | Organisation, ...] = (*base.makers, *base.organisations)
+    letters = {"".join(name_words(n)) for row in rows for n in row.names}
+    return re.compile("|".join(re.escape(word) for word in sorted(letters) if word), re.IGNORECASE)
+
+
+@cache
+def _domains() -> re.Pattern[str]:
+    """Any domain of a maker."""
+    domains = {domain for maker in maker_base().makers for domain in maker.domains}
+    return re.compile("|".join(re.escape(domain) for domain in sorted(domains)), re.IGNORECASE)
+
+
+matching.register("trace-organisations", lambda: (_COPYRIGHT, _domains()))
+matching.register("trace-organisations-names", lambda: (_names(),), squeezed=True)
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     kind: str
@@ -103,13 +130,12 @@ class OrganisationAnalyzer(ContentTrace):
         if has_members(ctx):
             return
         strings = _Strings(ctx)
-        if not strings.texts:
+        if not strings.count:
             return
         place = _place(ctx)
         hits: dict[tuple[str, str], list[_Hit]] = defaultdict(list)
-        base = maker_base()
-        for match in base.find(strings.joined):
-            line, offset = strings.where(match.start)
+        for match, at in _named(strings):
+            line, offset = strings.where(at)
             kind = _kind(place, line, match.text)
             who = match.who
             if isinstance(who, Organisation) and (
@@ -117,12 +143,11 @@ class OrganisationAnalyzer(ContentTrace):
             ):
                 continue
             hits[kind, who.name].append(_Hit(kind, who.name, who, match.text, line, offset))
-        for maker, domain, at in base.find_domains(strings.joined):
-            line, offset = strings.where(at)
-            hits["maker-domain", domain].append(_Hit("maker-domain", maker.name, maker, domain, line, offset))
+        _domain_hits(strings, hits)
         if place not in {"library", "binary"}:
-            for line_match in _COPYRIGHT.finditer(strings.joined):
-                _unrecognised(*strings.where(line_match.start()), hits)
+            for index in strings.candidates(_COPYRIGHT):
+                for line_match in _COPYRIGHT.finditer(strings.value(index)):
+                    _unrecognised(*strings.where(strings.starts[index] + line_match.start()), hits)
         for (kind, _), found in sorted(hits.items()):
             yield _finding(ctx, kind, found)
         if place == "banner":
@@ -130,17 +155,24 @@ class OrganisationAnalyzer(ContentTrace):
 
 
 class _Strings:
-    """A file's strings joined into one text (one search over all), and the way back to each string."""
+    """A file's strings joined into one text (`FileContext.lines`), and the way back to each string."""
 
     def __init__(self, ctx: FileContext) -> None:
-        found = ctx.strings()[:MAX_STRINGS]
-        self.texts = [(t.value, t.offset, 2 if t.wide else 1) for t in found]
-        self.joined = "\n".join(value for value, _, _ in self.texts)
-        self.starts: list[int] = []
-        position = 0
-        for value, _, _ in self.texts:
-            self.starts.append(position)
-            position += len(value) + 1
+        self.ctx = ctx
+        self.texts = ctx.strings()
+        self.count = min(len(self.texts), MAX_STRINGS)
+        lines = ctx.lines()
+        self.starts = lines.starts
+        whole = self.count == len(self.texts)
+        self.joined = lines.text if whole else lines.text[: self.starts[self.count] - 1]
+
+    def value(self, index: int) -> str:
+        """The string of an index."""
+        return self.texts[index].value
+
+    def candidates(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> list[int]:
+        """Indices of the searched strings a pattern may match in (ends in, squeezed)."""
+        return [i for i in self.ctx.candidate_indices(pattern, squeezed=squeezed) if i < self.count]
 
     def where(self, at: int) -> tuple[str, int]:
         """The text around a position of the joined text, and the file offset of that position.
@@ -148,11 +180,41 @@ class _Strings:
         The text is the string holding it, or a window of a long one.
         """
         index = bisect_right(self.starts, at) - 1
-        value, offset, width = self.texts[index]
-        inside = at - self.starts[index]
+        text = self.texts[index]
+        value, inside = text.value, at - self.starts[index]
         if len(value) > MAX_CONTEXT:  # a minified script is one long line: keep what is around
             value = value[max(0, inside - MAX_CONTEXT // 2) : inside + MAX_CONTEXT // 2]
-        return value, offset + inside * width
+        return value, text.offset + inside * (2 if text.wide else 1)
+
+
+def _named(strings: _Strings) -> Iterator[tuple[NameMatch, int]]:
+    """Every name of the maker base in the joined strings, with its position there, in order.
+
+    The maker base searches only the stretches where the engine found a name may end: from the string
+    `MAX_NAME` characters before that string to it, overlapping stretches joined. A name found in the
+    whole text ends in such a string and starts in its stretch, and so does every name that overlaps it,
+    so each stretch gives what the whole text gives there.
+    """
+    base = maker_base()
+    stretches: list[list[int]] = []
+    for last in strings.candidates(_names(), squeezed=True):
+        first = bisect_right(strings.starts, max(0, strings.starts[last] - MAX_NAME)) - 1
+        if stretches and first <= stretches[-1][1]:
+            stretches[-1][1] = last
+        else:
+            stretches.append([first, last])
+    for first, last in stretches:
+        start, end = strings.starts[first], strings.starts[last] + len(strings.value(last))
+        for match in base.find(strings.joined[start:end]):
+            yield match, start + match.start
+
+
+def _domain_hits(strings: _Strings, hits: dict[tuple[str, str], list[_Hit]]) -> None:
+    """The makers' domains standing in the strings as host names or under one."""
+    for index in strings.candidates(_domains()):
+        for maker, domain, at in maker_base().find_domains(strings.value(index)):
+            line, offset = strings.where(strings.starts[index] + at)
+            hits["maker-domain", domain].append(_Hit("maker-domain", maker.name, maker, domain, line, offset))
 
 
 def _banner(ctx: FileContext) -> Finding:
