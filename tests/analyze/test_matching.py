@@ -169,3 +169,17 @@ def test_a_fresh_process_compiles_its_own_engine() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert done.stdout.split("\n")[0] == "GCC: (Buildroot 2012.02) 4.4.0 True"
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("a|b(c|d)", ["a", "b(c|d)"]),
+        ("(?i)a|b", ["(?i)a|b"]),
+        (r"[|]|\||[^]|]|(?<![a|b])c", ["[|]", r"\|", "[^]|]", "(?<![a|b])c"]),
+        ("[a^]|]|q", ["[a^]", "]", "q"]),
+    ],
+)
+def test_top_level_branches_are_compiled_apart(text: str, parts: list[str]) -> None:
+    assert engine_module.branches(text) == parts
+    assert all(re.compile(part) for part in parts)

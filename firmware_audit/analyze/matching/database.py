@@ -42,18 +42,26 @@ class Compiled:
     """The patterns of one view of the strings, compiled.
 
     Attributes:
-        ids: The database id of each pattern (by `registry.key`).
+        ids: The id of each pattern (by `registry.key`).
         unfiltered: Patterns outside the database, to be searched in every string, with the reason.
+        owners: The pattern id of each expression of the database (a pattern's top-level branches are
+            expressions of their own: a set of hundreds of words compiles several times faster so).
     """
 
     database: Any  # hyperscan.Database (the binding has no type information)
     ids: dict[tuple[str, int], int]
     unfiltered: dict[tuple[str, int], str]
+    owners: tuple[int, ...] = ()
 
     def scan(self, buffer: bytes, on_match: Callable[[int, int], object]) -> None:
         """Call `on_match(id, end)` for every end offset at which a pattern may match in `buffer`."""
         if self.database is not None and buffer:
-            self.database.scan(buffer, match_event_handler=lambda i, _s, end, _f, _c: on_match(i, end))
+            owners = self.owners
+
+            def event(expression: int, _start: int, end: int, _flags: int, _context: object) -> None:
+                on_match(owners[expression], end)
+
+            self.database.scan(buffer, match_event_handler=event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +111,20 @@ def _compile(*, squeezed: bool) -> Compiled:
             keys = [key for key in keys if key not in unfiltered]
             database = _database(hyperscan, keys) if keys else None
     ids = {key: index for index, key in enumerate(keys)} if database is not None else {}
-    return Compiled(database, ids, unfiltered)
+    owners = tuple(index for index, key in enumerate(keys) for _ in branches(key[0]))
+    return Compiled(database, ids, unfiltered, owners if database is not None else ())
 
 
 def _database(hs: ModuleType, keys: list[tuple[str, int]]) -> object | None:
     """The compiled database of these patterns (id: index), or None when Hyperscan rejects one."""
+    expressions = [(branch, flags) for text, flags in keys for branch in branches(text)]
     database: object = hs.Database()
     try:
         database.compile(  # type: ignore[attr-defined]
-            expressions=[widened(text).encode("utf-8") for text, _ in keys],
-            ids=list(range(len(keys))),
-            elements=len(keys),
-            flags=[_hs_flags(hs, flags) for _, flags in keys],
+            expressions=[widened(text).encode("utf-8") for text, _ in expressions],
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[_hs_flags(hs, flags) for _, flags in expressions],
         )
     except hs.error:
         return None
@@ -124,10 +134,44 @@ def _database(hs: ModuleType, keys: list[tuple[str, int]]) -> object | None:
 def _rejected(hs: ModuleType, key: tuple[str, int]) -> str | None:
     """Why Hyperscan cannot compile one pattern, or None when it can."""
     try:
-        hs.Database().compile(expressions=[widened(key[0]).encode("utf-8")], flags=[_hs_flags(hs, key[1])])
+        parts = branches(key[0])
+        hs.Database().compile(
+            expressions=[widened(part).encode("utf-8") for part in parts],
+            ids=list(range(len(parts))),
+            elements=len(parts),
+            flags=[_hs_flags(hs, key[1])] * len(parts),
+        )
     except hs.error as exc:
         return f"Hyperscan cannot compile it: {exc}"
     return None
+
+
+def branches(text: str) -> list[str]:
+    """A pattern's top-level alternatives (`a|b(c|d)` gives `a` and `b(c|d)`), or the pattern whole.
+
+    A pattern starting with inline flags (`(?i)`) is kept whole: they apply to every branch.
+    """
+    if text.startswith("(?") and not text.startswith(("(?:", "(?<", "(?=", "(?!", "(?P")):
+        return [text]
+    found, at, depth, start, class_from = [], 0, 0, 0, -1
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+            continue
+        if class_from >= 0:
+            if char == "]" and at > class_from:  # a `]` first in a class is a member
+                class_from = -1
+        elif char == "[":
+            class_from = at = at + (2 if text.startswith("[^", at) else 1)
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            found.append(text[start:at])
+            start = at + 1
+        at += 1
+    return [*found, text[start:]]
 
 
 def widened(text: str) -> str:

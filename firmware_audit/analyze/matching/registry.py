@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+_FLAGS = int(re.IGNORECASE | re.DOTALL | re.MULTILINE)
+"""The flags that change what a pattern matches (as a plain int: flag enums are slow to combine)."""
 _SOURCES: dict[str, tuple[Callable[[], Iterable[re.Pattern[str]]], bool]] = {}
 
 
@@ -36,4 +38,4 @@ def generation() -> int:
 
 def key(pattern: re.Pattern[str]) -> tuple[str, int]:
     """What identifies a pattern in the engine: its text and flags."""
-    return pattern.pattern, pattern.flags & (re.IGNORECASE | re.DOTALL | re.MULTILINE)
+    return pattern.pattern, pattern.flags & _FLAGS

@@ -52,6 +52,7 @@ class Candidates:
     def __init__(self, texts: Sequence[Text]) -> None:
         """Prepare to scan `texts` (a file's strings, in file order)."""
         self.lines = Lines(texts)
+        self._engine = engine()
         self._found: dict[bool, dict[int, list[int]]] = {}
 
     def indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
@@ -62,7 +63,7 @@ class Candidates:
         Raises:
             KeyError: the pattern was never registered (`matching.register`) for that view.
         """
-        compiled = engine().squeezed if squeezed else engine().strings
+        compiled = self._engine.squeezed if squeezed else self._engine.strings
         key = registry.key(pattern)
         found = compiled.ids.get(key)
         if found is not None:
@@ -93,5 +94,5 @@ class Candidates:
             covered[pattern] = starts[index + 1] if index + 1 < len(starts) else size + 1
             found.setdefault(pattern, []).append(index)
 
-        (engine().squeezed if squeezed else engine().strings).scan(buffer, on_match)
+        (self._engine.squeezed if squeezed else self._engine.strings).scan(buffer, on_match)
         return found
