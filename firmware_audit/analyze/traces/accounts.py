@@ -63,7 +63,8 @@ class DefaultAccountAnalyzer(ContentTrace):
         reported: set[tuple[str, str]] = set()
         # A password stands only in a string that holds it: the engine names those strings.
         for index in ctx.candidate_indices(_passwords()):
-            for password in _values(texts[index].value)[1] & by_password.keys():
+            # Sorted: set order follows the hash seed, and a report must not.
+            for password in sorted(_values(texts[index].value)[1] & by_password.keys()):
                 for account in by_password[password]:
                     near = range(max(0, index - WINDOW), min(len(texts), index + WINDOW + 1))
                     # One string is never both the user and the password ("root" is no root/root pair).

@@ -46,3 +46,10 @@ def test_benign_look_alikes(content) -> None:
 
 def test_nothing_in_the_clean_image() -> None:
     assert run_all(ANALYZER, clean_tree()) == []
+
+
+def test_two_passwords_in_one_string_come_in_one_order() -> None:
+    # Set order follows the hash seed; the report's order must not (the old loop gave either order).
+    content = b"\x00root\x00password=xc3511 passwd=vizxv\x00"
+    found = run(ANALYZER, {"bin/app": content})
+    assert [f.trace.detail.split(" / ")[1].split()[0] for f in found] == ["vizxv", "xc3511"]
