@@ -29,6 +29,7 @@ def audit(
     analyzers: Sequence[Analyzer] | None = None,
     home_country: str | None = None,
     policy: Policy | str | os.PathLike[str] | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Audit one firmware image and return its report.
 
@@ -40,6 +41,7 @@ def audit(
         analyzers: Shorthand for the option: the per-file analyzers to run.
         home_country: Shorthand for the option: the buyer's ISO country code.
         policy: Shorthand for the option (a `Policy` or the path of its TOML file).
+        jobs: Shorthand for the option: processes that analyse the contents.
 
     Each shorthand given replaces that field of `options`.
 
@@ -52,6 +54,11 @@ def audit(
     from firmware_audit.pipeline import run  # noqa: PLC0415
 
     opts = (options or AuditOptions()).with_(
-        declared=declared, limits=limits, analyzers=analyzers, home_country=home_country, policy=policy
+        declared=declared,
+        limits=limits,
+        analyzers=analyzers,
+        home_country=home_country,
+        policy=policy,
+        jobs=jobs,
     )
     return run(subject, opts)

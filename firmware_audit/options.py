@@ -30,6 +30,9 @@ class AuditOptions:
             the policy's home country; without either, countries are reported but not judged.
         policy: An acceptance policy: the report then carries its decision.
         analyzers: The per-file analyzers to run; None runs every registered one.
+        jobs: Processes that analyse the image's distinct contents (1: this process only). None:
+            chosen by the image's size, one below `workers.MIN_PARALLEL_BYTES`, else one per core
+            up to two. The report is the same whatever the number.
     """
 
     limits: Limits | None = None
@@ -37,6 +40,7 @@ class AuditOptions:
     home_country: str | None = None
     policy: Policy | None = None
     analyzers: Sequence[Analyzer] | None = None
+    jobs: int | None = None
 
     @property
     def home(self) -> str | None:
@@ -52,6 +56,7 @@ class AuditOptions:
         analyzers: Sequence[Analyzer] | None = None,
         home_country: str | None = None,
         policy: Policy | str | os.PathLike[str] | None = None,
+        jobs: int | None = None,
     ) -> AuditOptions:
         """These options with every argument given (not None) replacing its field.
 
@@ -73,4 +78,5 @@ class AuditOptions:
             analyzers=self.analyzers if analyzers is None else analyzers,
             home_country=self.home_country if home_country is None else home_country,
             policy=self.policy if policy is None else policy,
+            jobs=self.jobs if jobs is None else jobs,
         )

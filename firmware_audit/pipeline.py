@@ -32,7 +32,9 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
     limits = options.limits or Limits()
     tree = subject if isinstance(subject, FileTree) else unpack(subject, limits=limits)
     analyzers = ANALYZERS if options.analyzers is None else tuple(options.analyzers)
-    findings, issues, rejected = analyze_tree(tree, analyzers, deadline=started + limits.time_budget)
+    findings, issues, rejected = analyze_tree(
+        tree, analyzers, deadline=started + limits.time_budget, jobs=options.jobs
+    )
     why = reason(tree)
     report = Report(
         tool=Tool(name="firmware_audit", version=__version__),

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from firmware_audit.analyze import workers
 from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.endpoints.overrides import kind_of
 from firmware_audit.extract import ContentUnavailableError
@@ -25,7 +26,7 @@ from firmware_audit.extract.warned import caught_warnings
 from firmware_audit.model import Finding, Issue, IssueKind, Location
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Sequence
+    from collections.abc import Hashable, Mapping, Sequence
 
     from firmware_audit.analyze.base import Analyzer
     from firmware_audit.extract import FileTree, Node
@@ -36,23 +37,16 @@ times a file's size at once (its bytes, its text, its strings, the match scans),
 image took 2.1 GB; no camera binary comes near 64 MiB."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Done:
-    """What analysing one content gave, at the path it was analysed under."""
-
-    path: str
-    findings: tuple[Finding, ...]
-    issues: tuple[Issue, ...]
-    rejected: tuple[tuple[str, int], ...] = ()
-
-
 def analyze_tree(
-    tree: FileTree, analyzers: Sequence[Analyzer], deadline: float
+    tree: FileTree, analyzers: Sequence[Analyzer], deadline: float, jobs: int | None = 1
 ) -> tuple[list[Finding], list[Issue], Counter[str]]:
     """Every analyzer's findings over every file of the tree, the problems met, and what was set aside.
 
     What the analyzers set aside is counted by reason (`FileContext.rejected`, summed over the files).
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
+    `jobs` is how many worker processes analyse the distinct contents (`workers.processes`): 1 (or
+    a platform without `fork`) analyses them here, None chooses by the size of the image; the report
+    is the same whatever the number.
     """
     findings: dict[str, Finding] = {}
     issues: list[Issue] = []
@@ -61,58 +55,163 @@ def analyze_tree(
         return [], issues, rejected
     # An image nothing could open is still read, as one file: its strings may be all there is.
     nodes = [n for n in tree.files() if n.withheld is None] or [tree.root]
-    done: dict[Hashable, _Done] = {}
-    for index, node in enumerate(nodes):
-        if time.monotonic() >= deadline:
-            message = f"analysis time budget spent; {len(nodes) - index} files not analysed"
-            issues.append(Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message))
-            break
-        if node.size > MAX_ANALYZED_FILE:
-            message = f"not analysed: {node.size} bytes, more than {MAX_ANALYZED_FILE}"
-            issues.append(Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message))
+    plan = Plan(tree, nodes, analyzers)
+    processes = workers.processes(jobs, sum(n.size for n in nodes if n.size <= MAX_ANALYZED_FILE))
+    results = plan.results(
+        _inline(plan, deadline) if processes == 1 else workers.analyze(plan, processes, deadline)
+    )
+    for result in results:
+        if result is None:
             continue
-        result = _analyze_node(tree, node, analyzers, done)
         for finding in result.findings:
             findings.setdefault(finding.id, finding)
         issues.extend(result.issues)
         rejected.update(dict(result.rejected))
+    missed = [index for index, result in enumerate(results) if result is None]
+    if missed:
+        message = f"analysis time budget spent; {len(missed)} files not analysed"
+        first = Location(path=nodes[missed[0]].path)
+        issues.append(Issue(kind=IssueKind.LIMIT, location=first, message=message))
     return list(findings.values()), issues, rejected
 
 
-def _analyze_node(
-    tree: FileTree, node: Node, analyzers: Sequence[Analyzer], done: dict[Hashable, _Done]
-) -> _Done:
-    ctx = FileContext(tree, node)
-    wanted = []
-    for analyzer in analyzers:
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What analysing one content gave, at the path it was analysed under."""
+
+    path: str
+    findings: tuple[Finding, ...]
+    issues: tuple[Issue, ...]
+    rejected: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A distinct content to analyse, at the first file that holds it.
+
+    Attributes:
+        index: The file's place in the list of files analysed.
+        analyzers: Which analyzers apply (their places in the list of analyzers).
+        data: The content.
+        issues: Problems already met with this file (an analyzer failing to say if it applies).
+    """
+
+    index: int
+    analyzers: tuple[int, ...]
+    data: bytes
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Same:
+    """A content already met at the file `source`: its result is moved here."""
+
+    source: int
+    issues: tuple[Issue, ...]
+
+
+Step = Done | Task | _Same
+"""What the plan says of one file: its result, a content to analyse, or a content met before."""
+
+
+class Plan:
+    """Decides, file by file in order, whether a content is new; what every path needs to run it.
+
+    Contents are keyed as the module says; each key remembers the file whose result stands for it,
+    so the results of contents analysed anywhere (here or in a worker process) are put together in
+    the same order, with the same moves, as when each file is analysed in turn.
+    """
+
+    def __init__(self, tree: FileTree, nodes: Sequence[Node], analyzers: Sequence[Analyzer]) -> None:
+        """Plan for these files of `tree` with these analyzers."""
+        self.tree = tree
+        self.nodes = nodes
+        self.analyzers = analyzers
+        self.steps: list[Step | None] = [None] * len(nodes)
+        self._done: dict[Hashable, int] = {}
+
+    def next(self, index: int) -> Task | None:
+        """Plan the file at `index` (files are planned in order): its content to analyse, if new."""
+        step = self.steps[index] = self._step(index)
+        return step if isinstance(step, Task) else None
+
+    def _step(self, index: int) -> Step:
+        node = self.nodes[index]
+        if node.size > MAX_ANALYZED_FILE:
+            message = f"not analysed: {node.size} bytes, more than {MAX_ANALYZED_FILE}"
+            return Done(
+                node.path,
+                (),
+                (Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message),),
+            )
+        ctx = FileContext(self.tree, node)
+        wanted = []
+        for place, analyzer in enumerate(self.analyzers):
+            try:
+                if analyzer.applies_to(node):
+                    wanted.append(place)
+            except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
+                ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
+        if not wanted:
+            return Done(node.path, (), tuple(ctx.issues))
+        traits = _traits(self.tree, node, [self.analyzers[place] for place in wanted])
+        stored = _stored_identity(self.tree, node)
+        if stored is not None and (traits, stored) in self._done:
+            return _Same(self._done[traits, stored], tuple(ctx.issues))
         try:
-            if analyzer.applies_to(node):
-                wanted.append(analyzer)
-        except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
-            ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
-    if not wanted:
-        return _Done(node.path, (), tuple(ctx.issues))
-    traits = _traits(tree, node, wanted)
-    stored = _stored_identity(tree, node)
-    if stored is not None and (traits, stored) in done:
-        return _moved(done[traits, stored], node.path, ctx.issues)
-    try:
-        data = ctx.data()
-    except ContentUnavailableError as exc:
-        ctx.issue(IssueKind.PARSER_ERROR, str(exc))
-        return _Done(node.path, (), tuple(ctx.issues))
-    key = (traits, _content_key(data))
-    if key in done:
-        result = _moved(done[key], node.path, ctx.issues)
-    else:
-        result = _run(ctx, wanted)
-        done[key] = result
-    if stored is not None:
-        done[traits, stored] = result
-    return result
+            data = ctx.data()
+        except ContentUnavailableError as exc:
+            ctx.issue(IssueKind.PARSER_ERROR, str(exc))
+            return Done(node.path, (), tuple(ctx.issues))
+        key = (traits, _content_key(data))
+        step: Step
+        if key in self._done:
+            step = _Same(self._done[key], tuple(ctx.issues))
+        else:
+            step = Task(index, tuple(wanted), data, tuple(ctx.issues))
+            self._done[key] = index
+        if stored is not None:
+            self._done[traits, stored] = index
+        return step
+
+    def run(self, task: Task) -> Done:
+        """Analyse the content of a task (in this process)."""
+        node = self.nodes[task.index]
+        ctx = FileContext(self.tree, node, issues=list(task.issues), _data=task.data)
+        return _run(ctx, [self.analyzers[place] for place in task.analyzers])
+
+    def results(self, analysed: Mapping[int, Done]) -> list[Done | None]:
+        """Every file's result, in order, given the results of the tasks (by file index).
+
+        A file not planned, or whose content was not analysed (the time budget), has None.
+        """
+        results: list[Done | None] = []
+        for index, step in enumerate(self.steps):
+            result: Done | None
+            if isinstance(step, Task):
+                result = analysed.get(index)
+            elif isinstance(step, _Same):
+                source = results[step.source]
+                result = None if source is None else _moved(source, self.nodes[index].path, step.issues)
+            else:
+                result = step
+            results.append(result)
+        return results
 
 
-def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> _Done:
+def _inline(plan: Plan, deadline: float) -> dict[int, Done]:
+    """Plan and analyse every file in turn in this process, until the deadline."""
+    analysed: dict[int, Done] = {}
+    for index in range(len(plan.nodes)):
+        if time.monotonic() >= deadline:
+            break
+        task = plan.next(index)
+        if task is not None:
+            analysed[index] = plan.run(task)
+    return analysed
+
+
+def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> Done:
     found: list[Finding] = []
     with caught_warnings() as warned:
         for analyzer in analyzers:
@@ -125,7 +224,7 @@ def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> _Done:
                 ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
     for message in warned:
         ctx.issue(IssueKind.PARSER_ERROR, f"a library warned while reading this file: {message}")
-    return _Done(ctx.node.path, tuple(found), tuple(ctx.issues), tuple(sorted(ctx.rejected.items())))
+    return Done(ctx.node.path, tuple(found), tuple(ctx.issues), tuple(sorted(ctx.rejected.items())))
 
 
 def _failed(analyzer: Analyzer, exc: Exception) -> str:
@@ -162,9 +261,9 @@ def _content_key(data: bytes) -> Hashable:
     return hashlib.sha256(data).digest()
 
 
-def _moved(result: _Done, path: str, issues: Sequence[Issue]) -> _Done:
+def _moved(result: Done, path: str, issues: Sequence[Issue]) -> Done:
     """The findings and issues of a content analysed at another path, moved to `path`."""
-    return _Done(
+    return Done(
         path,
         tuple(_move(f, result.path, path) for f in result.findings),
         (*issues, *(_move_issue(i, result.path, path) for i in result.issues)),

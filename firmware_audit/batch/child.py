@@ -12,7 +12,8 @@ import resource
 import sys
 from typing import TYPE_CHECKING
 
-from firmware_audit.batch.worker import Job, die_with_parent
+from firmware_audit.batch.worker import Job
+from firmware_audit.lifeline import die_with_parent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +41,9 @@ def child_main() -> int:
     policy = (
         Policy.from_toml(job.policy_toml, source=job.policy_source) if job.policy_toml is not None else None
     )
-    report = _load(job.entry)(job.image, declared=declared, policy=policy)
+    # One process per audit: the batch runs audits side by side (`--jobs`) under a memory limit per
+    # audit, which workers of each would multiply.
+    report = _load(job.entry)(job.image, declared=declared, policy=policy, jobs=1)
     sys.stdout.buffer.write(report.to_json(indent=None).encode("utf-8"))
     sys.stdout.buffer.flush()
     return 0

@@ -12,7 +12,6 @@ error result. The child also dies with its supervisor (`PR_SET_PDEATHSIG` on Lin
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -22,10 +21,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from firmware_audit.lifeline import die_with_parent
+
 DEFAULT_ENTRY = "firmware_audit.audit:audit"
 """The function a child calls: `f(image_path, *, declared, policy) -> Report`."""
 _STDERR_TAIL = 2000
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +107,6 @@ def _failure(returncode: int, stderr: bytes, job: Job) -> str:
     if "MemoryError" in tail:
         return f"out of memory: the worker exceeded its limit of {job.memory_limit // (1024 * 1024)} MiB"
     return f"the worker failed (exit code {returncode}): {last or 'no message'}"
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (a killed batch leaves no orphans)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def pool_initializer() -> None:

@@ -1,0 +1,269 @@
+"""Analyse the distinct contents of a large image in worker processes, one per core.
+
+The parent plans (`run.Plan`): it walks the files in order, reads and keys each content, and ships
+each new one, in chunks, to a worker; the worker analyses it and sends back its result, one message
+per content. The parent puts the results together in the files' order (`Plan.results`), so the report
+is the same as from one process whatever worker finished first.
+
+Workers are forked once the image is unpacked: they share the tree (and the mapped image) with the
+parent copy-on-write, and get only the bytes of the contents they analyse. Where `fork` is not
+available (Windows; macOS is left to its default too, where forking a process that loaded system
+frameworks is unsafe) the analysis stays in one process. A worker inherits the parent's limits
+(`RLIMIT_AS` of a batch child applies to each worker), stops at the audit's deadline, and dies
+with the parent. A worker that dies (a native library crashing on hostile bytes, the memory limit)
+costs the content it was analysing, which becomes an Issue; the rest of its chunk goes to a new
+worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import TYPE_CHECKING
+
+from firmware_audit.lifeline import die_with_parent
+from firmware_audit.model import Issue, IssueKind, Location
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from firmware_audit.analyze.run import Done, Plan, Task
+
+MAX_AUTO_PROCESSES = 2
+"""Worker processes chosen when none is asked for (each holds its own contents and caches)."""
+MIN_PARALLEL_BYTES = 16 * 1024 * 1024
+"""Bytes of files below which an audit stays in one process when the number is chosen for it:
+starting workers and shipping contents costs more than a second core gains on a small image
+(`benchmarks/workers.py` measures where the two cross)."""
+CHUNK_BYTES = 4 * 1024 * 1024
+"""Bytes of content shipped to a worker at once (a content larger than this goes alone)."""
+CHUNK_CONTENTS = 16
+"""Contents shipped to a worker at once: enough to cost little to send, few enough to share the end."""
+
+
+def available() -> bool:
+    """True where workers can be forked from an unpacked tree (Linux and other Unix but macOS)."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def processes(jobs: int | None, size: int) -> int:
+    """How many processes analyse an image of `size` bytes of files when `jobs` are asked for.
+
+    None chooses: one below `MIN_PARALLEL_BYTES`, else one per usable core up to
+    `MAX_AUTO_PROCESSES`. A number asked for is taken as it is. One where workers cannot be forked.
+    """
+    if not available():
+        return 1
+    if jobs is not None:
+        return max(1, jobs)
+    if size < MIN_PARALLEL_BYTES:
+        return 1
+    return max(1, min(MAX_AUTO_PROCESSES, _usable_cores()))
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@dataclass(slots=True)
+class _Worker:
+    """A worker process, its end of the pipe, and the contents it was sent and has not answered."""
+
+    process: BaseProcess
+    conn: Connection
+    pending: deque[Task] = field(default_factory=deque)
+
+
+def analyze(plan: Plan, count: int, deadline: float) -> dict[int, Done]:
+    """Plan every file and analyse the new contents in `count` worker processes, until the deadline.
+
+    Returns the results of the contents analysed, by the index of the file they were planned at.
+    """
+    context = multiprocessing.get_context("fork")
+    analysed: dict[int, Done] = {}
+    waiting: deque[list[Task]] = deque()
+    upcoming = iter(range(len(plan.nodes)))
+    workers: list[_Worker] = []
+    planning = True
+    try:
+        while True:
+            while planning and len(waiting) <= count:
+                planning = _plan_chunk(plan, upcoming, deadline, waiting)
+            while len(workers) < count and waiting:
+                worker = _start(context, plan, deadline)
+                if worker is None:
+                    break
+                workers.append(worker)
+            if not workers:
+                # No worker could be started (a process limit): analyse what is left here.
+                _finish_here(plan, upcoming, deadline, waiting, analysed)
+                return analysed
+            busy = _dispatch(workers, waiting)
+            if not busy and not planning:
+                return analysed
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                heard = worker.conn in ready or worker.process.sentinel in ready
+                if heard and not _collect(worker, analysed):
+                    workers.remove(worker)
+                    _bury(worker, plan, analysed, waiting)
+    finally:
+        # Idle workers end when their pipe closes; after an error, busy ones are not waited for.
+        for worker in workers:
+            _stop(worker, wait_for=0 if worker.pending else 5)
+
+
+def _dispatch(workers: list[_Worker], waiting: deque[list[Task]]) -> list[_Worker]:
+    """Send a waiting chunk to each idle worker; the workers with contents in hand."""
+    for worker in workers:
+        if not worker.pending and waiting:
+            chunk = waiting.popleft()
+            worker.pending.extend(chunk)
+            # A worker that just died cannot take it: its death is seen next and the chunk moves on.
+            with contextlib.suppress(OSError):
+                worker.conn.send(chunk)
+    return [w for w in workers if w.pending]
+
+
+def _plan_chunk(plan: Plan, upcoming: Iterator[int], deadline: float, waiting: deque[list[Task]]) -> bool:
+    """Plan files until a chunk of new contents is full; False when there is nothing left to plan."""
+    chunk: list[Task] = []
+    size = 0
+    for index in upcoming:
+        if time.monotonic() >= deadline:
+            break
+        task = plan.next(index)
+        if task is None:
+            continue
+        chunk.append(task)
+        size += len(task.data)
+        if size >= CHUNK_BYTES or len(chunk) >= CHUNK_CONTENTS:
+            waiting.append(chunk)
+            return True
+    if chunk:
+        waiting.append(chunk)
+    return False
+
+
+def _finish_here(
+    plan: Plan,
+    upcoming: Iterator[int],
+    deadline: float,
+    waiting: deque[list[Task]],
+    analysed: dict[int, Done],
+) -> None:
+    """Analyse in this process the contents planned and the files not yet planned."""
+    tasks = [task for chunk in waiting for task in chunk]
+    waiting.clear()
+    for task in tasks:
+        if time.monotonic() >= deadline:
+            return
+        analysed[task.index] = plan.run(task)
+    for index in upcoming:
+        if time.monotonic() >= deadline:
+            return
+        new = plan.next(index)
+        if new is not None:
+            analysed[index] = plan.run(new)
+
+
+def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: float) -> _Worker | None:
+    """Fork a worker that shares the plan's tree; None when the system refuses another process."""
+    parent, child = context.Pipe()
+    try:
+        process = context.Process(target=_serve, args=(child, plan, deadline), daemon=True)  # type: ignore[attr-defined]
+        process.start()
+    except OSError:
+        parent.close()
+        child.close()
+        return None
+    child.close()
+    return _Worker(process, parent)
+
+
+def _collect(worker: _Worker, analysed: dict[int, Done]) -> bool:
+    """Take every answer the worker has sent; False when it is gone (it died or closed its pipe)."""
+    try:
+        while worker.conn.poll():
+            index, result = worker.conn.recv()
+            task = worker.pending.popleft()
+            if index != task.index:
+                return False  # a worker that answers out of turn is not to be trusted
+            if result is not None:
+                analysed[index] = result
+    except (EOFError, OSError):
+        return False
+    return worker.process.is_alive()
+
+
+def _bury(worker: _Worker, plan: Plan, analysed: dict[int, Done], waiting: deque[list[Task]]) -> None:
+    """A worker died: the content it was on becomes an Issue, the rest of its chunk waits for another."""
+    _stop(worker, wait_for=0)
+    if not worker.pending:
+        return
+    task = worker.pending.popleft()
+    node = plan.nodes[task.index]
+    message = f"not analysed: the worker process analysing this file died ({_why(worker.process.exitcode)})"
+    from firmware_audit.analyze.run import Done  # noqa: PLC0415  (run imports this module)
+
+    issue = Issue(kind=IssueKind.ANALYZER_ERROR, location=Location(path=node.path), message=message)
+    analysed[task.index] = Done(node.path, (), (*task.issues, issue))
+    if worker.pending:
+        waiting.appendleft(list(worker.pending))
+
+
+def _why(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "it stopped answering"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "an unknown signal"
+        hint = "; out of memory?" if -exitcode == signal.SIGKILL else "; a crash in a native library?"
+        return f"killed by signal {-exitcode}, {name}{hint}"
+    return f"exit code {exitcode}"
+
+
+def _stop(worker: _Worker, wait_for: float = 5) -> None:
+    """Tell the worker to end, and make sure it is gone (killed after `wait_for` seconds)."""
+    # A message, not the pipe's end: workers forked later hold copies of earlier workers' pipes.
+    with contextlib.suppress(OSError):
+        if wait_for:
+            worker.conn.send(None)
+        worker.conn.close()
+    worker.process.join(timeout=wait_for)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+
+
+def _serve(conn: Connection, plan: Plan, deadline: float) -> None:
+    """The worker: analyse each content it is sent, answer (file index, result or None when late).
+
+    It ends when sent None, or when the pipe closes.
+    """
+    die_with_parent()
+    # An interrupt is the parent's to handle: it stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            chunk: list[Task] | None = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for task in chunk:
+            late = time.monotonic() >= deadline
+            conn.send((task.index, None if late else plan.run(task)))
