@@ -9,7 +9,7 @@ both sides; the ratio is paired per round).
 
     python benchmarks/workers.py [--rounds 3] [--real] [--corpus] [IMAGE ...]
 
-`--real` adds every piece of `../shared/real-firmware` (its ground-truth table's keys), `--corpus` the
+`--real` adds every piece of `../shared/real-firmware` (each file of its folders), `--corpus` the
 corpus images; with no image and neither flag, the audit benchmark's squashfs (`benchmarks/.work/`,
 built by `audit_vs_unsquashfs.py`).
 """
@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -110,8 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     images = [p.resolve() for p in args.images]
     if args.real:
-        expected = tomllib.loads((REAL / "expected.toml").read_text(encoding="utf-8"))
-        images += [REAL / key for key in sorted(expected) if (REAL / key).is_file()]
+        images += sorted(p.resolve() for p in REAL.rglob("*") if p.is_file() and p.parent != REAL)
     if args.corpus:
         images += sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".toml"))
     for image in images or [IMAGE]:

@@ -1,4 +1,8 @@
-"""The `firmware-audit` command line."""
+"""The `firmware-audit` command line.
+
+Starting it is light: the unpacker, the analyzers, the signature checks and the terminal library load
+in the command that uses them, so `--help`, a usage error or `extract --list` do not pay for the rest.
+"""
 
 from __future__ import annotations
 
@@ -11,40 +15,39 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from firmware_audit._version import __version__
-from firmware_audit.analyze.lineage import command as lineage_command
 from firmware_audit.audit import audit
-from firmware_audit.declaration import DeclarationError, read_declaration
 from firmware_audit.exitcodes import ExitCode
-from firmware_audit.extract import Limits, unpack
-from firmware_audit.extract.export import export
-from firmware_audit.model import Declared, Outcome, Report
-from firmware_audit.options import AuditOptions
-from firmware_audit.policy import Policy, PolicyError
+from firmware_audit.extract.limits import Limits
 from firmware_audit.render import FORMATS, render
-from firmware_audit.render.escape import escape_controls, escape_markup
-from firmware_audit.signatures import data_files
-from firmware_audit.signatures.check import VALIDATORS, check
 
 BATCH_JOBS = max(1, (os.cpu_count() or 2) - 1)
+_SIGNATURES = "signatures"
+_ADD_REFERENCE = "add-reference"
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from contextlib import AbstractContextManager
 
-_OUTCOME_EXIT = {
-    Outcome.ACCEPT: ExitCode.AUDITED,
-    Outcome.REVIEW: ExitCode.REVIEW,
-    Outcome.REJECT: ExitCode.REJECT,
+    from firmware_audit.model import Declared, Report
+    from firmware_audit.options import AuditOptions
+    from firmware_audit.policy import Policy
+
+_OUTCOME_EXIT = {  # by the value of the decision's `Outcome` (the model loads with the first audit)
+    "accept": ExitCode.AUDITED,
+    "review": ExitCode.REVIEW,
+    "reject": ExitCode.REJECT,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code (see `ExitCode`)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == [_SIGNATURES, _ADD_REFERENCE]:
+        # Its own parser lives with the lineage index, which loads every analyzer: only here.
+        return _add_reference(words[2:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     try:
         return int(args.run(args))
     except _UsageError as exc:
@@ -145,12 +148,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.set_defaults(run=_batch)
 
-    signatures = sub.add_parser("signatures", help="work with the signature data")
+    signatures = sub.add_parser(_SIGNATURES, help="work with the signature data")
     signatures_sub = signatures.add_subparsers(required=True, metavar="ACTION")
     check = signatures_sub.add_parser("check", help="validate every signature data file and rule")
     check.set_defaults(run=_signatures_check)
-    lineage_command.register(signatures_sub)
+    # Listed here for the help; `main` hands its arguments to the lineage command's own parser.
+    signatures_sub.add_parser(
+        _ADD_REFERENCE, help="add an image's maker binaries (as digests) to a lineage index"
+    )
     return parser
+
+
+def _add_reference(words: list[str]) -> int:
+    from firmware_audit.analyze.lineage import command  # noqa: PLC0415  (loads every analyzer)
+
+    parser = argparse.ArgumentParser(prog=f"firmware-audit {_SIGNATURES}")
+    command.register(parser.add_subparsers(required=True, metavar="ACTION"))
+    args = parser.parse_args([_ADD_REFERENCE, *words])
+    return int(args.run(args))
 
 
 def _limit_options(parser: argparse.ArgumentParser) -> None:
@@ -190,11 +205,17 @@ def _readable(path: Path) -> Path:
 
 def _status(message: str) -> AbstractContextManager[object]:
     """A spinner on an interactive stderr; nothing when output goes to a pipe or a log."""
+    from rich.console import Console  # noqa: PLC0415  (the terminal library, only when auditing)
+
+    from firmware_audit.render.escape import escape_markup  # noqa: PLC0415
+
     console = Console(stderr=True)
     return console.status(escape_markup(message)) if console.is_terminal else nullcontext()
 
 
 def _policy(path: Path | None) -> Policy | None:
+    from firmware_audit.policy import Policy, PolicyError  # noqa: PLC0415  (the model, only when used)
+
     if path is None:
         return None
     try:
@@ -204,6 +225,8 @@ def _policy(path: Path | None) -> Policy | None:
 
 
 def _audit(args: argparse.Namespace) -> ExitCode:
+    from firmware_audit.options import AuditOptions  # noqa: PLC0415  (the model, only when used)
+
     image = _readable(args.image)
     policy = _policy(args.policy)
     if args.home_country is not None and not re.fullmatch(r"[A-Za-z]{2}", args.home_country):
@@ -223,11 +246,12 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     else:
         report = _audit_with_second_opinion(image, options)
     _write(render(report, args.format), args.output)
-    return _OUTCOME_EXIT[report.decision.outcome] if report.decision else ExitCode.AUDITED
+    return _OUTCOME_EXIT[report.decision.outcome.value] if report.decision else ExitCode.AUDITED
 
 
 def _audit_with_second_opinion(image: Path, options: AuditOptions) -> Report:
     from firmware_audit import second_opinion  # noqa: PLC0415  (only this option needs it)
+    from firmware_audit.extract import unpack  # noqa: PLC0415
 
     if second_opinion.binwalk_command() is None:
         raise _UsageError(f"--second-opinion binwalk: {second_opinion.INSTALL_HINT}")
@@ -241,6 +265,9 @@ def _audit_with_second_opinion(image: Path, options: AuditOptions) -> Report:
 
 def _declared(args: argparse.Namespace) -> Declared | None:
     """The declaration: the submission file's, with each --declared-* flag given taking precedence."""
+    from firmware_audit.declaration import DeclarationError, read_declaration  # noqa: PLC0415
+    from firmware_audit.model import Declared  # noqa: PLC0415
+
     declared = Declared()
     if args.submission is not None:
         try:
@@ -259,6 +286,8 @@ def _declared(args: argparse.Namespace) -> Declared | None:
 
 
 def _batch(args: argparse.Namespace) -> ExitCode:
+    from rich.console import Console  # noqa: PLC0415
+
     from firmware_audit.batch import BatchError, BatchOptions, run_batch  # noqa: PLC0415  (heavier; batch only)
     from firmware_audit.batch.summary import table  # noqa: PLC0415
 
@@ -288,6 +317,10 @@ def _batch(args: argparse.Namespace) -> ExitCode:
 
 
 def _extract(args: argparse.Namespace) -> ExitCode:
+    from firmware_audit.extract import unpack  # noqa: PLC0415  (the unpacker, only when used)
+    from firmware_audit.extract.export import export  # noqa: PLC0415
+    from firmware_audit.render.escape import escape_controls  # noqa: PLC0415
+
     image = _readable(args.image)
     with _status(f"Unpacking {image.name}"):
         tree = unpack(image, limits=_limits(args))
@@ -310,6 +343,9 @@ def _extract(args: argparse.Namespace) -> ExitCode:
 
 
 def _signatures_check(_args: argparse.Namespace) -> ExitCode:
+    from firmware_audit.signatures import data_files  # noqa: PLC0415  (the checks load every analyzer)
+    from firmware_audit.signatures.check import VALIDATORS, check  # noqa: PLC0415
+
     problems = check()
     for problem in problems:
         _err(str(problem))
@@ -322,6 +358,8 @@ def _signatures_check(_args: argparse.Namespace) -> ExitCode:
 
 
 def _err(line: str) -> None:
+    from firmware_audit.render.escape import escape_controls  # noqa: PLC0415  (pydantic and rich)
+
     sys.stderr.write(escape_controls(line) + "\n")
 
 

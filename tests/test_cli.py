@@ -101,3 +101,17 @@ def test_audit_rejects_an_unusable_submission(image, tmp_path, capsys) -> None:
     assert "--submission: submission.toml must declare model, country" in capsys.readouterr().err
     assert main(["audit", str(image), "--declared-country", "Germany"]) == ExitCode.USAGE
     assert "--declared-country 'Germany'" in capsys.readouterr().err
+
+
+def test_the_command_line_starts_without_the_unpacker_or_the_analyzers() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from firmware_audit.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "heavy = ('lief', 'capstone', 'yara', 'pydantic', 'rich', 'firmware_audit.extract.engine',\n"
+        "         'firmware_audit.analyze')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
