@@ -4,8 +4,9 @@ For each image, each round runs `firmware-audit audit IMAGE --format json --jobs
 (fresh processes, alternating which goes first), checks that the two reports are byte-identical, and
 prints the bytes of files the audit analyses (what `workers.processes` decides by), the medians, the
 median of the per-round ratios (two processes over one: below 1 pays), the CPU seconds each used (the
-cost of the second process), and the load average before and after (other work on the machine slows
-both sides; the ratio is paired per round).
+cost of the second process), the peak memory of the audit and its workers together (Linux), and the
+load average before and after (other work on the machine slows both sides; the ratio is paired per
+round).
 
     python benchmarks/workers.py [--rounds 3] [--real] [--corpus] [IMAGE ...]
 
@@ -17,11 +18,13 @@ built by `audit_vs_unsquashfs.py`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,32 +35,49 @@ REAL = HERE.parents[1] / "shared" / "real-firmware"
 CORPUS = HERE.parent / "corpus" / "images"
 
 
-def run(image: Path, jobs: int) -> tuple[float, float, bytes]:
-    """Audit in a fresh process: wall seconds, CPU seconds of it and its workers, the report."""
+def run(image: Path, jobs: int) -> tuple[float, float, int, bytes]:
+    """Audit in a fresh process: wall seconds, CPU seconds of it and its workers, peak memory, the report.
+
+    The memory is the largest sum, over the audit and its workers, of their proportional set size
+    (`Pss` of `/proc/PID/smaps_rollup`: pages the forked workers share with the audit count once),
+    sampled every 0.1 s; 0 where `/proc` does not say.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "firmware_audit.cli",
-            "audit",
-            str(image),
-            "--format",
-            "json",
-            "--jobs",
-            str(jobs),
-        ],
-        capture_output=True,
-        check=False,
-        cwd=WORK if WORK.is_dir() else HERE,
-    )
-    wall = time.perf_counter() - start
+    command = [sys.executable, "-m", "firmware_audit.cli", "audit", str(image), "--format", "json"]
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [*command, "--jobs", str(jobs)],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            cwd=WORK if WORK.is_dir() else HERE,
+        )
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _pss(proc.pid))
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        report = out.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in {0, 10, 11}:
-        sys.exit(f"audit of {image} --jobs {jobs} failed ({done.returncode}): {done.stderr[-500:]!r}")
+    if proc.returncode not in {0, 10, 11}:
+        sys.exit(f"audit of {image} --jobs {jobs} failed with exit code {proc.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.stdout
+    return wall, cpu, peak, report
+
+
+def _pss(pid: int) -> int:
+    """Bytes of proportional set size of a process and its descendants (0 when unknown)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            for child in (task / "children").read_text().split():
+                total += _pss(int(child))
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def analysed_bytes(image: Path) -> int:
@@ -72,25 +92,27 @@ def analysed_bytes(image: Path) -> int:
 
 def measure(image: Path, rounds: int) -> None:
     """Paired rounds of one against two processes on one image; print one line."""
-    one: list[float] = []
-    two: list[float] = []
-    cpu1: list[float] = []
-    cpu2: list[float] = []
+    wall: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[float]] = {1: [], 2: []}
+    peak = {1: 0, 2: 0}
     load = os.getloadavg()[0]
     for round_ in range(rounds):
-        order = (1, 2) if round_ % 2 == 0 else (2, 1)
         reports = {}
-        for jobs in order:
-            wall, cpu, reports[jobs] = run(image, jobs)
-            (one if jobs == 1 else two).append(wall)
-            (cpu1 if jobs == 1 else cpu2).append(cpu)
+        for jobs in (1, 2) if round_ % 2 == 0 else (2, 1):
+            seconds, used, memory, reports[jobs] = run(image, jobs)
+            wall[jobs].append(seconds)
+            cpu[jobs].append(used)
+            peak[jobs] = max(peak[jobs], memory)
         if reports[1] != reports[2]:
             sys.exit(f"{image}: the reports of one and two processes differ")
-    ratios = [b / a for a, b in zip(one, two, strict=True)]
+    ratios = [b / a for a, b in zip(wall[1], wall[2], strict=True)]
+    sides = "; ".join(
+        f"jobs={j} {statistics.median(wall[j]):.2f} s (CPU {statistics.median(cpu[j]):.1f} s, "
+        f"peak PSS {peak[j] / 2**20:.0f} MiB)"
+        for j in (1, 2)
+    )
     print(
-        f"{image.name}: {analysed_bytes(image) / 2**20:.1f} MiB of files; "
-        f"jobs=1 {statistics.median(one):.2f} s (CPU {statistics.median(cpu1):.1f} s), "
-        f"jobs=2 {statistics.median(two):.2f} s (CPU {statistics.median(cpu2):.1f} s); "
+        f"{image.name}: {analysed_bytes(image) / 2**20:.1f} MiB of files; {sides}; "
         f"ratio 2/1 median {statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}); "
         f"load {load:.1f} -> {os.getloadavg()[0]:.1f}",
         flush=True,

@@ -51,6 +51,11 @@ def _database() -> Any:  # noqa: ANN401  (geoip2fast has no type information)
     return geoip2fast.GeoIP2Fast(verbose=False, geoip2fast_data_file=str(_path()))
 
 
+def load() -> None:
+    """Read the database now rather than at the first lookup (worker processes forked after share it)."""
+    _database()
+
+
 @lru_cache(maxsize=65536)
 def lookup(address: str) -> IpInfo:
     """Country and operator of an IPv4 or IPv6 address (fields None when the database has nothing)."""
