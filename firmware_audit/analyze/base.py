@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Hashable, Iterable
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.extract import Node
@@ -21,7 +21,8 @@ class Analyzer(Protocol):
 
     What it finds must follow from the file's bytes and the traits the audit keys contents by (its
     name, whether it is a container, the override kind of its path): a content seen again under the
-    same traits is not analysed again, its findings are moved to the new place.
+    same traits is not analysed again, its findings are moved to the new place. An analyzer that
+    reads more of the path than the file's name says so by being a `PathReader`.
     """
 
     name: ClassVar[str]
@@ -33,6 +34,21 @@ class Analyzer(Protocol):
 
     def analyze(self, ctx: FileContext) -> Iterable[Finding]:
         """Return the findings for one file."""
+        ...
+
+
+@runtime_checkable
+class PathReader(Protocol):
+    """An analyzer whose findings depend on the folders of a file's path, not only on its name.
+
+    The audit adds `path_key` to the traits it keys contents by, so the same bytes in another folder
+    are analysed again where the folders say something different (a kernel release in
+    `/lib/modules/<release>/`, a `/.svn/` leftover, an `/init.d/` script), rather than given findings
+    that name a path they do not hold.
+    """
+
+    def path_key(self, path: str) -> Hashable:
+        """What this analyzer reads from `path` beyond the file's name (equal values, equal findings)."""
         ...
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from firmware_audit.analyze import workers
+from firmware_audit.analyze.base import PathReader
 from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.endpoints.overrides import kind_of
 from firmware_audit.extract import ContentUnavailableError
@@ -243,6 +244,7 @@ def _traits(tree: FileTree, node: Node, analyzers: Sequence[Analyzer]) -> Hashab
         node.format is not None and tree.has_members(node),
         kind_of(node.path),
         tuple(a.name for a in analyzers),
+        tuple(a.path_key(node.path) for a in analyzers if isinstance(a, PathReader)),
     )
 
 

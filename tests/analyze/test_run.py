@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from firmware_audit.analyze import FileContext
+from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
 from firmware_audit.audit import audit
 from firmware_audit.extract import Node, unpack
 from firmware_audit.model import Category, Finding, IssueKind, Location, Severity, TracePayload
@@ -90,3 +91,13 @@ def test_different_contents_are_each_analysed() -> None:
     counting = _Counting()
     audit(_zip({"a/app": b"sofia 1", "b/app": b"sofia 2"}), analyzers=(counting,))
     assert counting.read == ["/a/app", "/b/app"]
+
+
+def test_a_folder_an_analyzer_reads_keeps_copies_apart() -> None:
+    # The build-environment analyzer reads the kernel release from a module's folder: the same module
+    # under another folder is analysed again, and only the copy in the release folder names it.
+    module = b"\x7fELF" + bytes(60) + b"vermagic=\x00license=GPL\x00"
+    image = _zip({"lib/modules/4.9.37/xm.ko": module, "opt/xm.ko": module}, zipfile.ZIP_STORED)
+    analyzer = BuildEnvironmentAnalyzer()
+    releases = [f for f in audit(image, analyzers=(analyzer,)).findings if f.trace.kind == "kernel-release"]
+    assert [[loc.path for loc in f.locations] for f in releases] == [["/lib/modules/4.9.37/xm.ko"]]

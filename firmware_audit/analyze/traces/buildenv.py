@@ -31,7 +31,7 @@ from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Hashable, Iterator
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.model import Finding
@@ -67,6 +67,11 @@ class BuildEnvironmentAnalyzer(ContentTrace):
     name: ClassVar[str] = "trace-buildenv"
     version: ClassVar[str] = "1.0"
 
+    def path_key(self, path: str) -> Hashable:
+        """The kernel release a module folder names, and whether the file is a VCS leftover."""
+        release = _RELEASE.search(path)
+        return (release.group(1) if release else None, _is_vcs(path))
+
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per kind and value in this file."""
         if has_members(ctx):
@@ -75,7 +80,7 @@ class BuildEnvironmentAnalyzer(ContentTrace):
         release = _RELEASE.search(ctx.node.path)
         if release is not None:
             hits["kernel-release", release.group(1)].append((ctx.node.path, 0))
-        if "/.svn/" in ctx.node.path or "/.git/" in ctx.node.path:
+        if _is_vcs(ctx.node.path):
             _vcs(ctx, hits)
         texts = ctx.strings()
         for index in sorted({i for pattern in _PATTERNS for i in ctx.candidate_indices(pattern)}):
@@ -85,6 +90,10 @@ class BuildEnvironmentAnalyzer(ContentTrace):
             counts[kind] += 1
             if counts[kind] <= MAX_HITS:
                 yield _finding(ctx, kind, value, found)
+
+
+def _is_vcs(path: str) -> bool:
+    return "/.svn/" in path or "/.git/" in path
 
 
 def _scan(value: str, offset: int, hits: dict[tuple[str, str], list[tuple[str, int]]]) -> None:

@@ -16,7 +16,7 @@ from firmware_audit.analyze.traces._common import clip, file_name, trace_finding
 from firmware_audit.model import Category, Evidence, Location, Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Hashable, Iterator
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.extract import Node
@@ -151,10 +151,14 @@ class StartupAnalyzer:
         """Small files: init scripts by their name or place, other shell scripts by their first line."""
         return 0 < node.size <= MAX_SIZE
 
+    def path_key(self, path: str) -> Hashable:
+        """Whether the file sits in an `init.d` folder, which makes it an init script by place."""
+        return _in_init_d(path)
+
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per login service and one per vendor program the script starts."""
         data = ctx.data()
-        named = "/init.d/" in ctx.node.path or bool(_SCRIPT_NAMES.fullmatch(file_name(ctx)))
+        named = _in_init_d(ctx.node.path) or bool(_SCRIPT_NAMES.fullmatch(file_name(ctx)))
         if b"\x00" in data[:4096] or not (named or (data.startswith(b"#!") and b"sh" in data[:32])):
             return
         services: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -173,6 +177,10 @@ class StartupAnalyzer:
             yield _finding(ctx, "login-service", service, found)
         for program, found in sorted(programs.items()):
             yield _finding(ctx, "startup-program", program, found)
+
+
+def _in_init_d(path: str) -> bool:
+    return "/init.d/" in path
 
 
 def _finding(ctx: FileContext, kind: str, value: str, found: list[tuple[str, int]]) -> Finding:
