@@ -97,3 +97,11 @@ def source_evidence(ctx: FileContext, what: str, sources: Iterable[str]) -> Evid
     return Evidence(
         kind="signature", value=what, location=Location(path=ctx.node.path), context="; ".join(sources)
     )
+
+
+def string_evidence(ctx: FileContext, found: Iterable[tuple[str, int]], width: int = 300) -> list[Evidence]:
+    """Each distinct (string, offset) of this file as string evidence, clipped to `width`, in order."""
+    return [
+        Evidence(kind="string", value=clip(text, width), location=Location(path=ctx.node.path, offset=at))
+        for text, at in dict.fromkeys(found)
+    ]

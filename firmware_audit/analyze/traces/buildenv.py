@@ -25,8 +25,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze import matching
-from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
-from firmware_audit.model import Evidence, Location, Severity
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    string_evidence,
+    trace_finding,
+)
+from firmware_audit.model import Severity
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -144,10 +150,7 @@ def _finding(ctx: FileContext, kind: str, value: str, found: list[tuple[str, int
         kind="build-host" if vendor and kind in {"build-user", "build-job"} else kind,
         title=title,
         detail=title,
-        evidence=[
-            Evidence(kind="string", value=clip(text, 400), location=Location(path=ctx.node.path, offset=at))
-            for text, at in dict.fromkeys(found)
-        ],
+        evidence=string_evidence(ctx, found, 400),
         vendor=vendor,
         severity=Severity.LOW if vendor else Severity.INFO,
         confidence=0.8,

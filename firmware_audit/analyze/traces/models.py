@@ -12,8 +12,13 @@ from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze import matching
-from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
-from firmware_audit.model import Evidence, Location
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    clip,
+    has_members,
+    string_evidence,
+    trace_finding,
+)
 from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
@@ -75,11 +80,7 @@ def _finding(ctx: FileContext, maker: Maker, models: dict[str, tuple[str, int]])
         kind="product-model",
         title=title,
         detail=f"{maker.name} model numbers: {', '.join(shown)}",
-        evidence=[
-            Evidence(kind="string", value=clip(text, 300), location=Location(path=ctx.node.path, offset=at))
-            for model, (text, at) in models.items()
-            if model in shown
-        ],
+        evidence=string_evidence(ctx, (place for model, place in models.items() if model in shown)),
         vendor=maker.name,
         confidence=0.8,
         offset=next(iter(models.values()))[1],

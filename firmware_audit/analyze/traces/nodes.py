@@ -11,8 +11,13 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import ContentTrace, clip, has_members, trace_finding
-from firmware_audit.model import Evidence, Location, Severity
+from firmware_audit.analyze.traces._common import (
+    ContentTrace,
+    has_members,
+    string_evidence,
+    trace_finding,
+)
+from firmware_audit.model import Severity
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -161,10 +166,7 @@ def _finding(ctx: FileContext, node: str, found: list[tuple[str, int]]) -> Findi
         kind="vendor-node",
         title=title,
         detail=title,
-        evidence=[
-            Evidence(kind="string", value=clip(text, 300), location=Location(path=ctx.node.path, offset=at))
-            for text, at in dict.fromkeys(found)
-        ],
+        evidence=string_evidence(ctx, found),
         vendor=vendor,
         severity=Severity.LOW if vendor else Severity.INFO,
         confidence=0.8,
