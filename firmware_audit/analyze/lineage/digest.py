@@ -11,8 +11,8 @@ stubs and one-line accessors are the same in everyone's code.
 Fixed-width code (ARM, AArch64, MIPS) is read as an array of words: capstone decodes each distinct
 word once (a camera application of 380,000 instructions has about 80,000), each becomes a token (the
 hash of its masked text), and the pieces are hashed together with numpy as polynomials over their
-tokens (prefix sums modulo 2^64). Words seen in an earlier file are looked up in sorted arrays; the
-texts of new ones are masked in one pass and each distinct masked text is hashed once. Thumb code,
+tokens (prefix sums modulo 2^64). Words seen in an earlier file are looked up in sorted arrays; new
+ones are decoded and tokenised in batches (`tokens.word_tokens`). Thumb code,
 whose instructions are 2 or 4 bytes long, is swept in order. A word capstone cannot decode (data in
 code) is a token of its own; the sweep is bounded by `MAX_INSTRUCTIONS`. Code whose bytes look packed
 or compressed (entropy above `MAX_CODE_ENTROPY`) gives no function digest: what capstone would print
@@ -21,8 +21,6 @@ there is noise.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +28,8 @@ import capstone
 import lief
 import numpy as np
 import tlsh  # type: ignore[import-not-found]  # py-tlsh ships no type information
+
+from firmware_audit.analyze.lineage.tokens import UNDECODED, returns_text, text_token, word_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,20 +44,12 @@ MAX_CODE_ENTROPY = 7.2
 """Bits a byte above which code is taken as packed (compiled code sits near 6)."""
 MIN_TLSH_BYTES = 50
 """TLSH needs at least this many bytes (and some variety) to give a digest."""
-_NUMBER = re.compile(r"#?-?(?:0x[0-9a-f]+|\d+)\b")
 _BASE = 0x100000001B3
 """The polynomial's base (odd, so invertible modulo 2^64)."""
-_UNDECODED = 0x9E3779B97F4A7C15
-"""The token of a word capstone cannot decode; also mixed with a piece's length into its digest."""
 _CACHE_LIMIT = 1 << 18
 """Distinct words remembered per instruction set across files (the files of one image share half of
 theirs); about 30 MB at most."""
 _CACHE: dict[tuple[str, bool], _Known] = {}
-_MASKED: dict[str, int] = {}
-"""Token of each masked text seen (many words print alike once their numbers are masked)."""
-_BATCH = 512
-"""Distinct words decoded per capstone call (a word it cannot decode restarts the call after it)."""
-_ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +101,7 @@ def digest(data: bytes, binary: lief.ELF.Binary) -> FileDigest | None:
         budget = MAX_INSTRUCTIONS - count
         if arch == "thumb":
             pieces, swept, truncated = _pieces(cs, arch, code, vaddr, budget)
-            hashed = [(_hash(text), start) for start, text in pieces]
+            hashed = [(text_token(text), start) for start, text in pieces]
         else:
             words = len(code) // 4
             truncated = words > budget
@@ -161,19 +153,19 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
         up = np.concatenate((ones, np.cumprod(np.full(len(words) - 1, np.uint64(_BASE), dtype=np.uint64))))
         prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(sequence * down, dtype=np.uint64)))
         values = (prefix[ends] - prefix[starts]) * up[starts]
-        values ^= lengths.astype(np.uint64) * np.uint64(_UNDECODED)
+        values ^= lengths.astype(np.uint64) * np.uint64(UNDECODED)  # mixed with the length
     return list(zip(values.tolist(), (starts * 4).tolist(), strict=True))
 
 
 def _known_tokens(
     cs: capstone.Cs, arch: str, big: bool, distinct: NDArray[np.uint32]
 ) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
-    """`_tokens` of the distinct (sorted) words, decoding only the words not seen in an earlier file."""
+    """`word_tokens` of the distinct (sorted) words, decoding only the words not seen in an earlier file."""
     cache = _CACHE.setdefault((arch, big), _Known())
     tokens, returns, missing = cache.find(distinct)
     if len(missing):
         blob = distinct[missing].astype(">u4" if big else "<u4").tobytes()
-        new_tokens, new_returns = _tokens(cs, arch, blob)
+        new_tokens, new_returns = word_tokens(cs, arch, blob)
         tokens[missing] = new_tokens
         returns[missing] = new_returns
         cache.add(distinct[missing], new_tokens, new_returns)
@@ -210,50 +202,6 @@ class _Known:
         self.words = np.insert(self.words, at, words)
         self.tokens = np.insert(self.tokens, at, tokens)
         self.returns = np.insert(self.returns, at, returns)
-
-
-def _tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
-    """For each 4-byte word of `blob`: the hash of its masked text, and whether it returns."""
-    count = len(blob) // 4
-    tokens = np.full(count, _UNDECODED, dtype=np.uint64)
-    returns = np.zeros(count, dtype=np.bool_)
-    decoded: list[int] = []
-    texts: list[str] = []
-    at = 0
-    while at < count:
-        end = min(count, (at // _BATCH + 1) * _BATCH)
-        batch = list(cs.disasm_lite(blob[at * 4 : end * 4], at * 4))
-        decoded.extend(address // 4 for address, _, _, _ in batch)
-        texts.extend(f"{mnemonic} {operands}" for _, _, mnemonic, operands in batch)
-        reached = decoded[-1] + 1 if batch else at
-        # capstone stops at the batch's end or at a word it cannot decode, which keeps its token
-        at = reached + 1 if reached < end else end
-    if texts:
-        index = np.array(decoded, dtype=np.intp)
-        tokens[index] = _hashes(texts)
-        returns[index] = [_returns_text(arch, text) for text in texts]
-    return tokens, returns
-
-
-def _hashes(texts: list[str]) -> NDArray[np.uint64]:
-    """`_hash` of each text: masked in one pass, each distinct masked text hashed once."""
-    # No text holds a newline and no number runs across one, so masking the joined texts masks each.
-    masked = _NUMBER.sub("#", "\n".join(texts)).split("\n")
-    known = _MASKED
-    values = list(map(known.get, masked))
-    for i in [i for i, value in enumerate(values) if value is None]:
-        values[i] = value = _blake(masked[i])
-        if len(known) < _CACHE_LIMIT:
-            known[masked[i]] = value
-    return np.array(values, dtype=np.uint64)
-
-
-def _hash(text: str) -> int:
-    return _blake(_NUMBER.sub("#", text))
-
-
-def _blake(masked: str) -> int:
-    return int.from_bytes(hashlib.blake2b(masked.encode(), digest_size=8).digest(), "big")
 
 
 def _machine(binary: lief.ELF.Binary) -> tuple[str, capstone.Cs] | None:
@@ -310,7 +258,7 @@ def _pieces(
             if not lines:
                 start = address - vaddr
             lines.append(f"{mnemonic} {operands}")
-            if delay or _returns(arch, mnemonic, operands):
+            if delay or returns_text(arch, f"{mnemonic} {operands}"):
                 if arch.startswith("mips") and not delay:
                     delay = True
                     continue
@@ -323,20 +271,3 @@ def _pieces(
         lines = []
         delay = False
     return pieces, count, False
-
-
-def _returns_text(arch: str, text: str) -> bool:
-    """`_returns` of `mnemonic operands`."""
-    if arch in {"arm", "thumb"}:
-        return text[0] in "bpl" and _ARM_RETURN.match(text) is not None
-    if arch == "aarch64":
-        return text == "ret " or text.startswith("ret ")
-    return text == "jr $ra"
-
-
-def _returns(arch: str, mnemonic: str, operands: str) -> bool:
-    if arch in {"arm", "thumb"}:
-        return _ARM_RETURN.match(f"{mnemonic} {operands}") is not None
-    if arch == "aarch64":
-        return mnemonic == "ret"
-    return mnemonic == "jr" and operands == "$ra"

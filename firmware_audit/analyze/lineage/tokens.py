@@ -1,0 +1,167 @@
+"""Tokens of fixed-width instruction words (ARM, AArch64, MIPS), in arrays: no Python step per word.
+
+A word's token is the hash of the text capstone prints for it, `mnemonic operands`, with every
+number masked to `#` (`NUMBER`); a word capstone cannot decode is `UNDECODED`. Capstone decodes a
+batch of words in one C call (skipping undecodable words as data, so one call covers the batch); its
+instruction records are read as a numpy array and their texts joined into one byte string, which
+`NUMBER` masks in one pass; each distinct masked text is hashed once. The result is the same as
+printing, masking and hashing each word in turn (`tests/analyze/lineage/test_lineage_tokens.py`
+holds them to it) at a third of the cost: a camera image has millions of distinct instruction words.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import re
+from typing import TYPE_CHECKING
+
+import capstone
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+NUMBER = re.compile(r"#?-?(?:0x[0-9a-f]+|\d+)\b")
+_NUMBER_BYTES = re.compile(
+    rb"[#\-\d](?:(?<=#)-?(?:0x[0-9a-f]+|\d+)|(?<=-)(?:0x[0-9a-f]+|\d+)|(?<=0)x[0-9a-f]+|(?<=\d)\d*)\b"
+)
+"""`NUMBER` written to begin with a set of characters, which lets the regular expression engine skip
+to the next `#`, `-` or digit instead of trying a match at every position: a third faster. The two
+match alike: after the first character, the lookbehinds take the branch `NUMBER` takes from it."""
+"""What a token masks: immediates, addresses, offsets (and register numbers: `r4` reads `r#`)."""
+UNDECODED = 0x9E3779B97F4A7C15
+"""The token of a word capstone cannot decode."""
+BATCH = 8192
+"""Words decoded per capstone call (its records take about 250 bytes each)."""
+MASKED_LIMIT = 1 << 18
+"""Masked texts whose token is remembered across files."""
+_MASKED: dict[bytes, int] = {}
+_ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
+# Capstone's binding has no public way to read the records of a decoded batch at once: read the
+# C structures where its ctypes declaration says they are (sizes and offsets come from it).
+_RECORD = capstone._cs_insn  # noqa: SLF001
+_RECORD_SIZE = ctypes.sizeof(_RECORD)
+_FIELDS = {name: getattr(_RECORD, name) for name in ("address", "mnemonic", "op_str")}
+_SKIPPED = b".byte"
+"""The mnemonic capstone gives a word it skips as data."""
+
+
+def text_token(text: str) -> int:
+    """The token of one instruction's text (`mnemonic operands`)."""
+    return blake(NUMBER.sub("#", text).encode())
+
+
+def blake(masked: bytes) -> int:
+    """The 64-bit hash of a masked text."""
+    return int.from_bytes(hashlib.blake2b(masked, digest_size=8).digest(), "big")
+
+
+def returns_text(arch: str, text: str) -> bool:
+    """Whether an instruction's text (`mnemonic operands`) returns from a function."""
+    if arch in {"arm", "thumb"}:
+        return text[:1] in {"b", "p", "l"} and _ARM_RETURN.match(text) is not None
+    if arch == "aarch64":
+        return text == "ret " or text.startswith("ret ")
+    return text == "jr $ra"
+
+
+def word_tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
+    """For each 4-byte word of `blob`: its token, and whether it returns.
+
+    `cs` decodes `arch` (`arm`, `aarch64`, `mips` or `mips64`) in the blob's byte order; its
+    skip-data option is switched on here, which changes nothing else it prints.
+    """
+    count = len(blob) // 4
+    tokens = np.full(count, UNDECODED, dtype=np.uint64)
+    returns = np.zeros(count, dtype=np.bool_)
+    cs.skipdata = True
+    for at in range(0, count, BATCH):
+        end = min(count, at + BATCH)
+        index, mnemonics, operands = _decode(cs, blob[at * 4 : end * 4], at)
+        decoded = mnemonics != _SKIPPED
+        index, mnemonics, operands = index[decoded], mnemonics[decoded], operands[decoded]
+        if len(index):
+            tokens[index] = _tokens(mnemonics, operands)
+            returns[index] = _returns(arch, mnemonics, operands)
+    return tokens, returns
+
+
+def _decode(
+    cs: capstone.Cs, code: bytes, first: int
+) -> tuple[NDArray[np.intp], NDArray[np.bytes_], NDArray[np.bytes_]]:
+    """(word numbers, mnemonics, operands) of the words capstone decodes or skips."""
+    records = ctypes.POINTER(_RECORD)()
+    decoded = capstone._cs.cs_disasm(cs.csh, code, len(code), first * 4, 0, ctypes.byref(records))  # noqa: SLF001
+    if not decoded:
+        empty = np.zeros(0, dtype="S1")
+        return np.zeros(0, dtype=np.intp), empty, empty
+    try:
+        raw = np.ctypeslib.as_array(
+            ctypes.cast(records, ctypes.POINTER(ctypes.c_uint8)), shape=(decoded * _RECORD_SIZE,)
+        ).reshape(decoded, _RECORD_SIZE)
+        field = _FIELDS["address"]
+        addresses = raw[:, field.offset : field.offset + field.size].copy().view(np.uint64).ravel()
+        mnemonics = _text(raw, "mnemonic")
+        operands = _text(raw, "op_str")
+    finally:
+        capstone._cs.cs_free(records, decoded)  # noqa: SLF001
+    return (addresses // 4).astype(np.intp), mnemonics, operands
+
+
+def _text(raw: NDArray[np.uint8], name: str) -> NDArray[np.bytes_]:
+    """A C string field of every record (capstone may leave bytes after the terminating NUL: cleared)."""
+    field = _FIELDS[name]
+    column = raw[:, field.offset : field.offset + field.size]
+    ends = np.argmax(column == 0, axis=1)  # every field is NUL-terminated within its size
+    width = max(int(ends.max()), 1)
+    text = column[:, :width].copy()
+    text[np.arange(width) >= ends[:, None]] = 0
+    return text.view(f"S{width}").ravel()
+
+
+def _tokens(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.uint64]:
+    """The token of each `mnemonic operands`: masked in one pass, each distinct masked text hashed once."""
+    # The texts joined by NULs: no text holds one and no number runs across one, so masking the
+    # whole masks each text as it would alone.
+    rows = len(mnemonics)
+    mn = mnemonics.view(np.uint8).reshape(rows, -1)
+    op = operands.view(np.uint8).reshape(rows, -1)
+    line = np.zeros((rows, mn.shape[1] + op.shape[1] + 2), dtype=np.uint8)
+    line[:, : mn.shape[1]] = mn
+    line[:, mn.shape[1]] = ord(" ")
+    line[:, mn.shape[1] + 1 : -1] = op
+    columns = np.arange(line.shape[1])
+    used = (columns < np.char.str_len(mnemonics)[:, None]) | (columns == mn.shape[1])
+    used |= (columns > mn.shape[1]) & (columns <= mn.shape[1] + np.char.str_len(operands)[:, None])
+    used[:, -1] = True  # the NUL after each text
+    masked = _NUMBER_BYTES.sub(b"#", line[used].tobytes()).split(b"\0")[:-1]
+    known = _MASKED
+    values = list(map(known.get, masked))
+    for at in [at for at, value in enumerate(values) if value is None]:
+        text = masked[at]
+        value = known.get(text)
+        if value is None:
+            value = blake(text)
+            if len(known) < MASKED_LIMIT:
+                known[text] = value
+        values[at] = value
+    return np.array(values, dtype=np.uint64)
+
+
+def _returns(arch: str, mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.bool_]:
+    """`returns_text` of each instruction, read only where the mnemonic can return."""
+    if arch == "arm":
+        # `bx lr`, or `pop`/`ldm` with `pc` among its registers
+        maybe = (np.char.startswith(mnemonics, b"bx") & (np.char.find(operands, b"lr") >= 0)) | (
+            (np.char.startswith(mnemonics, b"pop") | np.char.startswith(mnemonics, b"ldm"))
+            & (np.char.find(operands, b"pc") >= 0)
+        )
+    elif arch == "aarch64":
+        maybe = mnemonics == b"ret"
+    else:
+        maybe = (mnemonics == b"jr") & (operands == b"$ra")
+    found = np.zeros(len(mnemonics), dtype=np.bool_)
+    for at in np.flatnonzero(maybe).tolist():
+        found[at] = returns_text(arch, f"{mnemonics[at].decode()} {operands[at].decode()}")
+    return found
