@@ -93,6 +93,11 @@ def gzip_members(count: int) -> bytes:
     return b"".join(zlib.compress(b"member %d\n" % i, wbits=31) for i in range(count))
 
 
+def gzip_members_apart(count: int) -> bytes:
+    """`count` gzip members of a few bytes of text, a byte of other data after each: carved one by one."""
+    return b"".join(zlib.compress(b"member %d\n" % i, wbits=31) + b"A" for i in range(count))
+
+
 def elf_symbols(count: int, *, dynamic: bool = False) -> bytes:
     """A 32-bit little-endian ARM shared object whose symbol table holds `count` symbols.
 
@@ -140,6 +145,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "zip-20000-same-name": lambda: zip_same_name(20_000),
     "tar-40000-same-name": lambda: tar_same_name(40_000),
     "gzip-10000-members": lambda: gzip_members(10_000),
+    "gzip-10000-members-apart": lambda: gzip_members_apart(10_000),
     "elf-2m-symbols": lambda: elf_symbols(2_000_000),
     "elf-2m-dynsym": lambda: elf_symbols(2_000_000, dynamic=True),
     "zip-1m-entries": lambda: zip_many(1_000_000),

@@ -16,6 +16,7 @@ from firmware_audit.analyze.run import analyze_tree
 from firmware_audit.analyze.unverifiable import reason
 from firmware_audit.extract import FileTree, Limits, unpack
 from firmware_audit.extract.containers import containers
+from firmware_audit.extract.coverage import summarise
 from firmware_audit.model import Report, Tool, Verdict
 from firmware_audit.refdata import used as refdata_used
 from firmware_audit.signatures import identity
@@ -36,6 +37,7 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         tree, analyzers, deadline=started + limits.time_budget, jobs=options.jobs
     )
     why = reason(tree)
+    coverage, summarised = summarise(tree.coverage)
     report = Report(
         tool=Tool(name="firmware_audit", version=__version__),
         refdata=refdata_used(),
@@ -43,10 +45,10 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         image=tree.image,
         declared=options.declared,
         files=len(tree),
-        coverage=tree.coverage.model_copy(update={"rejected": dict(sorted(rejected.items()))}),
+        coverage=coverage.model_copy(update={"rejected": dict(sorted(rejected.items()))}),
         containers=containers(tree),
         findings=tuple(merge(findings)),
-        issues=(*tree.issues, *issues),
+        issues=(*tree.issues, *issues, *summarised),
         verdict=Verdict() if why is None else Verdict(unverifiable=True, unverifiable_reason=why),
     )
     for step in IMAGE_STEPS:

@@ -54,6 +54,9 @@ class IssueKind(StrEnum):
     ENCRYPTED = "encrypted"
     EMPTY = "empty"
     ANALYZER_ERROR = "analyzer-error"
+    SUMMARISED = "summarised"
+    """Many like things shown as one, nothing dropped: a stream's members as one file, runs of
+    unexplained regions as counted runs."""
 
 
 class Issue(Frozen):

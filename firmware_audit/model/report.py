@@ -14,7 +14,7 @@ from firmware_audit.model.finding import Finding
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Tool(Frozen):
@@ -64,6 +64,21 @@ class UnexplainedRegion(Frozen):
     entropy: float = Field(ge=0.0, le=8.0, description="Shannon entropy in bits per byte.")
 
 
+class RegionRun(Frozen):
+    """Unexplained regions of one kind, one after the other, summarised as one entry with their count."""
+
+    pattern: str = Field(
+        description="The regions' container path with carve offsets written 0x* (the same for every "
+        "region of the run); '*' for the smallest regions left over when even the runs are too many."
+    )
+    first: Location = Field(description="Where the run's first region is.")
+    last: Location = Field(description="Where the run's last region is.")
+    count: int = Field(ge=2, description="Regions in the run.")
+    length: int = Field(ge=0, description="Their lengths, summed.")
+    image_bytes: int = Field(ge=0, description="Their shares of the image's own bytes, summed.")
+    entropy: float = Field(ge=0.0, le=8.0, description="Their entropies, weighted by length.")
+
+
 class Coverage(Frozen):
     """How much of the image was explained, and what was not."""
 
@@ -71,6 +86,12 @@ class Coverage(Frozen):
     bytes_explained: int = Field(ge=0)
     explained_ratio: float = Field(ge=0.0, le=1.0)
     unexplained: tuple[UnexplainedRegion, ...] = ()
+    runs: tuple[RegionRun, ...] = Field(
+        default=(),
+        description="Only when there are more unexplained regions than a report lists one by one "
+        "(1,000): runs of adjacent regions of one kind, each summarised with its count (a "
+        "`summarised` issue says so); a region of a run is not in `unexplained`.",
+    )
     rejected: dict[str, int] = Field(
         default_factory=dict,
         description="Candidates the analyzers judged not to be what they looked like (strings shaped "

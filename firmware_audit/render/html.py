@@ -251,7 +251,7 @@ def _value(v: object) -> str:
 
 def _unexplained(report: Report) -> str:
     regions = sorted(report.coverage.unexplained, key=lambda r: -r.image_bytes)
-    if not regions:
+    if not regions and not report.coverage.runs:
         return "<h2>Unexplained regions</h2><p>None: every byte was explained.</p>"
     rows = "".join(
         f'<tr><td class="mono">{esc(r.location.path or "(image)")}</td><td>{(r.location.offset or 0):#x}</td>'
@@ -260,7 +260,23 @@ def _unexplained(report: Report) -> str:
     )
     return (
         f"<h2>Unexplained regions ({len(regions)})</h2><table><tr><th>in</th><th>offset</th>"
-        f"<th>bytes</th><th>entropy (bits/byte)</th></tr>{rows}</table>"
+        f"<th>bytes</th><th>entropy (bits/byte)</th></tr>{rows}</table>{_runs(report)}"
+    )
+
+
+def _runs(report: Report) -> str:
+    runs = sorted(report.coverage.runs, key=lambda r: -r.image_bytes)
+    if not runs:
+        return ""
+    rows = "".join(
+        f'<tr><td class="mono">{esc(r.pattern)}</td><td>{r.count:,}</td><td>{r.length:,}</td>'
+        f'<td>{r.entropy:.2f}</td><td class="mono">{esc(r.first.path or "(image)")} .. '
+        f"{esc(r.last.path or '(image)')}</td></tr>"
+        for r in runs
+    )
+    return (
+        f"<h3>Runs of unexplained regions of one kind ({len(runs)})</h3><table><tr><th>in</th>"
+        f"<th>regions</th><th>bytes</th><th>entropy (bits/byte)</th><th>first .. last</th></tr>{rows}</table>"
     )
 
 

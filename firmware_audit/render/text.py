@@ -214,13 +214,22 @@ def _more_places(f: Finding) -> list[str]:
 
 def _regions(report: Report) -> list[str]:
     cov = report.coverage
-    if not cov.unexplained:
-        return []
-    biggest = sorted(cov.unexplained, key=lambda r: -r.image_bytes)[:_MAX_REGIONS]
-    lines = ["", f"Unexplained regions ({len(cov.unexplained)}, largest first):"]
-    for r in biggest:
-        where = f"{r.location.path or '(image)'}@{r.location.offset or 0:#x}"
-        lines.append(f"  {where}  {r.length:,} bytes  entropy {r.entropy:.2f} bits/byte")
+    lines = []
+    if cov.unexplained:
+        biggest = sorted(cov.unexplained, key=lambda r: -r.image_bytes)[:_MAX_REGIONS]
+        lines += ["", f"Unexplained regions ({len(cov.unexplained)}, largest first):"]
+        for r in biggest:
+            where = f"{r.location.path or '(image)'}@{r.location.offset or 0:#x}"
+            lines.append(f"  {where}  {r.length:,} bytes  entropy {r.entropy:.2f} bits/byte")
+    if cov.runs:
+        biggest_runs = sorted(cov.runs, key=lambda r: -r.image_bytes)[:_MAX_REGIONS]
+        lines += ["", f"Runs of unexplained regions of one kind ({len(cov.runs)}, largest first):"]
+        for run in biggest_runs:
+            span = f"{run.first.path or '(image)'} .. {run.last.path or '(image)'}"
+            lines.append(
+                f"  {run.pattern}  {run.count:,} regions  {run.length:,} bytes  "
+                f"entropy {run.entropy:.2f} bits/byte  ({span})"
+            )
     return lines
 
 

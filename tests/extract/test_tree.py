@@ -186,7 +186,9 @@ def test_has_members_knows_opened_containers(tree) -> None:
 
 
 def test_unexplained_regions_are_found_by_the_entry_they_lie_in() -> None:
-    members = b"".join(gz(noise(300, seed=i)) for i in range(3))
+    # A byte between the members, so each is carved on its own (members that follow one another
+    # directly are one stream).
+    members = b"".join(gz(noise(300, seed=i)) + b"A" for i in range(3))
     tree = unpack(noise(500, seed=9) + members, name="fw.bin")
     by_path = {}
     for region in tree.coverage.unexplained:

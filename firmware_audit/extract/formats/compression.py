@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from firmware_audit.extract.bounded import DECODE_ERRORS, Decompressor, inflate
+from firmware_audit.extract.bounded import DECODE_ERRORS, Decompressor, Inflated, inflate
 from firmware_audit.extract.formats.base import Output, Slice
 from firmware_audit.model import IssueKind
 
@@ -88,7 +88,15 @@ def unpack_stream(
 
     `errors` are further exception classes the decompressor raises on bad data.
     """
-    result = inflate(decomp, data, budget=out.budget, what=name, errors=errors)
+    return keep_stream(inflate(decomp, data, budget=out.budget, what=name, errors=errors), out)
+
+
+def keep_stream(result: Inflated, out: Output) -> int | None:
+    """Add what one decompression produced as the payload member; return the stream's extent.
+
+    A limit is raised after the output decoded before it is kept; a broken stream keeps its output
+    with an issue that says why.
+    """
     if result.limit is not None:
         # Keep what was decoded before the limit (it is evidence too), then stop this branch.
         if result.data:

@@ -1,31 +1,71 @@
-"""gzip (RFC 1952), one member; what follows the member is carved on its own."""
+"""gzip (RFC 1952): a series of members, decoded as one file as gunzip decodes it.
+
+RFC 1952 (section 2.2) makes a gzip file a series of members, and gunzip writes their concatenation
+as one file. The stream ends at the first member that does not follow on directly (other bytes, or
+a member that breaks): what follows is carved on its own, as before, so a broken member is reported
+by the engine as the single-member stream it is.
+"""
 
 from __future__ import annotations
 
-from firmware_audit.extract.formats.base import Detection, Handler, Output
-from firmware_audit.extract.formats.compression import ZlibStream, decodes, unpack_stream
+from firmware_audit.extract.bounded import inflate
+from firmware_audit.extract.formats.base import Detection, Handler, Output, Slice
+from firmware_audit.extract.formats.compression import ZlibStream, decodes, keep_stream
+from firmware_audit.model import IssueKind
 
+_MAGIC = b"\x1f\x8b\x08"
 _FLAG_RESERVED = 0xE0
+_MIN_MEMBER = 18
+"""A member's fixed header (10 bytes) and trailer (8 bytes)."""
+
+
+def _starts_member(data: memoryview) -> bool:
+    """A gzip member with deflate data that decodes starts here."""
+    return (
+        len(data) >= _MIN_MEMBER
+        and data[:3] == _MAGIC
+        and not data[3] & _FLAG_RESERVED
+        and decodes(ZlibStream(31), data)
+    )
 
 
 class GzipHandler(Handler):
-    """gzip member with deflate compression."""
+    """gzip stream (one or more members) with deflate compression."""
 
     name = "gzip"
-    magics = (b"\x1f\x8b\x08",)
+    magics = (_MAGIC,)
     wrapper = True
 
     def probe(self, data: memoryview) -> Detection | None:
         """Check the fixed header and that the deflate data decodes."""
-        if len(data) < 18 or data[3] & _FLAG_RESERVED:
-            return None
-        if not decodes(ZlibStream(31), data):
+        if not _starts_member(data):
             return None
         return Detection("gzip compressed data")
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
-        """Decompress the member."""
-        return unpack_stream(self.name, ZlibStream(31), data, out)
+        """Decompress the members that follow one another into one payload, as gunzip does."""
+        first = inflate(ZlibStream(31), data, budget=out.budget, what=self.name)
+        end = first.consumed
+        if not first.complete or not _starts_member(data[end:]):
+            return keep_stream(first, out)  # one member, whole or broken
+        pieces, members = [first.data], 1
+        while _starts_member(data[end:]):
+            member = inflate(ZlibStream(31), data[end:], budget=out.budget, what=self.name)
+            if member.limit is not None:
+                pieces.append(member.data)
+                out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end + member.consumed))
+                raise member.limit
+            if not member.complete:
+                break  # a broken member ends the stream; it is carved (and reported) on its own
+            pieces.append(member.data)
+            members += 1
+            end += member.consumed
+        out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end))
+        out.issue(
+            IssueKind.SUMMARISED,
+            f"a stream of {members:,} members, shown as one file: their concatenation, as gunzip gives it",
+        )
+        return end
 
 
 HANDLER = GzipHandler()
