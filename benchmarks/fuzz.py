@@ -26,8 +26,18 @@ of tests/test_bad_input.py, built by the test.
     python benchmarks/fuzz.py --replay fuzz-findings/*.bin    # exit 1 if any still fails
     python benchmarks/fuzz.py --engine atheris --family zip    # coverage-guided, in process
 
-`--engine atheris` runs libFuzzer through atheris over one family's seeds (instrumenting
-firmware_audit) with libFuzzer's own -rss_limit_mb and -timeout; it keeps crash-* files in --out.
+    python benchmarks/fuzz.py --engine atheris --mutants 10000  # coverage-guided, every family
+
+`--engine atheris` runs libFuzzer through atheris (`pip install -e '.[fuzz]'`), each family from its
+seeds and the corpus earlier runs grew under --out/atheris-FAMILY. Only the unpacker (or, with
+`--target audit`, the package) is instrumented, after the imports. Inputs run in libFuzzer's process
+(`InProcess`): an exception, a CPU-time overrun (--timeout, told by SIGPROF) or a peak RSS above
+--max-rss is written under --out/pending and fuzzing goes on, so one finding does not end a long run;
+only what Python cannot catch ends the process (libFuzzer's crash-*/timeout-*/oom-* file, with
+-timeout at the wall clock above and -rss_limit_mb at --memory), and a new one goes on with the inputs
+left. Every kept input is then replayed alone in a fresh uninstrumented child (`run_one`): what fails
+there too becomes a shrunk reproducer like the mutation engine's; what does not is counted as
+`unconfirmed` and kept under --out/unconfirmed.
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ import resource
 import select
 import signal
 import struct
+import subprocess
 import sys
 import time
 import traceback
@@ -472,21 +483,37 @@ def _mutants(
         tally.seconds += outcome.seconds
         tally.peak_rss_kib = max(tally.peak_rss_kib, outcome.rss_kib)
         if outcome.status != OK:
-            key = signature(outcome)
-            tally.failures[outcome.status] = tally.failures.get(outcome.status, 0) + 1
-            if key not in tally.distinct:
-                small = shrink(mutant, key, limits)
-                name = f"{family}-{outcome.status}-{hashlib.sha256(small).hexdigest()[:12]}"
-                (out / f"{name}.bin").write_bytes(small)
-                (out / f"{name}.txt").write_text(
-                    f"{key}\nmutations: {', '.join(done)}\n\n{outcome.detail}\n", encoding="utf-8"
-                )
-                tally.distinct[key] = name
-                print(f"{family} #{index}: {key} -> {name}.bin ({len(small)} bytes)", flush=True)
+            _keep(family, mutant, outcome, done=done, limits=limits, out=out, tally=tally, where=f"#{index}")
         if (index + 1) % 500 == 0:
             print(
                 f"{family}: {index + 1}/{count} mutants, {len(tally.distinct)} distinct failures", flush=True
             )
+
+
+def _keep(
+    family: str,
+    data: bytes,
+    outcome: Outcome,
+    *,
+    done: list[str],
+    limits: Limits,
+    out: Path,
+    tally: Tally,
+    where: str = "",
+) -> None:
+    """Count a failure; the first of its signature is shrunk and written as a reproducer."""
+    key = signature(outcome)
+    tally.failures[outcome.status] = tally.failures.get(outcome.status, 0) + 1
+    if key in tally.distinct:
+        return
+    small = shrink(data, key, limits)
+    name = f"{family}-{outcome.status}-{hashlib.sha256(small).hexdigest()[:12]}"
+    (out / f"{name}.bin").write_bytes(small)
+    (out / f"{name}.txt").write_text(
+        f"{key}\nmutations: {', '.join(done)}\n\n{outcome.detail}\n", encoding="utf-8"
+    )
+    tally.distinct[key] = name
+    print(f"{family} {where}: {key} -> {name}.bin ({len(small)} bytes)", flush=True)
 
 
 def replay(paths: list[Path], limits: Limits) -> int:
@@ -500,31 +527,153 @@ def replay(paths: list[Path], limits: Limits) -> int:
     return 1 if bad else 0
 
 
-def atheris_run(family: str, count: int, limits: Limits, out: Path) -> int:
-    import atheris  # noqa: PLC0415  (optional: pip install atheris)
+# -- coverage-guided engine ----------------------------------------------------------------------------
 
-    with atheris.instrument_imports():
-        from firmware_audit import unpack  # noqa: PLC0415
+_COUNTER = struct.Struct("<QQ")
+"""Inputs run so far and the highest peak RSS (KiB) of one, as the coverage-guided process leaves them."""
+ATHERIS_PARTS = ("crash-", "timeout-", "oom-", "leak-")
+"""Prefixes of the files libFuzzer writes when an input ends its process."""
 
+
+class _CpuTimeout(Exception):  # noqa: N818  (named for what it reports)
+    """Raised in the coverage-guided process when one input has used its CPU time."""
+
+
+class InProcess:
+    """Runs inputs in this process, as libFuzzer calls it: a failure is kept as a file, not raised.
+
+    An exception, a CPU-time overrun (told by a SIGPROF handler that raises) and a peak RSS above
+    the limit are written under `out/pending` (once per signature) and fuzzing goes on. The number
+    of inputs run so far, and the highest peak RSS of one, are kept in `counter` after each input,
+    so whoever started this process knows where it had got to if it dies.
+    """
+
+    def __init__(self, limits: Limits, out: Path, counter: Path) -> None:
+        """Arm the CPU-time handler; failures go under `out/pending`."""
+        self.limits = limits
+        self.pending = out / "pending"
+        self.pending.mkdir(parents=True, exist_ok=True)
+        self.counter = os.open(counter, os.O_RDWR | os.O_CREAT, 0o644)
+        self.armed = False
+        self.seen: set[str] = set()
+        self.runs = self.peak_kib = 0
+        signal.signal(signal.SIGPROF, self._expire)
+
+    def _expire(self, _signum: int, _frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise _CpuTimeout
+
+    def __call__(self, data: bytes) -> None:
+        """Run the target over one input; say how it went in `counter` and, if badly, in `pending`."""
+        _reset_hwm()
+        self.armed = True
+        signal.setitimer(signal.ITIMER_PROF, self.limits.timeout)
+        status, detail = OK, ""
+        try:
+            target(data, self.limits.target)
+        except _CpuTimeout:
+            status, detail = HANG, f"no result after {self.limits.timeout:g} s of CPU time"
+        except MemoryError:
+            status, detail = MEMORY, traceback.format_exc()[-4000:]
+        except Exception:  # noqa: BLE001  (anything that escapes is the finding)
+            status, detail = CRASH, traceback.format_exc()[-4000:]
+        finally:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        rss = _hwm_kib()
+        if status == OK and rss > self.limits.max_rss_kib:
+            status, detail = MEMORY, f"peak RSS {rss // 1024} MiB"
+        self.runs += 1
+        self.peak_kib = max(self.peak_kib, rss)
+        os.pwrite(self.counter, _COUNTER.pack(self.runs, self.peak_kib), 0)
+        key = signature(Outcome(status, detail, 0.0, rss))
+        if status != OK and key not in self.seen:
+            self.seen.add(key)
+            name = hashlib.sha256(data).hexdigest()[:12]
+            (self.pending / f"{name}.bin").write_bytes(data)
+            (self.pending / f"{name}.txt").write_text(f"{key}\n\n{detail}\n", encoding="utf-8")
+
+
+def _atheris_child(family: str, count: int, limits: Limits, out: Path, counter: Path) -> None:
+    """The process libFuzzer runs in: the package instrumented, each input through `InProcess`.
+
+    Only what Python cannot catch (a native abort, a stuck native call, the address-space limit hit
+    in native code) ends the process; libFuzzer keeps that input as crash-*/timeout-*/oom-*.
+    """
+    import atheris  # noqa: PLC0415  (optional: pip install -e '.[fuzz]')
+
+    package = "firmware_audit" if limits.target == "audit" else "firmware_audit.extract"
+    with atheris.instrument_imports(include=[package]):
+        warm_up(limits.target)  # every lazy import of the target happens here, instrumented
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    argv = [
+        sys.argv[0],
+        str(out / f"atheris-{family}"),
+        f"-runs={count}",
+        f"-timeout={int(_wall(limits))}",
+        f"-rss_limit_mb={limits.memory >> 20}",
+        f"-max_len={max(4096, *(p.stat().st_size for p in seeds(family)))}",
+        "-report_slow_units=100000",
+        "-print_final_stats=1",
+        f"-artifact_prefix={out}/",
+    ]
+    atheris.Setup(argv, InProcess(limits, out, counter))
+    atheris.Fuzz()
+
+
+def atheris_run(family: str, count: int, limits: Limits, out: Path, tally: Tally) -> None:
+    """Run `count` inputs of one family through libFuzzer (atheris), in as many processes as it takes.
+
+    Each process fuzzes from the corpus the previous ones grew (under `out/atheris-FAMILY`); when one
+    ends early (an input Python could not catch), the next starts with the inputs left. Every failure,
+    caught in process or ending it, is replayed alone in a fresh uninstrumented child (`run_one`):
+    what still fails there is kept, shrunk, as a reproducer like the mutation engine's; what does not
+    is counted as `unconfirmed` and kept under `out/unconfirmed` to be looked at.
+    """
     corpus = out / f"atheris-{family}"
     corpus.mkdir(parents=True, exist_ok=True)
     for path in seeds(family):
         (corpus / path.name).write_bytes(path.read_bytes())
+    counter = out / f"atheris-{family}.runs"
+    started = time.monotonic()
+    done = stalls = 0
+    while done < count and stalls < 3:
+        counter.write_bytes(_COUNTER.pack(0, 0))
+        child = [sys.executable, __file__, "--engine", "atheris", "--family", family]
+        child += ["--mutants", str(count - done), "--target", limits.target, "--out", str(out)]
+        child += ["--timeout", str(limits.timeout), "--memory", str(limits.memory >> 20)]
+        child += ["--max-rss", str(limits.max_rss_kib >> 10), "--atheris-counter", str(counter)]
+        with (out / f"atheris-{family}.log").open("ab") as log:
+            code = subprocess.run(child, stdout=log, stderr=log, check=False).returncode
+        ran, peak_kib = _COUNTER.unpack(counter.read_bytes()[: _COUNTER.size])
+        tally.peak_rss_kib = max(tally.peak_rss_kib, peak_kib)
+        done += ran
+        stalls = stalls + 1 if ran == 0 else 0
+        print(f"{family}: {done}/{count} inputs (process ended with {code})", flush=True)
+        _confirm(family, out, limits, tally)
+    tally.mutants += done
+    tally.seconds += time.monotonic() - started
 
-    def one(data: bytes) -> None:
-        unpack(data)
 
-    argv = [
-        sys.argv[0],
-        str(corpus),
-        f"-runs={count}",
-        f"-timeout={int(limits.timeout)}",
-        f"-rss_limit_mb={limits.max_rss_kib // 1024}",
-        f"-artifact_prefix={out}/",
-    ]
-    atheris.Setup(argv, one)
-    atheris.Fuzz()
-    return 0
+def _confirm(family: str, out: Path, limits: Limits, tally: Tally) -> None:
+    """Replay what the coverage-guided process kept; keep what fails alone too, as a reproducer."""
+    found = sorted((out / "pending").glob("*.bin")) if (out / "pending").is_dir() else []
+    found += [p for p in sorted(out.iterdir()) if p.is_file() and p.name.startswith(ATHERIS_PARTS)]
+    for path in found:
+        data = path.read_bytes()
+        outcome = run_one(data, limits)
+        if outcome.status == OK:
+            tally.failures["unconfirmed"] = tally.failures.get("unconfirmed", 0) + 1
+            (out / "unconfirmed").mkdir(exist_ok=True)
+            path.replace(out / "unconfirmed" / f"{family}-{path.name}")
+            note = path.with_suffix(".txt")
+            if note.exists():
+                note.replace(out / "unconfirmed" / f"{family}-{note.name}")
+            continue
+        _keep(family, data, outcome, done=["coverage-guided"], limits=limits, out=out, tally=tally)
+        path.unlink()
+        path.with_suffix(".txt").unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -539,12 +688,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rss", type=int, default=1024, help="peak RSS above this is a failure, MiB")
     parser.add_argument("--out", type=Path, default=Path("fuzz-findings"))
     parser.add_argument("--replay", type=Path, nargs="+", help="run these files once each")
+    parser.add_argument("--atheris-counter", type=Path, help=argparse.SUPPRESS)  # in libFuzzer's process
     args = parser.parse_args(argv)
     limits = Limits(args.timeout, args.memory << 20, args.max_rss << 10, args.target)
     families = args.family or sorted(FAMILIES)
-    if args.engine == "atheris":
-        args.out.mkdir(parents=True, exist_ok=True)
-        return atheris_run(families[0], args.mutants, limits, args.out)
+    if args.atheris_counter:
+        _atheris_child(families[0], args.mutants, limits, args.out, args.atheris_counter)
+        return 0
     warm_up(limits.target)
     gc.freeze()  # children share the warmed-up heap; collections there would copy every page of it
     if args.replay:
@@ -554,7 +704,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for family in families:
         tally = Tally()
-        campaign(family, limits, args.out, tally, count=args.mutants, seed=args.seed)
+        if args.engine == "atheris":
+            atheris_run(family, args.mutants, limits, args.out, tally)
+        else:
+            campaign(family, limits, args.out, tally, count=args.mutants, seed=args.seed)
         summary[family] = {
             "seeds": len(seeds(family)),
             "mutants": tally.mutants,

@@ -2,6 +2,7 @@
 is told apart and kept."""
 
 import random
+import signal
 import time
 from pathlib import Path
 
@@ -125,3 +126,75 @@ def test_a_long_lived_worker_runs_clean_mutants_in_one_child(monkeypatch) -> Non
     finally:
         worker.stop()
     assert len(set(seen)) == 1
+
+
+# -- the coverage-guided engine's side: inputs run in process, failures kept, then confirmed alone -----
+
+
+@pytest.fixture
+def profiling_signal():
+    """InProcess takes SIGPROF for its CPU-time limit; the test process gets its own handler back."""
+    before = signal.getsignal(signal.SIGPROF)
+    yield
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.signal(signal.SIGPROF, before)
+
+
+def _counted(counter: Path) -> tuple[int, int]:
+    return fuzz._COUNTER.unpack(counter.read_bytes())
+
+
+def _boom(data: bytes, _kind: str) -> None:
+    if b"BOOM" in data:
+        raise ValueError("marker")
+
+
+@pytest.mark.usefixtures("profiling_signal")
+def test_in_process_a_failure_is_kept_once_and_fuzzing_goes_on(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(fuzz, "target", _boom)
+    counter = tmp_path / "runs"
+    runner = fuzz.InProcess(LIMITS, tmp_path, counter)
+    for data in (b"fine", b"BOOM 1", b"BOOM 2", b"fine again"):
+        runner(data)  # nothing escapes
+    assert _counted(counter)[0] == 4
+    kept = sorted(p.name for p in (tmp_path / "pending").iterdir())
+    assert len(kept) == 2  # the first BOOM and its note; the second has the same signature
+    note = next((tmp_path / "pending").glob("*.txt")).read_text()
+    assert note.startswith("crash: ValueError at ")
+    assert (tmp_path / "pending" / kept[0]).read_bytes() == b"BOOM 1"
+
+
+@pytest.mark.usefixtures("profiling_signal")
+def test_in_process_a_cpu_time_overrun_is_a_hang(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(fuzz, "target", _spins)
+    limits = fuzz.Limits(0.5, 4 << 30, 1 << 20, "unpack")
+    runner = fuzz.InProcess(limits, tmp_path, tmp_path / "runs")
+    runner(b"anything")
+    (note,) = (tmp_path / "pending").glob("*.txt")
+    assert note.read_text().startswith("hang: no result after 0.5 s of CPU time")
+
+
+def test_what_fails_alone_too_becomes_a_reproducer_the_rest_is_unconfirmed(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(fuzz, "target", _boom)
+    pending = tmp_path / "pending"
+    pending.mkdir()
+    (pending / "a.bin").write_bytes(b"BOOM" + bytes(64))
+    (pending / "b.bin").write_bytes(b"failed only in the fuzzing process")
+    (tmp_path / "crash-0123").write_bytes(b"BOOM again")  # libFuzzer's file for an input that ended it
+    tally = fuzz.Tally()
+    fuzz._confirm("compression", tmp_path, LIMITS, tally)
+    assert tally.failures == {"crash": 2, "unconfirmed": 1}
+    (kept,) = tally.distinct.values()
+    assert (tmp_path / f"{kept}.bin").read_bytes().startswith(b"BOOM")
+    assert [p.name for p in (tmp_path / "unconfirmed").iterdir()] == ["compression-b.bin"]
+    assert list(pending.iterdir()) == []
+    assert not (tmp_path / "crash-0123").exists()
+
+
+def test_the_coverage_guided_engine_counts_its_inputs(tmp_path) -> None:
+    pytest.importorskip("atheris", reason="the coverage-guided engine needs pip install -e '.[fuzz]'")
+    tally = fuzz.Tally()
+    fuzz.atheris_run("compression", 200, LIMITS, tmp_path, tally)
+    assert tally.mutants == 200
+    assert tally.failures == {}
+    assert (tmp_path / "atheris-compression").is_dir()
