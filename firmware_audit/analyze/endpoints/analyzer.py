@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.context import MIN_STRING
-from firmware_audit.analyze.endpoints import context, extract, overrides, p2p, role, severity, validate
+from firmware_audit.analyze.endpoints import context, extract, gate, overrides, p2p, role, severity, validate
 from firmware_audit.analyze.endpoints.extract import Candidate
 from firmware_audit.analyze.endpoints.geo import Place, locate
 from firmware_audit.model import (
@@ -112,15 +112,17 @@ class _File:
 
     # -- gathering -------------------------------------------------------------------------------
 
-    def scan(self, text: str, start: int, end: int, *, base: int = 0, width: int = 1) -> None:
-        """Look for endpoints, init strings and device IDs in `text[start:end]`."""
-        for candidate in extract.scan(text, start, end):
+    def scan(self, text: str, ranges: extract.Ranges, *, base: int = 0, width: int = 1) -> None:
+        """Look for endpoints, init strings and device IDs in `text`, each where `ranges` says."""
+        for candidate in extract.scan(text, ranges=ranges):
             self.candidate(candidate, text, base=base, width=width)
-        for init in p2p.init_strings(text, start, end):
-            self.init_string(init, text, base=base, width=width)
-        for device in p2p.device_ids(text, start, end):
-            line = self._line(text, device.start, device.end)
-            self.ids.setdefault(device.text, []).append((device, base + device.start * width, line))
+        for lo, hi in ranges.get(p2p.INIT_STRING, ()):
+            for init in p2p.init_strings(text, lo, hi):
+                self.init_string(init, text, base=base, width=width)
+        for lo, hi in ranges.get(p2p.DEVICE_ID, ()):
+            for device in p2p.device_ids(text, lo, hi):
+                line = self._line(text, device.start, device.end)
+                self.ids.setdefault(device.text, []).append((device, base + device.start * width, line))
 
     def candidate(
         self, c: Candidate, text: str, *, base: int, width: int, decoded: p2p.InitString | None = None
@@ -600,12 +602,15 @@ class EndpointAnalyzer:
         if not spans:
             return []
         text = data.decode("latin-1")
+        named = gate.Gate(ctx)
         for start, end in spans:
             for lo, hi in extract.regions(data, start, end):
-                collected.scan(text, lo, hi)
+                if ranges := named.latin1(text, lo, hi):
+                    collected.scan(text, ranges)
             for lo, hi in _utf16_runs(data, start, end):
-                wide = data[lo:hi].decode("utf-16-le")
-                collected.scan(wide, 0, len(wide), base=lo, width=2)
+                if wanted := named.utf16(data, lo, hi):
+                    wide = data[lo:hi].decode("utf-16-le")
+                    collected.scan(wide, dict.fromkeys(wanted, ((0, len(wide)),)), base=lo, width=2)
         return list(collected.findings())
 
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from firmware_audit.model import EndpointKind
 from firmware_audit.refdata import domains
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TLD = r"[a-z][a-z0-9-]{0,61}[a-z0-9]"
@@ -263,30 +263,45 @@ def _capital_runs(data: bytes, pos: int, endpos: int) -> list[int]:
     return found
 
 
-def scan(text: str, pos: int = 0, endpos: int | None = None) -> list[Candidate]:
+Ranges: TypeAlias = "Mapping[re.Pattern[str], Sequence[tuple[int, int]]]"
+"""Where to run each expression: (pos, endpos) ranges of the text, in order (see `scan`)."""
+
+
+def scan(text: str, pos: int = 0, endpos: int | None = None, ranges: Ranges | None = None) -> list[Candidate]:
     """Every endpoint candidate in `text[pos:endpos]`, in order of position.
 
     Names built on a template variable come first (a URL around `${REGION}.api.example.com` is cut
     at the `{`), then URLs, scheme-relative URLs, e-mail addresses and suffixes, each claiming its
     span, then the plain host names and addresses outside the claimed spans.
+
+    `ranges` runs each expression only where it names (an expression it leaves out, nowhere): the
+    parts of `text[pos:endpos]` the others cannot match in left out, the candidates are the same
+    when each range starts where a line starts (or at `pos`) and ends where a line ends (or at
+    `endpos`): no expression matches across a line break, and only `SUFFIX` (its `$`) reads a
+    line's end differently from the end of the text.
     """
     endpos = len(text) if endpos is None else endpos
+    where: Ranges = ranges if ranges is not None else dict.fromkeys(_ORDER, ((pos, endpos),))
     claimed = _Spans()
-    found = [
-        *_templates(text, pos, endpos, claimed),
-        *_urls(text, pos, endpos, claimed),
-        *_scheme_relative(text, pos, endpos, claimed),
-        *_emails(text, pos, endpos, claimed),
-        *_suffixes(text, pos, endpos, claimed),
-        *_plain(text, pos, endpos, claimed),
-    ]
+    found: list[Candidate] = []
+    for pattern, search in _SEARCHES:
+        if pattern in where:
+            found += search(text, where[pattern], claimed)
+    found += _plain(text, where, claimed)
     found.sort(key=lambda c: c.start)
     return found
 
 
-def _templates(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
+def _matches(
+    pattern: re.Pattern[str], text: str, ranges: Iterable[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    for pos, endpos in ranges:
+        yield from pattern.finditer(text, pos, endpos)
+
+
+def _templates(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
     """`${REGION}.api.example.com`, `{}.p2p.example.com`: the name after a template variable."""
-    for m in TEMPLATE.finditer(text, pos, endpos):
+    for m in _matches(TEMPLATE, text, ranges):
         if m.group("placeholder").startswith("%"):
             continue  # `%s.` is read with the URL or host around it
         claimed.add(m.start(), m.end())
@@ -297,8 +312,8 @@ def _templates(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Ca
         yield Candidate(EndpointKind.HOSTNAME, text[start : m.end()], host, port, start, m.end(), built=built)
 
 
-def _urls(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
-    for m in URL.finditer(text, pos, endpos):
+def _urls(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
+    for m in _matches(URL, text, ranges):
         if claimed.covers(m.start()):
             continue
         parsed = _AUTHORITY.fullmatch(m.group("authority"))
@@ -323,8 +338,8 @@ def _urls(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candida
         )
 
 
-def _scheme_relative(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
-    for m in SCHEME_RELATIVE.finditer(text, pos, endpos):
+def _scheme_relative(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
+    for m in _matches(SCHEME_RELATIVE, text, ranges):
         parsed = _AUTHORITY.fullmatch(m.group("authority"))
         if claimed.covers(m.start()) or parsed is None or "@" in m.group("authority"):
             continue
@@ -341,16 +356,16 @@ def _scheme_relative(text: str, pos: int, endpos: int, claimed: _Spans) -> Itera
         )
 
 
-def _emails(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
-    for m in EMAIL.finditer(text, pos, endpos):
+def _emails(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
+    for m in _matches(EMAIL, text, ranges):
         if claimed.covers(m.start()):
             continue
         claimed.add(m.start(), m.end())
         yield Candidate(EndpointKind.EMAIL, m.group(), m.group("domain").lower(), None, m.start(), m.end())
 
 
-def _suffixes(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
-    for m in SUFFIX.finditer(text, pos, endpos):
+def _suffixes(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
+    for m in _matches(SUFFIX, text, ranges):
         if claimed.covers(m.start()):
             continue
         claimed.add(m.start(), m.end())
@@ -359,9 +374,9 @@ def _suffixes(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Can
         yield Candidate(EndpointKind.HOSTNAME, m.group(), host, None, m.start(), m.end(), built=built)
 
 
-def _plain(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candidate]:
+def _plain(text: str, where: Ranges, claimed: _Spans) -> Iterator[Candidate]:
     for pattern, kind in ((HOST, EndpointKind.HOSTNAME), (IPV4, EndpointKind.IP), (IPV6, EndpointKind.IP)):
-        for m in pattern.finditer(text, pos, endpos):
+        for m in _matches(pattern, text, where.get(pattern, ())):
             if claimed.covers(m.start()):
                 continue
             port = _port(m.groupdict().get("port"))
@@ -372,3 +387,16 @@ def _plain(text: str, pos: int, endpos: int, claimed: _Spans) -> Iterator[Candid
             shifted = _after_conversion(candidate) if m.start() and text[m.start() - 1] == "%" else candidate
             if shifted is not None:
                 yield from _run_in(shifted)
+
+
+_Search: TypeAlias = "Callable[[str, Sequence[tuple[int, int]], _Spans], Iterator[Candidate]]"
+_SEARCHES: tuple[tuple[re.Pattern[str], _Search], ...] = (
+    (TEMPLATE, _templates),
+    (URL, _urls),
+    (SCHEME_RELATIVE, _scheme_relative),
+    (EMAIL, _emails),
+    (SUFFIX, _suffixes),
+)
+"""The searches that claim their spans, in order, each with the expression it runs."""
+_ORDER = (TEMPLATE, URL, SCHEME_RELATIVE, EMAIL, SUFFIX, HOST, IPV4, IPV6)
+"""Every expression `scan` runs."""

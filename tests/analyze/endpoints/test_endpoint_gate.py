@@ -1,0 +1,123 @@
+"""The matching engine's answer changes where the endpoint expressions run, never what they find."""
+
+from pathlib import Path
+
+import pytest
+from builders import noise, tar_of
+
+from firmware_audit import unpack
+from firmware_audit.analyze import FileContext
+from firmware_audit.analyze.endpoints import ANALYZER, extract, gate
+from firmware_audit.analyze.matching import database as engine_module
+from firmware_audit.analyze.matching import registry
+
+CORPUS = Path(__file__).resolve().parents[3] / "corpus" / "images"
+HOSTS = [
+    b"http://user@cam.vendor-cloud.cn:8080/a?b#c",
+    b"mailto:ops@vendor-cloud.cn",
+    b"p2p1.cloudlinks.cn",
+    b"%s.iot-as-mqtt.cn-shanghai.aliyuncs.com",
+    b"${region}.api.example.com",
+    b"'.cpplusddns.com'",
+    b'location.protocol + "//103.224.212.249/x"',
+    b"p2p1.vendor.comp2p2.vendor.com",
+    b"8.8.8.8:53",
+    b"2001:db8::1",
+    b"fe80::",
+    b"VSTC-418276-KHMXW",
+    b"EBGAEIBIKHJJGFJKEOGCFAEPHPMAHONDGJFPBKCPAJJMLFKBDBAGCJPBGOLKIKLKAJMJKFDOOFJOBHCOMBKIAODIMLIGJFHMLNAAPJBLJDEOFGBHPHDOFLDPBLLECA",
+    b"libc.so.6",
+    b"main.cpp",
+    b"NetWork.Nat",
+]
+SEPARATORS = [b"\x00", b"\n", b"\r\n", b"\x01", b'"', b" ", b"\t", b"\n::\n", b"\x00.a.example.com\x00"]
+
+
+def _mixed() -> bytes:
+    """Candidates of every kind between every kind of separator, in ASCII and UTF-16LE, short lines
+    holding only an IPv6 form, and text runs longer than the 4,096 bytes a stretch reaches."""
+    parts = [noise(64)]
+    for i, host in enumerate(HOSTS):
+        for separator in SEPARATORS:
+            parts += [host, separator, b"x" * (i % 5), separator]
+        parts += [noise(32, seed=i), host.decode().encode("utf-16-le"), b"\x00\x00"]
+    long_line = b"word " * 1200
+    parts += [long_line + b'".suffix.example.net"' + long_line, b"\x00", b"a.b\n::\n1::\n:a:\n"]
+    parts += [("x" * 2100 + ".wide.example.org" + "y" * 2100).encode("utf-16-le"), b"\x00\x00"]
+    parts += [b"x" * 4090 + b'".cut.example.com' + b"\x00"]
+    parts += [b'say ".line.example.com\nthen more\x00', b'"/.x.example.com\n\x00']
+    return b"".join(parts)
+
+
+def _results(data: bytes) -> list[tuple[str, list[str], list[tuple[str, int]]]]:
+    tree = unpack(data)
+    found = []
+    for node in [tree.root, *tree]:
+        if node.size:
+            ctx = FileContext(tree, node)
+            findings = [f.model_dump_json() for f in ANALYZER.analyze(ctx)]
+            found.append((node.path, findings, sorted(ctx.rejected.items())))
+    return found
+
+
+@pytest.fixture
+def without_hyperscan(monkeypatch):
+    monkeypatch.setattr(engine_module, "hyperscan", None)
+    monkeypatch.setattr(engine_module, "_COMPILED", {})
+
+
+@pytest.fixture
+def searched_whole(monkeypatch):
+    """Every stretch searched whole with every expression, as before the engine was asked."""
+    monkeypatch.setattr(
+        gate.Gate, "latin1", lambda _self, _text, lo, hi: dict.fromkeys(gate.PATTERNS, ((lo, hi),))
+    )
+    monkeypatch.setattr(gate.Gate, "utf16", lambda _self, _data, _lo, _hi: frozenset(gate.PATTERNS))
+
+
+SAMPLES = {
+    "mixed": _mixed(),
+    "tar": tar_of(
+        {"www/app.js": b"var a = 'x.y'; fetch('https://api.example.cn/v1');\n::\n", "bin/app": _mixed()}
+    ),
+    **{path.name: path.read_bytes() for path in sorted(CORPUS.glob("*.bin"))[:6]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_the_engine_and_the_fallback_find_what_whole_stretches_do(name, request) -> None:
+    data = SAMPLES[name]
+    with_engine = _results(data)
+    assert any(findings for _, findings, _ in with_engine) or name != "mixed"
+    request.getfixturevalue("searched_whole")
+    assert _results(data) == with_engine
+    request.getfixturevalue("without_hyperscan")
+    assert _results(data) == with_engine
+
+
+def test_the_engine_is_asked_for_every_endpoint_expression() -> None:
+    compiled = engine_module.engine().strings
+    assert all(registry.key(p) in compiled.ids for p in gate.PATTERNS) == (
+        engine_module.hyperscan is not None
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"." * 1_000_000, b"1." * 500_000, b"1.2.3.4." * 125_000, b"a." * 500_000, b":" * 1_000_000],
+    ids=["dots", "digit-dots", "addresses", "letter-dots", "colons"],
+)
+def test_a_megabyte_of_dots_and_digits_is_searched_once_per_expression(data, monkeypatch) -> None:
+    searched: dict[str, int] = {}
+    matches = extract._matches
+
+    def counted(pattern, text, ranges):
+        ranges = list(ranges)
+        searched[pattern.pattern] = searched.get(pattern.pattern, 0) + sum(hi - lo for lo, hi in ranges)
+        return matches(pattern, text, ranges)
+
+    monkeypatch.setattr(extract, "_matches", counted)
+    tree = unpack(data)
+    ctx = FileContext(tree, tree.root)
+    ANALYZER.analyze(ctx)
+    assert all(length <= len(data) for length in searched.values()), searched
