@@ -1,6 +1,7 @@
 """Endpoints: every hardcoded server, its role, its country and its operator.
 
 * `extract` finds URLs, host names, IPv4/IPv6 and e-mail addresses in text;
+* `gate` says, from the matching engine's scan, where each of those expressions can match;
 * `validate` keeps real endpoints (public suffix list, reserved ranges, noise rejection);
 * `p2p` decodes CS2 and iLnk init strings and recognises P2P device IDs;
 * `role` says what an endpoint is used for, or that it is only a reference;

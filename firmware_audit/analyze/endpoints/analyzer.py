@@ -1,7 +1,8 @@
 """The endpoint analyzer: every server a file names, its role, country and operator, with proof.
 
-Per file: one pass of each candidate expression over the bytes (Latin-1, so that positions are
-offsets) and over its UTF-16LE strings, P2P init strings decoded, device IDs recognised; `/etc/hosts`
+Per file: each candidate expression runs over the stretches of the bytes (Latin-1, so that positions
+are offsets) and the UTF-16LE strings where the matching engine says it can match (`gate`), P2P init
+strings decoded, device IDs recognised; `/etc/hosts`
 and dnsmasq files are read as overrides instead. A container whose members were unpacked is read
 through its members: only its unexplained regions (below `MAX_GAP_ENTROPY`) are scanned itself.
 Occurrences are grouped into one finding per endpoint (and per reference use) with every occurrence
