@@ -558,11 +558,12 @@ def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
 
 
 def _utf16_runs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """UTF-16LE strings that can hold an endpoint or a device ID, as (start, end) byte offsets.
+    """Stretches of UTF-16LE text that can hold an endpoint or a device ID, as (start, end) offsets.
 
-    `FileContext.strings` has all of them, but building every ASCII string as well is the slow
-    part, and one pass over all UTF-16 text costs more than looking for the few characters an
-    endpoint needs (a dot, `@`, `:` or `-`).
+    Each is the text around a dot, `@`, `:` or `-` before a character, up to `_UTF16_REACH`
+    characters either side. A stretch never leaves the UTF-16LE string it is in, and the stretches
+    of one string do not depend on the bytes around it, so the analyzer asks only for those of the
+    strings the matching engine names (`gate.Gate.wide`).
     """
     at = start
     while (gate := _UTF16_GATE.search(data, at, end)) is not None:
@@ -605,13 +606,13 @@ class EndpointAnalyzer:
         text = data.decode("latin-1")
         named = gate.Gate(ctx)
         for start, end in spans:
-            for lo, hi in extract.regions(data, start, end):
-                if ranges := named.latin1(text, lo, hi):
-                    collected.scan(text, ranges)
-            for lo, hi in _utf16_runs(data, start, end):
-                if wanted := named.utf16(data, lo, hi):
-                    wide = data[lo:hi].decode("utf-16-le")
-                    collected.scan(wide, dict.fromkeys(wanted, ((0, len(wide)),)), base=lo, width=2)
+            for _, _, ranges in named.stretches(data, text, start, end):
+                collected.scan(text, ranges)
+            for first, last in named.wide(start, end):
+                for lo, hi in _utf16_runs(data, first, last):
+                    if wanted := named.utf16(lo, hi):
+                        wide = data[lo:hi].decode("utf-16-le")
+                        collected.scan(wide, dict.fromkeys(wanted, ((0, len(wide)),)), base=lo, width=2)
         return list(collected.findings())
 
 

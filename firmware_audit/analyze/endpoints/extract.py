@@ -62,6 +62,8 @@ SUFFIX = re.compile(
     rf"(?:(?<=[\"'`])|(?<=\x00)|^)\.(?P<host>{_HOSTNAME})(?=[\"'`]|\x00|$)", re.IGNORECASE | re.ASCII
 )
 """A string that is a name's suffix and nothing else: quoted or a C string of its own."""
+SUFFIX_BODY = re.compile(rf"\.{_HOSTNAME}", re.IGNORECASE | re.ASCII)
+"""What every `SUFFIX` match holds, whatever is around it (`$` included: read at a text's end)."""
 TEMPLATE = re.compile(
     rf"(?P<placeholder>{_PLACEHOLDER})\.(?P<host>{_HOSTNAME})(?::(?P<port>\d{{1,5}}))?(?![\w(\[-]|\.[\w-]|:\d)",
     re.IGNORECASE | re.ASCII,

@@ -2,18 +2,21 @@
 
 The endpoint analyzer's expressions (`extract`'s URLs, e-mail addresses, names, addresses, suffixes,
 templates; `p2p`'s init strings and device IDs) are registered with the matching engine, which scans
-each file's strings once, in C, and names the strings each expression may match in (a superset). A
-stretch the analyzer would scan (`extract.regions`, a UTF-16LE run) is then searched only with the
-expressions named for a string it overlaps, and not at all when there is none: most stretches of a
-binary hold a dotted word that is no candidate of any kind.
+each file's strings once, in C, and names the strings each expression may match in (a superset). The
+analyzer then cuts into stretches (`extract.regions`) only the printable runs holding a named string,
+searches each stretch only with the expressions named for a string in it and only over those
+strings, and reads UTF-16LE text only in the UTF-16LE strings named: most of a binary's dotted words
+are in runs where nothing is named.
 
 Every match lies inside one string: no expression matches a line break, a NUL or any byte outside
-the printable strings, and none matches the empty string. Two cases are not seen by the engine and
-are searched whenever they can occur: an IPv6 form of two or three characters (`::`, `a::`) on a line
-shorter than a string, and a suffix whose closing `$` Python's `re` takes at a stretch's end where
-the stretch cuts a longer string (`extract.regions` reaches 4,096 bytes around what it found).
-Without Hyperscan every expression is named for every string, so every stretch is searched with
-every expression, as before: the same findings either way.
+the printable strings, and none matches the empty string, so a search of the named strings finds
+what a search of the whole stretch does; and a stretch never leaves its printable run, whose
+stretches do not depend on the bytes around it. Two cases need more, and get it: an IPv6 form of two
+or three characters (`::`, `a::`) can stand on a line shorter than a string, so a run holding one is
+cut into stretches and those are searched whole for IPv6; `SUFFIX` ends in `$`, which Python's `re`
+reads at the end of the text searched, so it is searched over whole stretches, and the engine is
+asked for its body (`SUFFIX_BODY`), which a match cut by the end of a stretch still holds. Without
+Hyperscan every expression is named for every string: the same findings either way.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from firmware_audit.analyze import matching
 from firmware_audit.analyze.endpoints import extract, p2p
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.analyze.endpoints.extract import Ranges
 
@@ -42,14 +47,18 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     p2p.DEVICE_ID,
 )
 """Every expression the endpoint analyzer searches a stretch with."""
+_ASKED = {pattern: pattern for pattern in PATTERNS} | {extract.SUFFIX: extract.SUFFIX_BODY}
+"""What the engine is asked for each expression: the expression, or what each of its matches holds."""
 _JOIN = 64
 """Named strings this close are searched as one range (one search costs more than a few bytes)."""
 _SHORT_IPV6 = re.compile(r":[^\n\r]?:")
-"""What an IPv6 form of two or three characters holds (`::`, `:a:`): searched for in the stretch."""
-_PRINTABLE = frozenset("\t" + "".join(chr(c) for c in range(0x20, 0x7F)))
-"""What a string is made of: a stretch ending before one of these cuts a string."""
+"""What an IPv6 form of two or three characters holds (`::`, `:a:`)."""
+_SHORT_IPV6_BYTES = re.compile(_SHORT_IPV6.pattern.encode())
+_PRINTABLE = b"\t\n\r" + bytes(range(0x20, 0x7F))
+_KINDS = bytes(1 if byte in _PRINTABLE else 0 for byte in range(256))
+"""Byte map: NUL where a byte is not printable (`extract.regions`' sense), for `find` to stop at."""
 
-matching.register("endpoints", lambda: PATTERNS)
+matching.register("endpoints", lambda: tuple(_ASKED.values()))
 
 
 class Gate:
@@ -60,19 +69,55 @@ class Gate:
         texts = ctx.strings()
         # (pattern, wide) -> (first byte, byte past the last) of each string named, in file order
         self._spans: dict[tuple[re.Pattern[str], bool], tuple[list[int], list[int]]] = {}
+        named: set[int] = set()
         for pattern in PATTERNS:
-            for index in ctx.candidate_indices(pattern):
+            indices = ctx.candidate_indices(_ASKED[pattern])
+            named.update(indices)
+            for index in indices:
                 text = texts[index]
                 starts, ends = self._spans.setdefault((pattern, text.wide), ([], []))
                 starts.append(text.offset)
                 ends.append(text.offset + len(text.value) * (2 if text.wide else 1))
+        in_order = [texts[i] for i in sorted(named)]
+        self._starts = [t.offset for t in in_order if not t.wide]
+        self._ends = [t.offset + len(t.value) for t in in_order if not t.wide]
+        self._wide = [(t.offset, t.offset + 2 * len(t.value)) for t in in_order if t.wide]
+        self._kinds: bytes | None = None
+
+    def stretches(self, data: bytes, text: str, start: int, end: int) -> Iterator[tuple[int, int, Ranges]]:
+        """The stretches of `extract.regions(data, start, end)` worth searching, each with its ranges.
+
+        A stretch never reaches past the printable run it is in, and the stretches of one run do not
+        depend on the bytes around it, so only the runs holding a named string (or a short IPv6
+        form) are cut into stretches.
+        """
+        first, last = bisect_right(self._ends, start), bisect_left(self._starts, end)
+        seeds = [max(start, at) for at in self._starts[first:last]]
+        seeds += [m.start() for m in _SHORT_IPV6_BYTES.finditer(data, start, end)]
+        if not seeds:
+            return
+        if self._kinds is None:
+            self._kinds = data.translate(_KINDS)
+        kinds, after = self._kinds, start
+        for seed in sorted(seeds):
+            if seed < after:
+                continue  # in the run just done
+            run_start = max(start, kinds.rfind(b"\0", start, seed) + 1)
+            run_end = kinds.find(b"\0", seed, end)
+            after = end if run_end < 0 else run_end
+            for lo, hi in extract.regions(data, run_start, after):
+                if ranges := self.latin1(text, lo, hi):
+                    yield lo, hi, ranges
+
+    def wide(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The UTF-16LE strings named for some expression, as byte ranges cut to `[start, end)`."""
+        return [(max(start, lo), min(end, hi)) for lo, hi in self._wide if lo < end and hi > start]
 
     def latin1(self, text: str, lo: int, hi: int) -> Ranges:
         """Where to run each expression in `text[lo:hi]`, a stretch of the file's bytes read as Latin-1.
 
         The strings named for an expression, each a line of the stretch, joined when close; the whole
-        stretch for `SUFFIX` (its `$` reads the stretch's end) and for `IPV6` where a short line may
-        hold one.
+        stretch for `SUFFIX` and for `IPV6` where a short line may hold one.
         """
         found: dict[re.Pattern[str], list[tuple[int, int]]] = {}
         for pattern in PATTERNS:
@@ -83,6 +128,9 @@ class Gate:
             first, last = bisect_right(ends, lo), bisect_left(starts, hi)
             if first >= last:
                 continue
+            if pattern is extract.SUFFIX:
+                found[pattern] = [(lo, hi)]
+                continue
             ranges = [(max(lo, starts[first]), min(hi, ends[first]))]
             for start, end in zip(starts[first + 1 : last], ends[first + 1 : last], strict=True):
                 if start - ranges[-1][1] <= _JOIN:
@@ -92,24 +140,13 @@ class Gate:
             found[pattern] = ranges
         if extract.IPV6 not in found and _SHORT_IPV6.search(text, lo, hi):
             found[extract.IPV6] = [(lo, hi)]
-        if extract.SUFFIX in found or (hi < len(text) and text[hi] in _PRINTABLE):
-            found[extract.SUFFIX] = [(lo, hi)]
         return found
 
-    def utf16(self, data: bytes, lo: int, hi: int) -> frozenset[re.Pattern[str]]:
-        """The expressions to run over the UTF-16LE run `data[lo:hi]` (searched whole, as a text of its own).
-
-        The run is part of one string; `SUFFIX` is run as well where the run cuts a longer string, as
-        `^` and `$` read the run's ends.
-        """
+    def utf16(self, lo: int, hi: int) -> frozenset[re.Pattern[str]]:
+        """The expressions to run over the UTF-16LE run `data[lo:hi]` (searched whole, a text of its own)."""
         wanted = set()
         for pattern in PATTERNS:
             spans = self._spans.get((pattern, True))
             if spans is not None and bisect_right(spans[1], lo) < bisect_left(spans[0], hi):
                 wanted.add(pattern)
-        cut = (lo >= 2 and data[lo - 1] == 0 and 0x20 <= data[lo - 2] <= 0x7E) or (
-            hi + 1 < len(data) and data[hi + 1] == 0 and 0x20 <= data[hi] <= 0x7E
-        )
-        if cut:
-            wanted.add(extract.SUFFIX)
         return frozenset(wanted)

@@ -66,13 +66,17 @@ def without_hyperscan(monkeypatch):
     monkeypatch.setattr(engine_module, "_COMPILED", {})
 
 
+def _whole(_self, data, _text, start, end):
+    for lo, hi in extract.regions(data, start, end):
+        yield lo, hi, dict.fromkeys(gate.PATTERNS, ((lo, hi),))
+
+
 @pytest.fixture
 def searched_whole(monkeypatch):
     """Every stretch searched whole with every expression, as before the engine was asked."""
-    monkeypatch.setattr(
-        gate.Gate, "latin1", lambda _self, _text, lo, hi: dict.fromkeys(gate.PATTERNS, ((lo, hi),))
-    )
-    monkeypatch.setattr(gate.Gate, "utf16", lambda _self, _data, _lo, _hi: frozenset(gate.PATTERNS))
+    monkeypatch.setattr(gate.Gate, "stretches", _whole)
+    monkeypatch.setattr(gate.Gate, "utf16", lambda _self, _lo, _hi: frozenset(gate.PATTERNS))
+    monkeypatch.setattr(gate.Gate, "wide", lambda _self, start, end: [(start, end)])
 
 
 SAMPLES = {
@@ -95,11 +99,11 @@ def test_the_engine_and_the_fallback_find_what_whole_stretches_do(name, request)
     assert _results(data) == with_engine
 
 
-def test_the_engine_is_asked_for_every_endpoint_expression() -> None:
+def test_every_expression_the_gate_asks_for_is_in_the_engine() -> None:
+    asked = registry.registered()["endpoints"]
     compiled = engine_module.engine().strings
-    assert all(registry.key(p) in compiled.ids for p in gate.PATTERNS) == (
-        engine_module.hyperscan is not None
-    )
+    assert len(asked) == len(gate.PATTERNS)
+    assert all(registry.key(p) in compiled.ids for p in asked) == (engine_module.hyperscan is not None)
 
 
 @pytest.mark.parametrize(
