@@ -9,7 +9,6 @@ problems through `issue`, which the audit turns into report Issues for that file
 from __future__ import annotations
 
 import io
-import re
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,27 +18,20 @@ import lief
 
 from firmware_audit.analyze.code import CodeView
 from firmware_audit.analyze.matching import Candidates, Lines
+from firmware_audit.analyze.texts import MIN_STRING, Strings, Text
 from firmware_audit.model import Issue, IssueKind, Location
 from firmware_audit.signatures import yara as yara_rules
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Sequence
 
     from firmware_audit.extract import FileTree, Node
 
+__all__ = ["MIN_STRING", "FileContext", "Text"]
+
 lief.logging.disable()  # LIEF reports through our Issues, not on stderr
 
-MIN_STRING = 4
-"""Shortest run of printable characters kept as a string (the `strings` default)."""
-_ASCII = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
-_UTF16LE = re.compile(rb"(?:[\x20-\x7e]\x00){%d,}" % MIN_STRING)
-# Where runs can start is found by a C-speed `bytes.find` over a class map of the bytes (1: printable,
-# 0: NUL, 2: other), and only there does a regular expression take the whole run: a regex scan alone
-# steps through every byte in Python's engine, which is what dominates on megabytes of padding.
-_ASCII_CLASSES = bytes(1 if 0x20 <= b <= 0x7E or b == 0x09 else 0 if b == 0 else 2 for b in range(256))
-_WIDE_CLASSES = bytes(1 if 0x20 <= b <= 0x7E else 0 if b == 0 else 2 for b in range(256))
-_ASCII_START = b"\x01" * MIN_STRING
-_WIDE_START = b"\x01\x00" * MIN_STRING
 _ELF_MAGIC = b"\x7fELF"
 _ELF_HEADER_SIZE = {1: 52, 2: 64}
 _SYMBOL_TABLES = frozenset({2, 11})  # SHT_SYMTAB, SHT_DYNSYM
@@ -47,21 +39,6 @@ MAX_ELF_SYMBOLS = 200_000
 """Symbols LIEF is asked to read from one file; a larger table is reported and its symbols skipped
 (the biggest camera binaries hold a few tens of thousands)."""
 """Size of the ELF file header by class (EI_CLASS 1: 32-bit, 2: 64-bit)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A printable string found in a file.
-
-    Attributes:
-        offset: Byte offset of its first character in the file.
-        value: The text.
-        wide: True when it was stored as UTF-16LE (two bytes a character).
-    """
-
-    offset: int
-    value: str
-    wide: bool = False
 
 
 @dataclass(slots=True)
@@ -81,7 +58,7 @@ class FileContext:
     issues: list[Issue] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)
     _data: bytes | None = None
-    _strings: tuple[Text, ...] | None = None
+    _strings: Strings | None = None
     _candidates: Candidates | None = None
     _elf: lief.ELF.Binary | None = None
     _elf_tried: bool = False
@@ -95,20 +72,13 @@ class FileContext:
             self._data = self.tree.read(self.node)
         return self._data
 
-    def strings(self) -> tuple[Text, ...]:
-        """Printable ASCII and UTF-16LE strings of at least `MIN_STRING` characters, in file order."""
+    def strings(self) -> Strings:
+        """Printable ASCII and UTF-16LE strings of at least `MIN_STRING` characters, in file order.
+
+        Found once; a string is made a `Text` when it is read (`texts.Strings`).
+        """
         if self._strings is None:
-            data = self.data()
-            found = [
-                Text(start, run.decode("ascii"))
-                for start, run in _runs(data, _ASCII_CLASSES, _ASCII_START, _ASCII)
-            ]
-            found += [
-                Text(start, run.decode("utf-16-le"), wide=True)
-                for start, run in _runs(data, _WIDE_CLASSES, _WIDE_START, _UTF16LE)
-            ]
-            found.sort(key=lambda t: t.offset)
-            self._strings = tuple(found)
+            self._strings = Strings(self.data())
         return self._strings
 
     def candidate_indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
@@ -135,7 +105,7 @@ class FileContext:
 
     def _scanned(self) -> Candidates:
         if self._candidates is None:
-            self._candidates = Candidates(self.strings())
+            self._candidates = Candidates(Lines(*self.strings().joined()))
         return self._candidates
 
     @property
@@ -219,21 +189,6 @@ class FileContext:
         self.issues.append(
             Issue(kind=kind, location=Location(path=self.node.path, offset=offset), message=message)
         )
-
-
-def _runs(data: bytes, classes: bytes, start: bytes, run: re.Pattern[bytes]) -> list[tuple[int, bytes]]:
-    """(offset, bytes) of every match of `run`, found where the class map shows one can start."""
-    mapped = data.translate(classes)
-    found = []
-    at = mapped.find(start)
-    while at >= 0:
-        match = run.match(data, at)
-        if match is None:  # cannot happen for the two patterns here; stay safe and move on
-            at = mapped.find(start, at + 1)
-            continue
-        found.append((at, match.group()))
-        at = mapped.find(start, match.end())
-    return found
 
 
 def _symbol_count(data: bytes) -> int:

@@ -97,7 +97,7 @@ class LineageAnalyzer:
         if not ctx.is_elf:
             return
         path = ctx.node.path
-        found = recognise(posixpath.basename(path), ((t.offset, t.value) for t in ctx.strings()))
+        found = recognise(posixpath.basename(path), ctx.strings(), lines=ctx.lines())
         if found is not None:
             yield _component(path, found)
             if found.whole:

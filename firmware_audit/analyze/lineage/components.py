@@ -15,8 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze.matching import Lines
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
+
+    from firmware_audit.analyze.texts import Text
 
 COMPONENTS_FILE = Path(__file__).resolve().parents[2] / "signatures" / "lineage" / "components.toml"
 
@@ -83,12 +87,13 @@ def components() -> tuple[Component, ...]:
 
 
 def recognise(
-    name: str, strings: Iterable[tuple[int, str]], table: Sequence[Component] | None = None
+    name: str, texts: Sequence[Text], table: Sequence[Component] | None = None, *, lines: Lines | None = None
 ) -> Recognised | None:
-    """The component a file is, from its name first, then from its strings ((offset, text) pairs).
+    """The component a file is, from its name first, then from its strings (`texts`, in file order).
 
     A banner found in the strings gives the version when the name gives none; for a file whose name
-    is no component's, a banner says which component it embeds.
+    is no component's, a banner says which component it embeds. `lines` are the strings joined one a
+    line when the caller has them (`FileContext.lines`); else they are joined here.
     """
     table = components() if table is None else table
     by_name = _by_name(name, table)
@@ -96,26 +101,17 @@ def recognise(
         return by_name
     wanted = [by_name.component] if by_name is not None else list(table)
     # One scan of all the strings, joined by newlines, per pattern (in C), not one per string.
-    offsets: list[int] = []
-    texts: list[str] = []
-    starts: list[int] = []
-    at = 0
-    for offset, text in strings:
-        offsets.append(offset)
-        texts.append(text)
-        starts.append(at)
-        at += len(text) + 1
-    blob = "\n".join(texts)
+    joined = Lines.of(texts) if lines is None else lines
     for component in wanted:
         for pattern in component.content:
-            match = pattern.search(blob)
+            match = pattern.search(joined.text)
             if match is None:
                 continue
             version = match.groupdict().get("version")
             if by_name is not None:
                 return Recognised(component, version, "file-name", by_name.seen)
-            number = bisect.bisect_right(starts, match.start()) - 1
-            return Recognised(component, version, "banner", texts[number][:200], offsets[number])
+            text = texts[bisect.bisect_right(joined.starts, match.start()) - 1]
+            return Recognised(component, version, "banner", text.value[:200], text.offset)
     return by_name
 
 

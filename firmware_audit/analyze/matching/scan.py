@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Sequence
 
-    from firmware_audit.analyze.context import Text
+    from firmware_audit.analyze.texts import Text
 
 SEPARATORS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f_-"
 """What a squeezed view takes out: what Python's `\\s` matches in ASCII, `_` and `-`."""
@@ -30,11 +30,19 @@ class Lines:
         starts: Where each string starts in `text`.
     """
 
-    def __init__(self, texts: Sequence[Text]) -> None:
-        """Join `texts` (a file's strings, in file order)."""
-        self.text = "\n".join(text.value for text in texts)
-        lengths = (len(text.value) + 1 for text in texts[:-1])
-        self.starts = list(accumulate(lengths, initial=0)) if texts else []
+    def __init__(self, text: str, starts: list[int]) -> None:
+        """Hold the joined strings (`texts.Strings.joined`) and where each starts."""
+        self.text = text
+        self.starts = starts
+
+    @classmethod
+    def of(cls, texts: Sequence[Text]) -> Lines:
+        """The lines of some strings (none holding a line break), in the order given."""
+        values = [text.value for text in texts]
+        return cls(
+            "\n".join(values),
+            list(accumulate((len(v) + 1 for v in values[:-1]), initial=0)) if values else [],
+        )
 
     def index(self, position: int) -> int:
         """The index of the string a position of `text` stands in (or the line break after it)."""
@@ -49,9 +57,9 @@ class Candidates:
     first question about one of its patterns.
     """
 
-    def __init__(self, texts: Sequence[Text]) -> None:
-        """Prepare to scan `texts` (a file's strings, in file order)."""
-        self.lines = Lines(texts)
+    def __init__(self, lines: Lines) -> None:
+        """Prepare to scan a file's strings, joined one a line."""
+        self.lines = lines
         self._engine = engine()
         self._found: dict[bool, dict[int, list[int]]] = {}
 

@@ -1,0 +1,178 @@
+"""A file's printable strings, found in one vectorised pass and made Python objects only when read.
+
+A run is found as `strings` finds it: at least `MIN_STRING` printable ASCII characters (tab
+included), or as many printable characters each followed by a NUL byte (UTF-16LE), each run as long
+as it goes. The boundaries of every run come from numpy over a class map of the bytes; a camera
+binary holds tens of thousands of strings and most analyzers read only the few the matching engine
+names, so a string becomes a `Text` when it is read, and the strings are joined one a line (as the
+engine scans them) without making one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, overload
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+MIN_STRING = 4
+"""Shortest run of printable characters kept as a string (the `strings` default)."""
+# Class maps for `bytes.translate` (in C, faster than a numpy table look-up): 1 where a byte is an
+# ASCII string's character; for UTF-16LE, 1 for a character byte and 2 for a NUL.
+_ASCII = bytes(0x20 <= b <= 0x7E or b == 0x09 for b in range(256))
+_WIDE = bytes(1 if 0x20 <= b <= 0x7E else 2 if b == 0 else 0 for b in range(256))
+_WIDE_CHARACTER = 0x0201
+"""A UTF-16LE character in the wide class map read as little-endian 16-bit words: 1, then 2."""
+_JOIN_CHUNK = 1 << 22
+"""Characters joined per vectorised step (bounds the index arrays a step makes, whatever the file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A printable string found in a file.
+
+    Attributes:
+        offset: Byte offset of its first character in the file.
+        value: The text.
+        wide: True when it was stored as UTF-16LE (two bytes a character).
+    """
+
+    offset: int
+    value: str
+    wide: bool = False
+
+
+class Strings(Sequence[Text]):
+    """The strings of one file in file order: ASCII and UTF-16LE ones, by the offset they start at.
+
+    Reading one (`strings[i]`) makes its `Text` (kept); iterating makes them all.
+    """
+
+    __slots__ = ("_data", "_ends", "_joined", "_made", "_starts", "_wide")
+
+    def __init__(self, data: bytes) -> None:
+        """Find the strings of `data`."""
+        self._data = data
+        ascii_starts, ascii_ends = _runs(np.frombuffer(data.translate(_ASCII), np.bool_), MIN_STRING)
+        # A UTF-16LE character is a printable byte followed by a NUL. Such pairs never overlap (the
+        # second byte of one would be the first of the next), so the runs of each alignment, read
+        # as 16-bit words, are found apart and are the runs a left-to-right scan finds.
+        classes = data.translate(_WIDE)
+        wide = [_wide_runs(classes, parity) for parity in (0, 1)]
+        starts = np.concatenate([ascii_starts, *(2 * s + p for p, (s, _) in enumerate(wide))])
+        ends = np.concatenate([ascii_ends, *(2 * e + p for p, (_, e) in enumerate(wide))])
+        is_wide = np.concatenate(
+            [np.zeros(len(ascii_starts), bool), np.ones(len(starts) - len(ascii_starts), bool)]
+        )
+        # No two strings start at one offset (an ASCII one has a printable second byte, a wide one a NUL).
+        order = np.argsort(starts, kind="stable")
+        self._starts: NDArray[np.int64] = starts[order]
+        self._ends: NDArray[np.int64] = ends[order]
+        self._wide: NDArray[np.bool_] = is_wide[order]
+        self._made: dict[int, Text] = {}
+        self._joined: tuple[str, list[int]] | None = None
+
+    def __len__(self) -> int:
+        """How many strings the file holds."""
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Text: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Text, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Text | tuple[Text, ...]:
+        """The string at `index` (made on first read), or a tuple of them for a slice."""
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        made = self._made.get(index)
+        if made is None:
+            if not 0 <= index < len(self):
+                raise IndexError("string index out of range")
+            start, end, wide = int(self._starts[index]), int(self._ends[index]), bool(self._wide[index])
+            value = self._data[start:end].decode("utf-16-le" if wide else "ascii")
+            made = self._made[index] = Text(start, value, wide)
+        return made
+
+    def __iter__(self) -> Iterator[Text]:
+        """Every string, in file order."""
+        if len(self._made) < len(self):
+            values = self.joined()[0].split("\n") if len(self) else []
+            made = self._made
+            for index, (start, value, wide) in enumerate(
+                zip(self._starts.tolist(), values, self._wide.tolist(), strict=True)
+            ):
+                if index not in made:
+                    made[index] = Text(start, value, wide)
+        return (self._made[index] for index in range(len(self)))
+
+    def joined(self) -> tuple[str, list[int]]:
+        """The strings joined one a line (none holds a line break), and where each starts there."""
+        if self._joined is None:
+            self._joined = self._join()
+        return self._joined
+
+    def _join(self) -> tuple[str, list[int]]:
+        if not len(self):
+            return "", []
+        step = np.where(self._wide, 2, 1)
+        chars = (self._ends - self._starts) // step
+        # Each string is followed by its line break; the last one's is dropped at the end.
+        line_starts = np.concatenate([[0], np.cumsum(chars + 1)])
+        buffer = np.frombuffer(self._data, np.uint8)
+        out = np.empty(int(line_starts[-1]), np.uint8)
+        first = 0
+        while first < len(self):
+            # The strings of one step: as many as fit in `_JOIN_CHUNK` characters, at least one.
+            last = max(
+                first + 1, int(np.searchsorted(line_starts, line_starts[first] + _JOIN_CHUNK, "right")) - 1
+            )
+            begin, end = int(line_starts[first]), int(line_starts[last])
+            out[begin:end] = _gather(
+                buffer, self._starts[first:last], step[first:last], line_starts[first : last + 1]
+            )
+            first = last
+        return out[:-1].tobytes().decode("ascii"), line_starts[:-1].tolist()
+
+
+def _gather(
+    buffer: NDArray[np.uint8],
+    starts: NDArray[np.int64],
+    step: NDArray[np.int64],
+    line_starts: NDArray[np.int64],
+) -> NDArray[np.uint8]:
+    """The characters of some strings, each followed by a line break (their lines, joined)."""
+    sizes = np.diff(line_starts)
+    # Character j of the lines comes from byte start + (j - line start) * step of its string.
+    source = np.repeat(starts - line_starts[:-1] * step, sizes)
+    source += np.arange(line_starts[0], line_starts[-1]) * np.repeat(step, sizes)
+    part = buffer.take(source, mode="clip")
+    part[line_starts[1:] - 1 - line_starts[0]] = ord("\n")
+    return part
+
+
+def _wide_runs(classes: bytes, parity: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(starts, ends), in 16-bit words from byte `parity`, of the UTF-16LE strings of a wide class map."""
+    words = (len(classes) - parity) // 2
+    if words < MIN_STRING:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return _runs(np.frombuffer(classes, "<u2", words, parity) == _WIDE_CHARACTER, MIN_STRING)
+
+
+def _runs(flags: NDArray[np.bool_], shortest: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(starts, ends) of the runs of True in `flags` at least `shortest` long."""
+    edges = np.flatnonzero(flags[1:] != flags[:-1]) + 1
+    if len(flags) and flags[0]:
+        edges = np.concatenate([[0], edges])
+    if len(flags) and flags[-1]:
+        edges = np.concatenate([edges, [len(flags)]])
+    starts, ends = edges[0::2], edges[1::2]
+    long = ends - starts >= shortest
+    return starts[long], ends[long]
