@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -38,6 +39,7 @@ _BANNER = re.compile(
 _SOURCE_PATH = re.compile(
     r"(?<![\w/])/(?:home|opt|work|build|data)/[\w./+-]{3,240}\.(?:c|cc|cpp|cxx|h|hpp|o|a)\b"
 )
+matching.register("trace-build", lambda: (_SOURCE_PATH,))
 MAX_BANNERS = 8
 MAX_PATHS = 64
 """Source paths examined per file (a debug build can hold thousands; the first show the tree)."""
@@ -64,7 +66,7 @@ class BuildTraceAnalyzer(ContentTrace):
                         ctx, RULE_HOST, value=user_host, context=banner, offset=hit.start(), found=found
                     )
         paths = 0
-        for text in ctx.strings():
+        for text in ctx.candidates(_SOURCE_PATH):
             for match in _SOURCE_PATH.finditer(text.value):
                 paths += 1
                 if paths > MAX_PATHS:

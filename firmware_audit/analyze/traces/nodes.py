@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     has_members,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 RULE = "trace/vendor-node"
 _NODE = re.compile(r"(?<![\w/])/(proc|dev)/([A-Za-z][A-Za-z0-9]{1,23})(?=[/_])(_?)")
+matching.register("trace-nodes", lambda: (_NODE,))
 STANDARD_PROC = frozenset(
     [
         "acpi",
@@ -140,9 +142,7 @@ class VendorNodeAnalyzer(ContentTrace):
         if has_members(ctx):
             return
         hits: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for text in ctx.strings():
-            if "/proc/" not in text.value and "/dev/" not in text.value:
-                continue
+        for text in ctx.candidates(_NODE):
             for match in _NODE.finditer(text.value):
                 root, name, underscore = match.groups()
                 if root == "proc" and (name.casefold() in STANDARD_PROC or underscore):

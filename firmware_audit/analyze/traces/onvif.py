@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
@@ -45,6 +46,10 @@ _SCOPE = re.compile(
 )
 _BRAND = re.compile(r"\"(?P<field>BrandInfo)\"\s*:\s*\"(?P<value>[^\"\n]{1,80})\"")
 """The manufacturer an ONVIF service answers with, as a camera's ONVIF configuration stores it."""
+_PATTERNS = (_FIELD, _SCOPE, _BRAND)
+matching.register("trace-onvif", lambda: _PATTERNS)
+_IDENTITY_WORDS = re.compile(r"(?i:onvif)|Manufacturer|Model|BrandInfo")
+"""What a string must hold to be read for identity fields (a lone `<FirmwareVersion>` is not)."""
 _NAMING = frozenset({"Manufacturer", "name"})
 """The fields that name who made the device (the others say which one it is)."""
 
@@ -60,15 +65,12 @@ class OnvifIdentityAnalyzer(ContentTrace):
         if has_members(ctx):
             return
         fields: list[tuple[str, str, int]] = []
-        for text in ctx.strings():
-            if (
-                "onvif" not in text.value.lower()
-                and "Manufacturer" not in text.value
-                and "Model" not in text.value
-                and "BrandInfo" not in text.value
-            ):
+        texts = ctx.strings()
+        for index in sorted({i for pattern in _PATTERNS for i in ctx.candidate_indices(pattern)}):
+            text = texts[index]
+            if not _IDENTITY_WORDS.search(text.value):
                 continue
-            for pattern in (_FIELD, _SCOPE, _BRAND):
+            for pattern in _PATTERNS:
                 for match in pattern.finditer(text.value):
                     offset = text.offset + match.start() * (2 if text.wide else 1)
                     value = match.group("value").strip().replace("%20", " ")
