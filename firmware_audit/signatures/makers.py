@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 import ahocorasick
@@ -214,40 +215,32 @@ class _Matcher:
             if start < resume or (before.isalpha() and not _camel(before, text[start])):
                 continue
             window = text[start : start + MAX_NAME]
-            atoms = [(m.start(), m.end(), m.group().casefold()) for m in _ATOM.finditer(window)]
-            found = self._longest(window, atoms, 0) if atoms and atoms[0][0] == 0 else None
+            # Atoms are read one at a time: most starts stop being any name's prefix after one or two.
+            atoms = _ATOM.finditer(window)
+            first = next(atoms, None)
+            found = self._longest(window, chain((first,), atoms)) if first and first.start() == 0 else None
             if found is not None:
-                owner, index = found
-                end = start + atoms[index][1]
+                owner, spelt = found
+                end = start + spelt
                 yield owner, NameMatch(owner, start, end, text[start:end])
                 resume = end
 
-    def _longest(self, text: str, atoms: list[tuple[int, int, str]], first: int) -> tuple[Named, int] | None:
-        joined, cuts, best = "", set[int](), None
-        for index in range(first, min(len(atoms), first + MAX_ATOMS)):
-            start, _, atom = atoms[index]
-            if index > first and not _GAP.fullmatch(text, atoms[index - 1][1], start):
+    def _longest(self, text: str, atoms: Iterator[re.Match[str]]) -> tuple[Named, int] | None:
+        """The longest name the first atoms of `text` spell, and where it ends there."""
+        joined, cuts, best, previous = "", set[int](), None, None
+        for atom in islice(atoms, MAX_ATOMS):
+            if previous is not None and not _GAP.fullmatch(text, previous.end(), atom.start()):
                 break
-            joined += atom
+            joined += atom.group().casefold()
             if joined not in self._prefixes:
                 break
             cuts.add(len(joined))
             for words, owner in self._owner.get(joined, ()):
                 if _aligned(words, cuts):
-                    best = (owner, index)
+                    best = (owner, atom.end())
                     break
+            previous = atom
         return best
-
-
-def _start(words: tuple[str, ...]) -> str:
-    """A pattern for the first letters (up to four) of a name, its words separated as in a text."""
-    parts, size = [], 0
-    for word in words:
-        if size >= MIN_START:
-            break
-        parts.append(re.escape(word[: MIN_START - size]))
-        size += len(parts[-1])
-    return r"[\s_-]{0,2}".join(parts)
 
 
 def _starts(words: tuple[str, ...]) -> set[str]:
