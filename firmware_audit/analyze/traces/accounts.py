@@ -61,8 +61,9 @@ class DefaultAccountAnalyzer(ContentTrace):
             return users[index]
 
         reported: set[tuple[str, str]] = set()
-        # A password stands only in a string that holds it: the engine names those strings.
-        for index in ctx.candidate_indices(_passwords()):
+        # A password stands only in a string that is it or gives it as a key's value: the engine names
+        # those strings (a superset of them: `_values` decides).
+        for index in ctx.candidate_indices(_password_places()):
             # Sorted: set order follows the hash seed, and a report must not.
             for password in sorted(_values(texts[index].value)[1] & by_password.keys()):
                 for account in by_password[password]:
@@ -95,12 +96,18 @@ def _values(value: str) -> tuple[set[str], set[str]]:
 
 
 @cache
-def _passwords() -> re.Pattern[str]:
-    """Any default password, anywhere in a string."""
-    return re.compile("|".join(re.escape(password) for password in sorted(_accounts())))
+def _password_places() -> re.Pattern[str]:
+    """Any default password standing as a whole string or as the value after a `=` or `:`.
+
+    Where `_values` can find one: a value (`_PAIR`) starts after the separator, spaces and a quote,
+    and runs to the first character it cannot hold.
+    """
+    passwords = "|".join(re.escape(password) for password in sorted(_accounts()) if password)
+    blank = r"|^\s+$" if "" in _accounts() else ""  # a blank string strips to the empty password
+    return re.compile(rf"^\s*(?:{passwords})\s*$|[=:]\s*[\"']?(?:{passwords})(?![^\s\"',;&<>]){blank}")
 
 
-matching.register("trace-accounts", lambda: (_passwords(),))
+matching.register("trace-accounts", lambda: (_password_places(),))
 
 
 @cache
