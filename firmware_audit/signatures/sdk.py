@@ -157,6 +157,7 @@ class SdkSignatures:
     _prefixes: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _by_prefix: dict[str, tuple[Family, ...]] = field(default_factory=dict, repr=False, compare=False)
     _libraries: tuple[tuple[re.Pattern[str], Family], ...] = field(default=(), repr=False, compare=False)
+    _any_library: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -188,6 +189,8 @@ class SdkSignatures:
             _prefixes=prefixes,
             _by_prefix={k: tuple(v) for k, v in by_prefix.items()},
             _libraries=libraries,
+            # Every glob in one expression: most names match none, and are told so by one search in C.
+            _any_library=re.compile("|".join(r.pattern for r, _ in libraries)) if libraries else None,
         )
 
     def family(self, family_id: str) -> Family | None:
@@ -208,6 +211,8 @@ class SdkSignatures:
     def families_of_library(self, name: str) -> tuple[Family, ...]:
         """Families one of whose library globs matches a file or DT_NEEDED name."""
         plain = _SO_VERSION.sub(r"\1", name)
+        if self._any_library is None or not self._any_library.match(plain):
+            return ()
         return tuple(dict.fromkeys(family for regex, family in self._libraries if regex.match(plain)))
 
 

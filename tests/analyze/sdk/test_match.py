@@ -1,3 +1,6 @@
+import fnmatch
+import re
+
 from firmware_audit.analyze.sdk.elf import ElfFacts
 from firmware_audit.analyze.sdk.match import LOW_CONFIDENCE, match_families
 from firmware_audit.model import SdkKind, SdkUse
@@ -156,3 +159,16 @@ def test_a_low_confidence_family_is_never_more_than_low_confidence() -> None:
     data = SdkSignatures.build([weak], (), ())
     (match,) = match_families(data, file_name="app", elf=True, facts=_facts(imported=["Weak_Init"]))
     assert match.confidence == LOW_CONFIDENCE
+
+
+def test_every_library_glob_is_found_as_each_glob_alone_finds_it() -> None:
+    data = signatures()
+    globs = [glob for family in data.families for glob in family.libraries]
+    names = [glob.replace("*", "x").replace("?", "y") for glob in globs]
+    names += [f"{name}.1.2" for name in names] + ["libc.so.6", "busybox", "", "x" * 300]
+    for name in names:
+        plain = re.sub(r"(\.so)(?:\.[0-9]+)+$", r"\1", name)
+        alone = tuple(
+            dict.fromkeys(f for f in data.families for g in f.libraries if fnmatch.fnmatchcase(plain, g))
+        )
+        assert data.families_of_library(name) == alone, name
