@@ -5,7 +5,7 @@ hang or a memory blow-up costs one case, and so the child's own peak RSS can be 
 runs in an empty working directory with an empty TMPDIR, records every file write, network call and
 process start through an audit hook (PEP 578), and reports the tree as JSON. The checks are:
 
-* no traceback and no hang (the child is killed after `TIMEOUT` seconds);
+* no traceback and no hang (the child is killed after `CPU_LIMIT` seconds of CPU time);
 * peak RSS under 1 GiB;
 * nothing written: no write-mode open, mkdir, link or rename anywhere, and the working directory,
   TMPDIR and /tmp hold nothing new that bears the case's planted names;
@@ -24,6 +24,8 @@ import io
 import json
 import os
 import random
+import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -56,8 +58,11 @@ pytestmark = pytest.mark.slow
 GiB = 1 << 30
 MiB = 1 << 20
 MAX_RSS_KIB = GiB // 1024
-TIMEOUT = 120.0
-"""Seconds after which a child counts as hung (each case takes a few seconds when healthy)."""
+CPU_LIMIT = 120
+"""Seconds of CPU time after which a child counts as hung (each case needs a few when healthy). A
+hang is told by CPU time, not by the clock: on a busy machine a healthy child waits for its CPU."""
+WALL_LIMIT = 20 * CPU_LIMIT
+"""The clock a child may take: only one that waits without computing meets it first."""
 
 REGISTERED = {handler.name for handler in HANDLERS}
 
@@ -667,6 +672,11 @@ def _assert_registered(case: Case) -> None:
     assert not missing, f"handler not registered: {', '.join(missing)}"
 
 
+def _cpu_limit() -> None:
+    # In the child before it runs (inherited by the processes it starts): SIGXCPU past the limit.
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT + 10))
+
+
 def _timed(cmd: list[str], sandbox: Sandbox) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
     try:
@@ -676,11 +686,15 @@ def _timed(cmd: list[str], sandbox: Sandbox) -> tuple[subprocess.CompletedProces
             env=sandbox.env(),
             capture_output=True,
             text=True,
-            timeout=TIMEOUT,
+            timeout=WALL_LIMIT,
             check=False,
+            preexec_fn=_cpu_limit,
         )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"hang: no result after {TIMEOUT:g} s")
+        pytest.fail(f"hang: no result after {WALL_LIMIT:g} s of wall clock")
+    # Killed by SIGXCPU: the child itself, or the command the RSS wrapper ran (its exit code then).
+    if proc.returncode in {-signal.SIGXCPU, 256 - signal.SIGXCPU}:
+        pytest.fail(f"hang: no result after {CPU_LIMIT:g} s of CPU time")
     return proc, time.monotonic() - started
 
 
