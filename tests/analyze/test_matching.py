@@ -90,6 +90,16 @@ def test_an_unregistered_pattern_is_an_error() -> None:
         _context(b"some text here").candidate_indices(re.compile("never registered"))
 
 
+def test_a_pattern_is_placed_once_and_an_unregistered_one_each_time_it_is_asked() -> None:
+    compiled = matching.engine().strings
+    copy = re.compile(ANCHORED.pattern + "(?:)")  # another object, another key: not registered
+    assert compiled.place(ANCHORED) == compiled.place(ANCHORED) == compiled.ids[ANCHORED.pattern, 0]
+    assert compiled.place(WHOLE) == engine_module.UNFILTERED
+    for _ in range(2):  # asked again, still an error: a failed ask is not remembered
+        with pytest.raises(KeyError, match="not registered"):
+            compiled.place(copy)
+
+
 def test_without_hyperscan_every_pattern_is_searched_in_every_string(monkeypatch) -> None:
     monkeypatch.setattr(engine_module, "hyperscan", None)
     monkeypatch.setattr(engine_module, "_COMPILED", {})

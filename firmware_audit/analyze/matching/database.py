@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from firmware_audit.analyze.matching import registry
@@ -33,6 +33,10 @@ WIDEST_BOUND = 16
 """Repeats bounded above this are compiled unbounded."""
 _BOUNDED = re.compile(r"\{(\d*),(\d+)\}")
 _FLAGS = {re.IGNORECASE: "HS_FLAG_CASELESS", re.DOTALL: "HS_FLAG_DOTALL"}
+UNFILTERED = -1
+"""The place (`Compiled.place`) of a pattern kept out of the database: searched in every string."""
+MAX_PLACES = 4096
+"""Pattern objects whose place is remembered (analyzers ask the same few hundred for every file)."""
 _WHOLE_INPUT = re.compile(r"(?<!\\)(?:\\\\)*\\[AZ]")
 """`\\A` or `\\Z` in a pattern's text (not an escaped backslash before an A or Z)."""
 
@@ -52,6 +56,30 @@ class Compiled:
     ids: dict[tuple[str, int], int]
     unfiltered: dict[tuple[str, int], str]
     owners: tuple[int, ...] = ()
+    _places: dict[int, tuple[re.Pattern[str], int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def place(self, pattern: re.Pattern[str]) -> int:
+        """The id of a registered pattern in the database, or `UNFILTERED`.
+
+        Remembered by the pattern object (its key is a tuple to build and hash, and analyzers ask a
+        hundred times a file); the object is kept with it, so that its id cannot be another's.
+
+        Raises:
+            KeyError: the pattern was never registered (`matching.register`) for this view.
+        """
+        known = self._places.get(id(pattern))
+        if known is not None and known[0] is pattern:
+            return known[1]
+        key = registry.key(pattern)
+        place = self.ids.get(key)
+        if place is None:
+            if key not in self.unfiltered:
+                raise KeyError(f"pattern {pattern.pattern!r} is not registered with the matching engine")
+            place = UNFILTERED
+        if len(self._places) >= MAX_PLACES:
+            self._places.clear()
+        self._places[id(pattern)] = (pattern, place)
+        return place
 
     def scan(self, buffer: bytes, on_match: Callable[[int, int], object]) -> None:
         """Call `on_match(id, end)` for every end offset at which a pattern may match in `buffer`."""

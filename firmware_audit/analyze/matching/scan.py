@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware_audit.analyze.matching import registry
-from firmware_audit.analyze.matching.database import engine
+from firmware_audit.analyze.matching.database import UNFILTERED, engine
 
 if TYPE_CHECKING:
     import re
@@ -72,15 +71,12 @@ class Candidates:
             KeyError: the pattern was never registered (`matching.register`) for that view.
         """
         compiled = self._engine.squeezed if squeezed else self._engine.strings
-        key = registry.key(pattern)
-        found = compiled.ids.get(key)
-        if found is not None:
-            if squeezed not in self._found:
-                self._found[squeezed] = self._scan(squeezed=squeezed)
-            return self._found[squeezed].get(found, ())
-        if key in compiled.unfiltered:
+        found = compiled.place(pattern)
+        if found == UNFILTERED:
             return range(len(self.lines.starts))
-        raise KeyError(f"pattern {pattern.pattern!r} is not registered with the matching engine")
+        if squeezed not in self._found:
+            self._found[squeezed] = self._scan(squeezed=squeezed)
+        return self._found[squeezed].get(found, ())
 
     def _scan(self, *, squeezed: bool) -> dict[int, list[int]]:
         buffer = self.lines.text.encode("ascii", "replace")
