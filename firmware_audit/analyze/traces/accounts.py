@@ -53,19 +53,21 @@ class DefaultAccountAnalyzer(ContentTrace):
             return
         by_password = _accounts()
         texts = ctx.strings()
-        users: dict[int, set[str]] = {}
+        values: dict[int, tuple[set[str], set[str]]] = {}
 
-        def users_of(index: int) -> set[str]:
-            if index not in users:
-                users[index] = _values(texts[index].value)[0]
-            return users[index]
+        def values_of(index: int) -> tuple[set[str], set[str]]:
+            # Once a string: a password's string is also searched for its user, and a long one
+            # (a minified script) costs milliseconds.
+            if index not in values:
+                values[index] = _values(texts[index].value)
+            return values[index]
 
         reported: set[tuple[str, str]] = set()
         # A password stands only in a string that is it or gives it as a key's value: the engine names
         # those strings (a superset of them: `_values` decides).
         for index in ctx.candidate_indices(_password_places()):
             # Sorted: set order follows the hash seed, and a report must not.
-            for password in sorted(_values(texts[index].value)[1] & by_password.keys()):
+            for password in sorted(values_of(index)[1] & by_password.keys()):
                 for account in by_password[password]:
                     near = range(max(0, index - WINDOW), min(len(texts), index + WINDOW + 1))
                     # One string is never both the user and the password ("root" is no root/root pair).
@@ -73,7 +75,7 @@ class DefaultAccountAnalyzer(ContentTrace):
                         (
                             i
                             for i in near
-                            if account.user in users_of(i) and (i != index or account.user != password)
+                            if account.user in values_of(i)[0] and (i != index or account.user != password)
                         ),
                         None,
                     )
