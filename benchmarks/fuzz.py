@@ -292,9 +292,14 @@ WORKER_RUNS = 2000
 
 
 def _hwm_kib() -> int:
+    return _status_kib("VmHWM:")
+
+
+def _status_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (`VmHWM:` peak RSS, `VmRSS:` now)."""
     with Path("/proc/self/status").open(encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -406,6 +411,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def signature(outcome: Outcome) -> str:
     """What tells two failures apart: the kind, the exception type and the line that raised it."""
+    if outcome.detail.startswith("peak RSS"):
+        return f"{outcome.status}: peak RSS over the limit"  # one failure, whatever the figure
     lines = [line.strip() for line in outcome.detail.strip().splitlines() if line.strip()]
     if not lines or not lines[-1].split(":")[0].replace(".", "").isidentifier():
         return f"{outcome.status}: {lines[-1][:120] if lines else ''}"
@@ -542,10 +549,11 @@ class _CpuTimeout(Exception):  # noqa: N818  (named for what it reports)
 class InProcess:
     """Runs inputs in this process, as libFuzzer calls it: a failure is kept as a file, not raised.
 
-    An exception, a CPU-time overrun (told by a SIGPROF handler that raises) and a peak RSS above
-    the limit are written under `out/pending` (once per signature) and fuzzing goes on. The number
-    of inputs run so far, and the highest peak RSS of one, are kept in `counter` after each input,
-    so whoever started this process knows where it had got to if it dies.
+        An exception, a CPU-time overrun (told by a SIGPROF handler that raises) and a peak RSS above
+        the limit (what the input adds to the process, over the process's resident size when it started)
+    are written under `out/pending` (once per signature) and fuzzing goes on. The number
+        of inputs run so far, and the highest peak RSS of one, are kept in `counter` after each input,
+        so whoever started this process knows where it had got to if it dies.
     """
 
     def __init__(self, limits: Limits, out: Path, counter: Path) -> None:
@@ -557,6 +565,10 @@ class InProcess:
         self.armed = False
         self.seen: set[str] = set()
         self.runs = self.peak_kib = 0
+        # An input is judged by what it adds to the process, as if it ran in a fresh one: libFuzzer's
+        # own memory grows over a long run (2.3 GB after 37,000 `ubi` inputs, while the same inputs
+        # unpacked in a plain process leave it flat), which is no input's doing.
+        self.start_kib = _status_kib("VmRSS:")
         signal.signal(signal.SIGPROF, self._expire)
 
     def _expire(self, _signum: int, _frame: object) -> None:
@@ -567,6 +579,7 @@ class InProcess:
     def __call__(self, data: bytes) -> None:
         """Run the target over one input; say how it went in `counter` and, if badly, in `pending`."""
         _reset_hwm()
+        before = _status_kib("VmRSS:")
         self.armed = True
         signal.setitimer(signal.ITIMER_PROF, self.limits.timeout)
         status, detail = OK, ""
@@ -581,7 +594,7 @@ class InProcess:
         finally:
             self.armed = False
             signal.setitimer(signal.ITIMER_PROF, 0)
-        rss = _hwm_kib()
+        rss = self.start_kib + max(0, _hwm_kib() - before)
         if status == OK and rss > self.limits.max_rss_kib:
             status, detail = MEMORY, f"peak RSS {rss // 1024} MiB"
         self.runs += 1

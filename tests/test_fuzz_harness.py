@@ -198,3 +198,20 @@ def test_the_coverage_guided_engine_counts_its_inputs(tmp_path) -> None:
     assert tally.mutants == 200
     assert tally.failures == {}
     assert (tmp_path / "atheris-compression").is_dir()
+
+
+@pytest.mark.usefixtures("profiling_signal")
+def test_in_process_an_input_is_judged_by_the_memory_it_adds(monkeypatch, tmp_path) -> None:
+    limits = fuzz.Limits(600.0, 4 << 30, _resident_kib() + (64 << 10), "unpack")
+    runner = fuzz.InProcess(limits, tmp_path, tmp_path / "runs")
+    # The fuzzing process's own memory grows (libFuzzer's, over a long run): no input's doing.
+    grown = bytearray(256 << 20)
+    grown[::4096] = b"\x01" * len(grown[::4096])
+    monkeypatch.setattr(fuzz, "target", _nothing)
+    runner(b"clean")
+    assert list((tmp_path / "pending").iterdir()) == []
+    monkeypatch.setattr(fuzz, "target", _hoards)
+    runner(b"hoards")
+    (note,) = (tmp_path / "pending").glob("*.txt")
+    assert note.read_text().startswith("memory: peak RSS over the limit")
+    del grown
