@@ -97,7 +97,9 @@ class LineageAnalyzer:
         if not ctx.is_elf:
             return
         path = ctx.node.path
-        found = recognise(posixpath.basename(path), ctx.strings(), lines=ctx.lines())
+        found = recognise(
+            posixpath.basename(path), ctx.strings(), lines=ctx.lines(), candidates=ctx.candidate_indices
+        )
         if found is not None:
             yield _component(path, found)
             if found.whole:

@@ -2,7 +2,9 @@
 
 Recognised from `signatures/lineage/components.toml` by the file's name or by a banner in its strings,
 with a version where one is visible. A component is never a maker's code: lineage does not compare
-it, and a reference's components feed the index's list of common function digests.
+it, and a reference's components feed the index's list of common function digests. The banner
+patterns are registered with the matching engine: a file's strings are searched for one only when
+the engine's scan says it may match there.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze import matching
 from firmware_audit.analyze.matching import Lines
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from firmware_audit.analyze.texts import Text
 
@@ -87,13 +90,20 @@ def components() -> tuple[Component, ...]:
 
 
 def recognise(
-    name: str, texts: Sequence[Text], table: Sequence[Component] | None = None, *, lines: Lines | None = None
+    name: str,
+    texts: Sequence[Text],
+    table: Sequence[Component] | None = None,
+    *,
+    lines: Lines | None = None,
+    candidates: Callable[[re.Pattern[str]], Sequence[int]] | None = None,
 ) -> Recognised | None:
     """The component a file is, from its name first, then from its strings (`texts`, in file order).
 
     A banner found in the strings gives the version when the name gives none; for a file whose name
     is no component's, a banner says which component it embeds. `lines` are the strings joined one a
-    line when the caller has them (`FileContext.lines`); else they are joined here.
+    line when the caller has them (`FileContext.lines`); else they are joined here. `candidates`
+    (`FileContext.candidate_indices`) names the strings a banner may match in: a banner it names none
+    for is not searched (the shipped table's patterns only: they are the ones registered).
     """
     table = components() if table is None else table
     by_name = _by_name(name, table)
@@ -104,6 +114,8 @@ def recognise(
     joined = Lines.of(texts) if lines is None else lines
     for component in wanted:
         for pattern in component.content:
+            if candidates is not None and not candidates(pattern):
+                continue
             match = pattern.search(joined.text)
             if match is None:
                 continue
@@ -122,3 +134,6 @@ def _by_name(name: str, table: Sequence[Component]) -> Recognised | None:
             if match is not None:
                 return Recognised(component, match.groupdict().get("version"), "file-name", name)
     return None
+
+
+matching.register("lineage-components", lambda: (pattern for c in components() for pattern in c.content))

@@ -91,7 +91,9 @@ def best_match(digest: FileDigest, indexes: Sequence[Index], common: NDArray[np.
     """
     functions = digest.functions
     if len(common):
-        functions = functions[~np.isin(functions, common, assume_unique=True)]
+        # `common` is sorted: a binary search per digest, not a sort of both arrays per file
+        at = np.minimum(np.searchsorted(common, functions), len(common) - 1)
+        functions = functions[common[at] != functions]
     candidates: dict[tuple[str, int], _Candidate] = {}
     for index in indexes:
         counts = index.shared(functions) if len(functions) >= MIN_FUNCTIONS else None

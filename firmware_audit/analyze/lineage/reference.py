@@ -145,7 +145,7 @@ def add_reference(
 def _third_party(path: str, ctx: FileContext, maker: str) -> bool:
     """An open-source component, or a library of an SDK family of another vendor than the maker."""
     name = posixpath.basename(path)
-    found = recognise(name, ctx.strings(), lines=ctx.lines())
+    found = recognise(name, ctx.strings(), lines=ctx.lines(), candidates=ctx.candidate_indices)
     if found is not None and found.whole:
         return True
     families = sdk_signatures().families_of_library(name)

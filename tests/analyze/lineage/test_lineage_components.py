@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from firmware_audit.analyze import Text
+from firmware_audit.analyze import FileContext, Text, matching
 from firmware_audit.analyze.lineage.components import COMPONENTS_FILE, components, load, recognise
+from firmware_audit.extract import unpack
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,34 @@ def test_a_row_without_sources_is_refused(tmp_path) -> None:
     bad.write_text('[[component]]\nname = "x"\nfiles = ["^x$"]\n', encoding="utf-8")
     with pytest.raises(ValueError, match="sources"):
         load(bad)
+
+
+def _context(data: bytes) -> FileContext:
+    tree = unpack(data)
+    return FileContext(tree, tree.root)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # a banner split over two strings: the search runs over the strings joined one a line
+        ("libfoo.so", b"\x01\x00GNU C Library (Ubuntu\x00GLIBC 2.35) stable release version 2.35\x00"),
+        (
+            "iCamera",
+            b"\x00usage: iCamera\x00" + "OpenSSL 1.0.2u  20 Dec 2019".encode("utf-16-le") + b"\x00\x00",
+        ),
+        ("busybox", b"\x00BusyBox v1.31.1 (2020-01-01)\x00"),
+        ("Sofia", b"\x00NetWork.NetCommon\x00dvr main\x00"),
+        ("libcrypto.so.1.1", b"\x00no banner here\x00"),
+    ],
+)
+def test_banners_searched_only_where_the_engine_points_are_found_alike(name: str, data: bytes) -> None:
+    ctx = _context(data)
+    assert ctx.strings()
+    gated = recognise(name, ctx.strings(), lines=ctx.lines(), candidates=ctx.candidate_indices)
+    assert gated == recognise(name, ctx.strings())
+
+
+def test_banners_are_prefiltered_by_the_matching_engine() -> None:
+    registered = matching.registered()["lineage-components"]
+    assert {p.pattern for p in registered} == {p.pattern for c in components() for p in c.content}
