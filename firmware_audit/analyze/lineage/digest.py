@@ -29,7 +29,15 @@ import lief
 import numpy as np
 import tlsh  # type: ignore[import-not-found]  # py-tlsh ships no type information
 
-from firmware_audit.analyze.lineage.tokens import UNDECODED, returns_text, text_token, word_tokens
+from firmware_audit.analyze.lineage.tokens import (
+    UNDECODED,
+    Decoded,
+    blake,
+    decode,
+    masked,
+    returns,
+    word_tokens,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -100,8 +108,7 @@ def digest(data: bytes, binary: lief.ELF.Binary) -> FileDigest | None:
             continue
         budget = MAX_INSTRUCTIONS - count
         if arch == "thumb":
-            pieces, swept, truncated = _pieces(cs, arch, code, vaddr, budget)
-            hashed = [(text_token(text), start) for start, text in pieces]
+            hashed, swept, truncated = _thumb_pieces(cs, code, vaddr, budget)
         else:
             words = len(code) // 4
             truncated = words > budget
@@ -237,37 +244,41 @@ def _code(data: bytes, binary: lief.ELF.Binary) -> Iterator[tuple[int, int, byte
             yield start, segment.virtual_address, data[start : start + segment.physical_size]
 
 
-def _pieces(
-    cs: capstone.Cs, arch: str, code: bytes, vaddr: int, budget: int
-) -> tuple[list[tuple[int, str]], int, bool]:
-    """Cut the code at its returns: ([(offset in code, text)], instructions swept, truncated)."""
-    step = 2 if arch == "thumb" else 4
-    pieces: list[tuple[int, str]] = []
-    lines: list[str] = []
-    start = 0
+def _thumb_pieces(
+    cs: capstone.Cs, code: bytes, vaddr: int, budget: int
+) -> tuple[list[tuple[int, int]], int, bool]:
+    """Cut Thumb code at its returns: ([(digest, offset in code)], instructions swept, truncated)."""
+    pieces: list[tuple[int, int]] = []
     count = 0
-    delay = False  # MIPS: the instruction after `jr $ra` (its delay slot) still belongs to the function
     at = 0
     while at < len(code):
-        end = at
-        for address, size, mnemonic, operands in cs.disasm_lite(code[at:], vaddr + at):
-            count += 1
-            if count > budget:
-                return pieces, count - 1, True
-            end = address - vaddr + size
-            if not lines:
-                start = address - vaddr
-            lines.append(f"{mnemonic} {operands}")
-            if delay or returns_text(arch, f"{mnemonic} {operands}"):
-                if arch.startswith("mips") and not delay:
-                    delay = True
-                    continue
-                delay = False
-                if len(lines) >= MIN_INSTRUCTIONS:
-                    pieces.append((start, "\n".join(lines)))
-                lines = []
+        run = decode(cs, code[at:], vaddr + at)
+        truncated = count + len(run.addresses) > budget
+        kept = budget - count if truncated else len(run.addresses)
+        pieces += _cut(run, kept, vaddr)
+        count += kept
+        if truncated:
+            return pieces, count, True
         # capstone stops at a word it cannot decode: step over it; a piece does not run across it.
-        at = max(end, at) + step
-        lines = []
-        delay = False
+        end = int(run.addresses[-1]) - vaddr + int(run.sizes[-1]) if len(run.addresses) else at
+        at = max(end, at) + 2
     return pieces, count, False
+
+
+def _cut(run: Decoded, kept: int, vaddr: int) -> list[tuple[int, int]]:
+    """(digest, offset in code) of the pieces that end in a return among a run's first instructions.
+
+    A piece's digest is the hash of its instructions' texts, numbers masked, one a line.
+    """
+    mnemonics, operands = run.mnemonics[:kept], run.operands[:kept]
+    stops = np.flatnonzero(returns("thumb", mnemonics, operands)).tolist()
+    if not stops:
+        return []
+    lines = masked(mnemonics, operands)
+    found = []
+    start = 0
+    for stop in stops:
+        if stop + 1 - start >= MIN_INSTRUCTIONS:
+            found.append((blake(b"\n".join(lines[start : stop + 1])), int(run.addresses[start]) - vaddr))
+        start = stop + 1
+    return found

@@ -14,7 +14,8 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import capstone
 import numpy as np
@@ -42,14 +43,9 @@ _ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
 # C structures where its ctypes declaration says they are (sizes and offsets come from it).
 _RECORD = capstone._cs_insn  # noqa: SLF001
 _RECORD_SIZE = ctypes.sizeof(_RECORD)
-_FIELDS = {name: getattr(_RECORD, name) for name in ("address", "mnemonic", "op_str")}
+_FIELDS = {name: getattr(_RECORD, name) for name in ("address", "size", "mnemonic", "op_str")}
 _SKIPPED = b".byte"
 """The mnemonic capstone gives a word it skips as data."""
-
-
-def text_token(text: str) -> int:
-    """The token of one instruction's text (`mnemonic operands`)."""
-    return blake(NUMBER.sub("#", text).encode())
 
 
 def blake(masked: bytes) -> int:
@@ -74,39 +70,55 @@ def word_tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uin
     """
     count = len(blob) // 4
     tokens = np.full(count, UNDECODED, dtype=np.uint64)
-    returns = np.zeros(count, dtype=np.bool_)
+    flags = np.zeros(count, dtype=np.bool_)
     cs.skipdata = True
     for at in range(0, count, BATCH):
         end = min(count, at + BATCH)
-        index, mnemonics, operands = _decode(cs, blob[at * 4 : end * 4], at)
-        decoded = mnemonics != _SKIPPED
-        index, mnemonics, operands = index[decoded], mnemonics[decoded], operands[decoded]
+        batch = decode(cs, blob[at * 4 : end * 4], at * 4)
+        decoded = batch.mnemonics != _SKIPPED
+        index = (batch.addresses[decoded] // 4).astype(np.intp)
+        mnemonics, operands = batch.mnemonics[decoded], batch.operands[decoded]
         if len(index):
-            tokens[index] = _tokens(mnemonics, operands)
-            returns[index] = _returns(arch, mnemonics, operands)
-    return tokens, returns
+            tokens[index] = _tokens(masked(mnemonics, operands))
+            flags[index] = returns(arch, mnemonics, operands)
+    return tokens, flags
 
 
-def _decode(
-    cs: capstone.Cs, code: bytes, first: int
-) -> tuple[NDArray[np.intp], NDArray[np.bytes_], NDArray[np.bytes_]]:
-    """(word numbers, mnemonics, operands) of the words capstone decodes or skips."""
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Instructions capstone decoded in one call, in order: address, size and texts (NUL-padded)."""
+
+    addresses: NDArray[np.uint64]
+    sizes: NDArray[np.uint16]
+    mnemonics: NDArray[np.bytes_]
+    operands: NDArray[np.bytes_]
+
+
+def decode(cs: capstone.Cs, code: bytes, address: int) -> Decoded:
+    """What `cs.disasm_lite(code, address)` gives (up to the first word it cannot decode), as arrays."""
     records = ctypes.POINTER(_RECORD)()
-    decoded = capstone._cs.cs_disasm(cs.csh, code, len(code), first * 4, 0, ctypes.byref(records))  # noqa: SLF001
+    decoded = capstone._cs.cs_disasm(cs.csh, code, len(code), address, 0, ctypes.byref(records))  # noqa: SLF001
     if not decoded:
         empty = np.zeros(0, dtype="S1")
-        return np.zeros(0, dtype=np.intp), empty, empty
+        return Decoded(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint16), empty, empty)
     try:
         raw = np.ctypeslib.as_array(
             ctypes.cast(records, ctypes.POINTER(ctypes.c_uint8)), shape=(decoded * _RECORD_SIZE,)
         ).reshape(decoded, _RECORD_SIZE)
-        field = _FIELDS["address"]
-        addresses = raw[:, field.offset : field.offset + field.size].copy().view(np.uint64).ravel()
-        mnemonics = _text(raw, "mnemonic")
-        operands = _text(raw, "op_str")
+        return Decoded(
+            _number(raw, "address", np.uint64),
+            _number(raw, "size", np.uint16),
+            _text(raw, "mnemonic"),
+            _text(raw, "op_str"),
+        )
     finally:
         capstone._cs.cs_free(records, decoded)  # noqa: SLF001
-    return (addresses // 4).astype(np.intp), mnemonics, operands
+
+
+def _number(raw: NDArray[np.uint8], name: str, kind: type[np.unsignedinteger[Any]]) -> NDArray[Any]:
+    """A number field of every record (in the machine's byte order, as C wrote it)."""
+    field = _FIELDS[name]
+    return raw[:, field.offset : field.offset + field.size].copy().view(kind).ravel()
 
 
 def _text(raw: NDArray[np.uint8], name: str) -> NDArray[np.bytes_]:
@@ -120,11 +132,13 @@ def _text(raw: NDArray[np.uint8], name: str) -> NDArray[np.bytes_]:
     return text.view(f"S{width}").ravel()
 
 
-def _tokens(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.uint64]:
-    """The token of each `mnemonic operands`: masked in one pass, each distinct masked text hashed once."""
+def masked(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> list[bytes]:
+    """`NUMBER.sub("#", f"{mnemonic} {operands}")` of each instruction, in one pass."""
     # The texts joined by NULs: no text holds one and no number runs across one, so masking the
     # whole masks each text as it would alone.
     rows = len(mnemonics)
+    if not rows:
+        return []
     mn = mnemonics.view(np.uint8).reshape(rows, -1)
     op = operands.view(np.uint8).reshape(rows, -1)
     line = np.zeros((rows, mn.shape[1] + op.shape[1] + 2), dtype=np.uint8)
@@ -135,11 +149,15 @@ def _tokens(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDAr
     used = (columns < np.char.str_len(mnemonics)[:, None]) | (columns == mn.shape[1])
     used |= (columns > mn.shape[1]) & (columns <= mn.shape[1] + np.char.str_len(operands)[:, None])
     used[:, -1] = True  # the NUL after each text
-    masked = _NUMBER_BYTES.sub(b"#", line[used].tobytes()).split(b"\0")[:-1]
+    return _NUMBER_BYTES.sub(b"#", line[used].tobytes()).split(b"\0")[:-1]
+
+
+def _tokens(texts: list[bytes]) -> NDArray[np.uint64]:
+    """The token of each masked text, each distinct one hashed once."""
     known = _MASKED
-    values = list(map(known.get, masked))
+    values = list(map(known.get, texts))
     for at in [at for at, value in enumerate(values) if value is None]:
-        text = masked[at]
+        text = texts[at]
         value = known.get(text)
         if value is None:
             value = blake(text)
@@ -149,9 +167,9 @@ def _tokens(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDAr
     return np.array(values, dtype=np.uint64)
 
 
-def _returns(arch: str, mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.bool_]:
+def returns(arch: str, mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.bool_]:
     """`returns_text` of each instruction, read only where the mnemonic can return."""
-    if arch == "arm":
+    if arch in {"arm", "thumb"}:
         # `bx lr`, or `pop`/`ldm` with `pc` among its registers
         maybe = (np.char.startswith(mnemonics, b"bx") & (np.char.find(operands, b"lr") >= 0)) | (
             (np.char.startswith(mnemonics, b"pop") | np.char.startswith(mnemonics, b"ldm"))

@@ -23,7 +23,7 @@ _MODES = {
 }
 # Committed builds of each instruction set (their make.sh say how they were made).
 _FIXTURES = {
-    "arm": DATA / "benign" / "benign-arm",
+    "arm": Path(__file__).parent / "data" / "maker_app_v1",
     "aarch64": DATA / "code" / "cloud-aarch64",
     "mips": DATA / "benign" / "benign-mipsel",
 }

@@ -1,0 +1,71 @@
+"""Thumb code is cut at its returns from capstone's records in arrays: the pieces of a sweep in order."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import capstone
+import lief
+import pytest
+from lineage_fixtures import DATA
+
+from firmware_audit.analyze.lineage import digest as digest_module
+from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS
+from firmware_audit.analyze.lineage.tokens import NUMBER, blake, returns_text
+
+# Thumb-2 code (Debian's armhf compiler builds Thumb-2 by default: tests/data/benign/make.sh), twice,
+# around bytes that are no Thumb code: returns, 2- and 4-byte instructions and halfwords capstone
+# cannot decode, which is what the cutting has to get right.
+_BENIGN = Path(__file__).parents[2] / "data" / "benign" / "benign-arm"
+
+
+def _text(path: Path) -> bytes:
+    data = path.read_bytes()
+    binary = lief.ELF.parse(io.BytesIO(data))
+    assert binary is not None
+    section = binary.get_section(".text")
+    return data[section.offset : section.offset + section.size]
+
+
+_CODE = _text(_BENIGN) + (DATA / "maker_app_v1").read_bytes()[:4096] + _text(_BENIGN)
+_VADDR = 0x10400
+
+
+def _thumb() -> capstone.Cs:
+    return capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_LITTLE_ENDIAN)
+
+
+def _in_order(code: bytes, budget: int) -> tuple[list[tuple[int, int]], int, bool]:
+    """One instruction at a time, as capstone yields them: a piece ends at a return, or at a halfword
+    capstone cannot decode (it is stepped over and the piece dropped)."""
+    cs = _thumb()
+    pieces: list[tuple[int, int]] = []
+    lines: list[str] = []
+    start = count = at = 0
+    while at < len(code):
+        end = at
+        for address, size, mnemonic, operands in cs.disasm_lite(code[at:], _VADDR + at):
+            count += 1
+            if count > budget:
+                return pieces, count - 1, True
+            end = address - _VADDR + size
+            if not lines:
+                start = address - _VADDR
+            lines.append(f"{mnemonic} {operands}")
+            if returns_text("thumb", f"{mnemonic} {operands}"):
+                if len(lines) >= MIN_INSTRUCTIONS:
+                    pieces.append((blake(NUMBER.sub("#", "\n".join(lines)).encode()), start))
+                lines = []
+        at = max(end, at) + 2
+        lines = []
+    return pieces, count, False
+
+
+@pytest.mark.parametrize("budget", [2_000_000, 2_200, 1_500, 100, 1])
+def test_pieces_are_those_of_a_sweep_in_order(budget: int) -> None:
+    expected = _in_order(_CODE, budget)
+    found = digest_module._thumb_pieces(_thumb(), _CODE, _VADDR, budget)
+    assert found == expected
+    assert expected[2] is (budget < 2_000_000)
+    assert budget < 2_000_000 or len(expected[0]) >= 6  # both copies' functions
