@@ -9,7 +9,9 @@ the same way as its unstripped build. Pieces shorter than `MIN_INSTRUCTIONS` are
 stubs and one-line accessors are the same in everyone's code.
 
 Fixed-width code (ARM, AArch64, MIPS) is read as an array of words: capstone decodes each distinct
-word once (a camera application of 380,000 instructions has about 80,000), each becomes a token (the
+word once (a camera application of 380,000 instructions has about 80,000; words that differ only in
+a number their text shows, which the token masks, are decoded as one: `tokens.canonical`), each
+becomes a token (the
 hash of its masked text), and the pieces are hashed together with numpy as polynomials over their
 tokens (prefix sums modulo 2^64). Words seen in an earlier file are looked up in sorted arrays; new
 ones are decoded and tokenised in batches (`tokens.word_tokens`). Thumb code,
@@ -33,6 +35,7 @@ from firmware_audit.analyze.lineage.tokens import (
     UNDECODED,
     Decoded,
     blake,
+    canonical,
     decode,
     masked,
     returns,
@@ -139,7 +142,7 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
     words = np.frombuffer(code, dtype=order)
     if not len(words):
         return []
-    distinct, inverse = np.unique(words, return_inverse=True)
+    distinct, inverse = _unique(canonical(arch, words))
     tokens, returns = _known_tokens(cs, arch, big, distinct)
     stops = np.flatnonzero(returns[inverse])
     if arch.startswith("mips"):
@@ -162,6 +165,23 @@ def _word_pieces(cs: capstone.Cs, arch: str, code: bytes, big: bool) -> list[tup
         values = (prefix[ends] - prefix[starts]) * up[starts]
         values ^= lengths.astype(np.uint64) * np.uint64(UNDECODED)  # mixed with the length
     return list(zip(values.tolist(), (starts * 4).tolist(), strict=True))
+
+
+def _unique(words: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.intp]]:
+    """`np.unique(words, return_inverse=True)`, twice as fast.
+
+    The words are sorted with their positions packed in one 64-bit number: a plain sort, where
+    `np.unique` makes an argsort.
+    """
+    count = len(words)
+    packed = (words.astype(np.uint64) << np.uint64(32)) | np.arange(count, dtype=np.uint64)
+    packed.sort()
+    ordered = (packed >> np.uint64(32)).astype(np.uint32)
+    first = np.ones(count, dtype=np.bool_)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(count, dtype=np.intp)
+    inverse[(packed & np.uint64(0xFFFFFFFF)).astype(np.intp)] = np.cumsum(first) - 1
+    return ordered[first], inverse
 
 
 def _known_tokens(

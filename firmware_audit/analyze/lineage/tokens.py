@@ -62,6 +62,48 @@ def returns_text(arch: str, text: str) -> bool:
     return text == "jr $ra"
 
 
+_MIPS_IMMEDIATE = np.zeros(64, dtype=np.bool_)
+_MIPS_IMMEDIATE[
+    [0x01, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x14, 0x15, 0x16, 0x17]
+] = True
+_MIPS_IMMEDIATE[[0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x28, 0x29, 0x2A, 0x2B, 0x2E]] = True
+_MIPS_IMMEDIATE[[0x30, 0x31, 0x35, 0x38, 0x39, 0x3D]] = True
+"""MIPS32 major opcodes whose low 16 bits are an immediate, offset or branch displacement: the
+branches (`REGIMM`, `beq` ... `bgtzl`), the arithmetic and logic immediates, the loads and stores."""
+_MIPS_JUMP = np.zeros(64, dtype=np.bool_)
+_MIPS_JUMP[[0x02, 0x03]] = True
+"""`j` and `jal`: the low 26 bits are the target."""
+
+
+def canonical(arch: str, words: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """One word for each set of words whose tokens are the same because they differ only in a number.
+
+    A field printed as a number only (an offset, an immediate, a branch or call target) is masked in
+    the text, so the token does not depend on its value: such words are decoded once, as the word
+    with the field set to one value. Values printed another way keep their own: 0 (`synci ($a0)`,
+    `ldr r0, [r1]`) and, for ARM loads and stores, 4 (`pop {r0}` is `ldr r0, [sp], #4`). Which
+    fields qualify was checked by decoding every value of the field in every kind of instruction
+    (`tests/analyze/lineage/test_lineage_tokens.py` keeps a sample of that check). Other words and
+    other instruction sets are their own.
+    """
+    words = words.astype(np.uint32)
+    if arch == "mips":
+        major = words >> np.uint32(26)
+        low = words & np.uint32(0xFFFF)
+        fixed = (words & np.uint32(0xFFFF0000)) | np.where(low == 0, np.uint32(0), np.uint32(8))
+        words = np.where(_MIPS_IMMEDIATE[major], fixed, words)
+        return np.where(_MIPS_JUMP[major], words & np.uint32(0xFC000000), words)
+    if arch == "arm":
+        kind = (words >> np.uint32(25)) & np.uint32(7)
+        offset = words & np.uint32(0xFFF)
+        kept = (offset == 0) | (offset == 4)
+        load_store = (words & np.uint32(0xFFFFF000)) | np.where(kept, offset, np.uint32(8))
+        # `ldr`/`str` with a 12-bit offset; under condition 0b1111 the same bits are NEON loads
+        words = np.where((kind == 2) & (words >> np.uint32(28) != 0xF), load_store, words)
+        return np.where(kind == 5, words & np.uint32(0xFF000000), words)  # `b`, `bl`, `blx`
+    return words
+
+
 def word_tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
     """For each 4-byte word of `blob`: its token, and whether it returns.
 

@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from firmware_audit.analyze.lineage import tokens as tokens_module
-from firmware_audit.analyze.lineage.tokens import NUMBER, UNDECODED, blake, returns_text, word_tokens
+from firmware_audit.analyze.lineage.tokens import (
+    NUMBER,
+    UNDECODED,
+    blake,
+    canonical,
+    returns_text,
+    word_tokens,
+)
 
 DATA = Path(__file__).parents[2] / "data"
 _MODES = {
@@ -111,3 +118,65 @@ def test_a_batch_of_data_only_gives_undecoded_tokens() -> None:
     expected, _ = _one_by_one("mips", np.frombuffer(blob, dtype="<u4"), big=False)
     assert tokens.tolist() == expected
     assert not returns.any()
+
+
+def _field_sweep(arch: str) -> np.ndarray:
+    """Words of every kind `canonical` folds, with values of the folded field from both ends and between."""
+    rng = np.random.default_rng(5)
+    if arch == "mips":
+        values = np.unique(
+            np.concatenate(([0, 1, 4, 8, 0x7FFF, 0x8000, 0xFFFF], rng.integers(0, 1 << 16, 60)))
+        )
+        kinds = [
+            np.uint32(major << 26 | rs << 21 | rt << 16)
+            for major in np.flatnonzero(tokens_module._MIPS_IMMEDIATE).tolist()
+            for rs in (0, 2, 29, 31)
+            for rt in (range(32) if major == 1 else (0, 4, 31))
+        ]
+        jumps = rng.integers(0, 1 << 26, 200).astype(np.uint32)
+        return np.concatenate(
+            [kind | values.astype(np.uint32) for kind in kinds] + [(2 << 26) | jumps, (3 << 26) | jumps]
+        )
+    values = np.unique(np.concatenate(([0, 1, 4, 8, 0xFFF], rng.integers(0, 1 << 12, 40))))
+    kinds = [
+        np.uint32(cond << 28 | 2 << 25 | flags << 20 | rn << 16 | rt << 12)
+        for cond in (0x0, 0xE, 0xF)
+        for flags in range(32)
+        for rn in (0, 13, 15)
+        for rt in (0, 13, 15)
+    ]
+    targets = rng.integers(0, 1 << 24, 50).astype(np.uint32)
+    branches = [
+        np.uint32(cond << 28 | 5 << 25 | link << 24) | targets for cond in range(16) for link in (0, 1)
+    ]
+    return np.concatenate([kind | values.astype(np.uint32) for kind in kinds] + branches)
+
+
+@pytest.mark.parametrize(("arch", "big"), [("arm", False), ("mips", False), ("mips", True)])
+def test_words_folded_by_canonical_have_the_same_token(arch: str, big: bool) -> None:
+    words = np.unique(_field_sweep(arch))
+    order = ">u4" if big else "<u4"
+    tokens, returns = word_tokens(_cs(arch, big=big), arch, words.astype(order).tobytes())
+    folded = canonical(arch, words)
+    assert len(np.unique(folded)) < len(words) / 2  # the sweep folds
+    expected_tokens, expected_returns = word_tokens(_cs(arch, big=big), arch, folded.astype(order).tobytes())
+    assert tokens.tolist() == expected_tokens.tolist()
+    assert returns.tolist() == expected_returns.tolist()
+
+
+@pytest.mark.parametrize("arch", ["arm", "mips"])
+def test_canonical_words_of_real_code_and_random_words_have_the_same_token(arch: str) -> None:
+    words = np.concatenate(
+        (
+            _code_words(_FIXTURES[arch]),
+            np.random.default_rng(3).integers(0, 2**32, 20000, dtype=np.uint64).astype(np.uint32),
+        )
+    )
+    words = np.unique(words)
+    blob = words.astype("<u4").tobytes()
+    folded = canonical(arch, words).astype("<u4").tobytes()
+    assert (
+        word_tokens(_cs(arch, big=False), arch, blob)[0].tolist()
+        == word_tokens(_cs(arch, big=False), arch, folded)[0].tolist()
+    )
+    assert canonical("aarch64", words).tolist() == words.tolist()  # no other instruction set is folded
