@@ -125,7 +125,7 @@ class CodeView:
                 )  # `_start` names `main` by a pointer, in a stripped file
                 self._starts = self._function_starts()
         self._reach: Reach | None = None
-        self._pointers: dict[int, list[int]] | None = None
+        self._pointers: _Pointers | None = None
         self._slots: frozenset[int] | None = None
 
     @classmethod
@@ -291,7 +291,7 @@ class CodeView:
 
     def referrers(self, address: int) -> tuple[Function, ...]:
         """Functions whose code computes or loads `address`, directly or through a table of pointers."""
-        tables = [self._table_bounds(slot) for slot in self._pointer_index().get(address, ())]
+        tables = [self._table_bounds(slot) for slot in self._pointer_index().slots_of(address)]
         for lo, hi in [(address, address), *tables]:
             self._disassemble(self._candidates(lo, hi))
         sites = self._referencing(address, address)
@@ -348,8 +348,8 @@ class CodeView:
 
     # -- pointer tables --------------------------------------------------------------------------
 
-    def _pointer_index(self) -> dict[int, list[int]]:
-        """Where data holds a pointer into the file: pointed-to address -> slots (built once)."""
+    def _pointer_index(self) -> _Pointers:
+        """Where data holds a pointer into the file, by pointed-to address (built once)."""
         if self._pointers is None:
             self._pointers = _pointers(
                 data=self._data,
@@ -377,7 +377,7 @@ class CodeView:
 
     def _slot_set(self) -> frozenset[int]:
         if self._slots is None:
-            self._slots = frozenset(s for slots in self._pointer_index().values() for s in slots)
+            self._slots = frozenset(self._pointer_index().slots.tolist())
         return self._slots
 
 
@@ -411,6 +411,23 @@ def _cut(regions: list[Region], lo: int, hi: int) -> list[Region]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Pointers:
+    """Every slot of the data holding a pointer into the file, ordered by the address it holds.
+
+    Arrays, not a dictionary of lists: a large library holds a few hundred thousand pointers, and
+    building a Python object for each cost more than the questions asked of them.
+    """
+
+    values: NDArray[np.int64]
+    slots: NDArray[np.int64]
+
+    def slots_of(self, address: int) -> list[int]:
+        """The slots holding `address`, in the order of the data (then the relocated ones)."""
+        first, last = np.searchsorted(self.values, [address, address + 1])
+        return [int(slot) for slot in self.slots[first:last]]
+
+
 def _pointers(
     *,
     data: bytes,
@@ -419,20 +436,24 @@ def _pointers(
     word: int,
     endian: str,
     relative: dict[int, int],
-) -> dict[int, list[int]]:
+) -> _Pointers:
     lo = min(s.vaddr for s in segments)
     hi = max(s.vaddr + s.size for s in segments)
     dtype = np.dtype(f"{endian}u{word}")
-    found: dict[int, list[int]] = {}
+    values: list[NDArray[np.int64]] = []
+    slots: list[NDArray[np.int64]] = []
     for part in ranges:
         skip = -part.vaddr % word
         count = (min(part.size, len(data) - part.offset) - skip) // word
         if count <= 0:
             continue
         words = np.frombuffer(data, dtype=dtype, count=count, offset=part.offset + skip)
-        for index in np.nonzero((words >= lo) & (words < hi))[0].tolist():
-            found.setdefault(int(words[index]), []).append(part.vaddr + skip + index * word)
-    for slot, value in relative.items():
-        if lo <= value < hi:
-            found.setdefault(value, []).append(slot)
-    return found
+        index = np.nonzero((words >= lo) & (words < hi))[0]
+        values.append(words[index].astype(np.int64))
+        slots.append(part.vaddr + skip + index.astype(np.int64) * word)
+    moved = [(slot, value) for slot, value in relative.items() if lo <= value < hi]
+    values.append(np.array([value for _, value in moved], dtype=np.int64))
+    slots.append(np.array([slot for slot, _ in moved], dtype=np.int64))
+    joined = np.concatenate(values)
+    order = np.argsort(joined, kind="stable")  # a stable sort keeps each address's slots in data order
+    return _Pointers(joined[order], np.concatenate(slots)[order])
