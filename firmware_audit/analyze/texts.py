@@ -57,6 +57,14 @@ class Strings(Sequence[Text]):
     def __init__(self, data: bytes) -> None:
         """Find the strings of `data`."""
         self._data = data
+        self._made: dict[int, Text] = {}
+        self._joined: tuple[str, list[int]] | None = None
+        if len(data) < MIN_STRING:
+            # Too short to hold a string: a flood of one-byte members would pay numpy's set-up each.
+            self._starts: NDArray[np.int64] = np.zeros(0, np.int64)
+            self._ends: NDArray[np.int64] = self._starts
+            self._wide: NDArray[np.bool_] = np.zeros(0, np.bool_)
+            return
         ascii_starts, ascii_ends = _runs(np.frombuffer(data.translate(_ASCII), np.bool_), MIN_STRING)
         # A UTF-16LE character is a printable byte followed by a NUL. Such pairs never overlap (the
         # second byte of one would be the first of the next), so the runs of each alignment, read
@@ -70,11 +78,9 @@ class Strings(Sequence[Text]):
         )
         # No two strings start at one offset (an ASCII one has a printable second byte, a wide one a NUL).
         order = np.argsort(starts, kind="stable")
-        self._starts: NDArray[np.int64] = starts[order]
-        self._ends: NDArray[np.int64] = ends[order]
-        self._wide: NDArray[np.bool_] = is_wide[order]
-        self._made: dict[int, Text] = {}
-        self._joined: tuple[str, list[int]] | None = None
+        self._starts = starts[order]
+        self._ends = ends[order]
+        self._wide = is_wide[order]
 
     def __len__(self) -> int:
         """How many strings the file holds."""

@@ -69,8 +69,10 @@ class Gate:
         texts = ctx.strings()
         # (pattern, wide) -> (first byte, byte past the last) of each string named, in file order
         self._spans: dict[tuple[re.Pattern[str], bool], tuple[list[int], list[int]]] = {}
+        self._kinds: bytes | None = None
         named: set[int] = set()
-        for pattern in PATTERNS:
+        # A file without strings names none: its stretches come from short IPv6 forms alone.
+        for pattern in PATTERNS if texts else ():
             indices = ctx.candidate_indices(_ASKED[pattern])
             named.update(indices)
             for index in indices:
@@ -82,7 +84,6 @@ class Gate:
         self._starts = [t.offset for t in in_order if not t.wide]
         self._ends = [t.offset + len(t.value) for t in in_order if not t.wide]
         self._wide = [(t.offset, t.offset + 2 * len(t.value)) for t in in_order if t.wide]
-        self._kinds: bytes | None = None
 
     def stretches(self, data: bytes, text: str, start: int, end: int) -> Iterator[tuple[int, int, Ranges]]:
         """The stretches of `extract.regions(data, start, end)` worth searching, each with its ranges.
