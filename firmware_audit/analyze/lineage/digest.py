@@ -272,7 +272,9 @@ def _thumb_pieces(
     count = 0
     at = 0
     while at < len(code):
-        run = decode(cs, code[at:], vaddr + at)
+        # The budget's instructions fit in four bytes each: capstone is given no more, since it makes a
+        # record of about 250 bytes for every instruction it decodes before the budget is applied.
+        run = decode(cs, code[at : at + 4 * (budget - count + 1)], vaddr + at)
         truncated = count + len(run.addresses) > budget
         kept = budget - count if truncated else len(run.addresses)
         pieces += _cut(run, kept, vaddr)

@@ -69,3 +69,21 @@ def test_pieces_are_those_of_a_sweep_in_order(budget: int) -> None:
     assert found == expected
     assert expected[2] is (budget < 2_000_000)
     assert budget < 2_000_000 or len(expected[0]) >= 6  # both copies' functions
+
+
+@pytest.mark.parametrize("budget", [2_200, 100, 1])
+def test_capstone_is_given_no_more_code_than_the_budget_can_use(budget: int, monkeypatch) -> None:
+    # capstone makes a record of ~250 bytes for each instruction it decodes: a hostile 64 MiB Thumb
+    # segment handed over whole would cost gigabytes before the budget cuts the run.
+    given: list[int] = []
+    decode = digest_module.decode
+
+    def counting(cs, code, address):
+        given.append(len(code))
+        return decode(cs, code, address)
+
+    monkeypatch.setattr(digest_module, "decode", counting)
+    code = _CODE * 8
+    digest_module._thumb_pieces(_thumb(), code, _VADDR, budget)
+    assert given
+    assert max(given) <= 4 * (budget + 1) < len(code)
