@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from firmware_audit.analyze.matching import registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from types import ModuleType
 
 hyperscan: ModuleType | None
@@ -181,7 +181,36 @@ def branches(text: str) -> list[str]:
     """
     if text.startswith("(?") and not text.startswith(("(?:", "(?<", "(?=", "(?!", "(?P")):
         return [text]
-    found, at, depth, start, class_from = [], 0, 0, 0, -1
+    found, depth, start = [], 0, 0
+    for at, char in _syntax(text):
+        if char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            found.append(text[start:at])
+            start = at + 1
+    return [*found, text[start:]]
+
+
+def widened(text: str) -> str:
+    """A pattern's text with every repeat bounded above `WIDEST_BOUND` unbounded (`{m,n}` to `{m,}`).
+
+    `{,n}` is written `{0,n}` (Hyperscan would read it as text). Escapes and character classes are
+    left as they are: a brace there is no repeat.
+    """
+    out: list[str] = []
+    copied = 0  # how much of the text is in `out`
+    for at, char in _syntax(text):
+        if char == "{" and (bound := _BOUNDED.match(text, at)) is not None:
+            lower, upper = bound.group(1) or "0", int(bound.group(2))
+            out += [text[copied:at], f"{{{lower},}}" if upper > WIDEST_BOUND else f"{{{lower},{upper}}}"]
+            copied = bound.end()
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _syntax(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, character) of each character of a pattern that is syntax: not escaped, not in a class."""
+    at, class_from = 0, -1  # where the open character class's members start (-1: none open)
     while at < len(text):
         char = text[at]
         if char == "\\":
@@ -193,45 +222,9 @@ def branches(text: str) -> list[str]:
         elif char == "[":
             class_from = at = at + (2 if text.startswith("[^", at) else 1)
             continue
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            found.append(text[start:at])
-            start = at + 1
+        else:
+            yield at, char
         at += 1
-    return [*found, text[start:]]
-
-
-def widened(text: str) -> str:
-    """A pattern's text with every repeat bounded above `WIDEST_BOUND` unbounded (`{m,n}` to `{m,}`).
-
-    `{,n}` is written `{0,n}` (Hyperscan would read it as text). Escapes and character classes are
-    left as they are: a brace there is no repeat.
-    """
-    out: list[str] = []
-    at, class_from = 0, -1  # where the open character class's members start (-1: none open)
-    while at < len(text):
-        char = text[at]
-        if char == "\\":
-            out.append(text[at : at + 2])
-            at += 2
-            continue
-        if class_from >= 0:
-            if char == "]" and at > class_from:  # a `]` first in a class is a member
-                class_from = -1
-        elif char == "[":
-            class_from = at + (2 if text.startswith("[^", at) else 1)
-            out.append(text[at:class_from])
-            at = class_from
-            continue
-        elif char == "{" and (bound := _BOUNDED.match(text, at)) is not None:
-            lower, upper = bound.group(1) or "0", int(bound.group(2))
-            out.append(f"{{{lower},}}" if upper > WIDEST_BOUND else f"{{{lower},{upper}}}")
-            at = bound.end()
-            continue
-        out.append(char)
-        at += 1
-    return "".join(out)
 
 
 def _unfit(pattern: re.Pattern[str]) -> str | None:
