@@ -15,3 +15,14 @@ def die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def killed_by(signum: int) -> str:
+    """How a child killed by signal `signum` is described: `killed by signal 9, SIGKILL; out of memory?`."""
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = "an unknown signal"
+    # The kernel's out-of-memory killer sends SIGKILL; an abort or a fault is a native library's doing.
+    hint = "out of memory?" if signum == signal.SIGKILL else "a crash in a native library?"
+    return f"killed by signal {signum}, {name}; {hint}"

@@ -30,7 +30,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING
 
 from firmware_audit.analyze.matching.database import engine as matching_engine
-from firmware_audit.lifeline import die_with_parent
+from firmware_audit.lifeline import die_with_parent, killed_by
 from firmware_audit.model import Issue, IssueKind, Location
 from firmware_audit.refdata import geo
 from firmware_audit.signatures.endpoints import endpoint_data
@@ -243,12 +243,7 @@ def _why(exitcode: int | None) -> str:
     if exitcode is None:
         return "it stopped answering"
     if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "an unknown signal"
-        hint = "; out of memory?" if -exitcode == signal.SIGKILL else "; a crash in a native library?"
-        return f"killed by signal {-exitcode}, {name}{hint}"
+        return killed_by(-exitcode)
     return f"exit code {exitcode}"
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from firmware_audit.lifeline import die_with_parent
+from firmware_audit.lifeline import die_with_parent, killed_by
 
 DEFAULT_ENTRY = "firmware_audit.audit:audit"
 """The function a child calls: `f(image_path, *, declared, policy) -> Report`."""
@@ -98,12 +98,7 @@ def _failure(returncode: int, stderr: bytes, job: Job) -> str:
     tail = stderr[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
     last = tail.splitlines()[-1] if tail else ""
     if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = "unknown"
-        hint = " (out of memory?)" if -returncode == signal.SIGKILL else " (a crash in a native parser?)"
-        return f"the worker was killed by signal {-returncode} {name}{hint}" + (f": {last}" if last else "")
+        return f"the worker was {killed_by(-returncode)}" + (f": {last}" if last else "")
     if "MemoryError" in tail:
         return f"out of memory: the worker exceeded its limit of {job.memory_limit // (1024 * 1024)} MiB"
     return f"the worker failed (exit code {returncode}): {last or 'no message'}"

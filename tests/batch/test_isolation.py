@@ -34,7 +34,7 @@ def test_crash_and_oom_become_error_rows_and_the_batch_goes_on(tmp_path, flaky_e
     rows = {r["submission"]: r for r in journal_rows(out)}
     assert set(rows) == {"b-crash", "c-oom", "d-good"}
     assert rows["b-crash"]["status"] == "error"
-    assert "signal 6 SIGABRT" in rows["b-crash"]["error"]
+    assert "killed by signal 6, SIGABRT" in rows["b-crash"]["error"]
     assert rows["c-oom"]["status"] == "error"
     assert "out of memory" in rows["c-oom"]["error"]
     assert rows["d-good"]["status"] == "audited"
