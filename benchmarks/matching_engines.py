@@ -25,7 +25,7 @@ import hyperscan
 import yara
 
 from firmware_audit import unpack
-from firmware_audit.analyze import FileContext, matching
+from firmware_audit.analyze import ANALYZERS, FileContext, matching
 from firmware_audit.analyze.matching.database import _hs_flags, widened
 
 IMAGE = Path(__file__).parent / ".work" / "camera-rootfs.xz.squashfs"
@@ -182,10 +182,10 @@ def main() -> None:
     parser.add_argument("--image", type=Path, default=IMAGE)
     args = parser.parse_args()
     keys = {}
-    for found in matching.registered().values():
+    for found in matching.registered(matching.declared(ANALYZERS)).values():
         for pattern in found:
             keys.setdefault((pattern.pattern, pattern.flags), pattern)
-    unfiltered = matching.engine().unfiltered
+    unfiltered = matching.engine().strings.unfiltered
     patterns = [p for p in keys.values() if (p.pattern, p.flags & 26) not in unfiltered]
     started = time.perf_counter()
     buffers = contents(args.image)

@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable
 
     from firmware_audit.analyze.context import FileContext
+    from firmware_audit.analyze.matching.registry import Patterns
     from firmware_audit.extract import Node
     from firmware_audit.model import Finding, Report
     from firmware_audit.options import AuditOptions
@@ -50,6 +51,18 @@ class PathReader(Protocol):
     def path_key(self, path: str) -> Hashable:
         """What this analyzer reads from `path` beyond the file's name (equal values, equal findings)."""
         ...
+
+
+@runtime_checkable
+class Searcher(Protocol):
+    """An analyzer that asks the matching engine which strings its patterns may match in.
+
+    It declares every pattern it passes to `FileContext.candidates` in `patterns`; an audit compiles
+    the engine from the declarations of the analyzers it runs (`matching.declared`), so that asking
+    for a pattern no analyzer declared is an error, not a silent miss.
+    """
+
+    patterns: ClassVar[tuple[Patterns, ...]]
 
 
 class ImageStep(Protocol):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Sequence
 
+    from firmware_audit.analyze.matching import Patterns
     from firmware_audit.extract import FileTree, Node
 
 __all__ = ["MIN_STRING", "FileContext", "Text"]
@@ -51,12 +52,15 @@ class FileContext:
         issues: Problems the analyzers met with this file.
         rejected: Candidates the analyzers judged not to be what they looked like, counted by
             reason (`endpoint: a version number`); the report sums them in its coverage.
+        patterns: The pattern sources the matching engine is compiled from: those the audit's
+            analyzers declare (`matching.declared`); None for the shipped analyzers'.
     """
 
     tree: FileTree
     node: Node
     issues: list[Issue] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)
+    patterns: tuple[Patterns, ...] | None = None
     _data: bytes | None = None
     _strings: Strings | None = None
     _candidates: Candidates | None = None
@@ -82,9 +86,9 @@ class FileContext:
         return self._strings
 
     def candidate_indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
-        """Indices into `strings()`, in order, of the strings a registered pattern may match in.
+        """Indices into `strings()`, in order, of the strings a declared pattern may match in.
 
-        Every registered pattern is searched in one compiled scan of the strings, made on the first
+        Every declared pattern is searched in one compiled scan of the strings, made on the first
         call (`firmware_audit.analyze.matching`); the list may hold strings the pattern does not match
         (the caller's own search decides), never leaves out one it does. A `squeezed` pattern is
         searched in the strings without separators, and names the string its match ends in.
@@ -95,7 +99,7 @@ class FileContext:
         return self._scanned().indices(pattern, squeezed=squeezed)
 
     def candidates(self, pattern: re.Pattern[str]) -> list[Text]:
-        """The strings, in order, a registered pattern may match in (see `candidate_indices`)."""
+        """The strings, in order, a declared pattern may match in (see `candidate_indices`)."""
         texts = self.strings()
         return [texts[index] for index in self.candidate_indices(pattern)]
 
@@ -105,7 +109,7 @@ class FileContext:
 
     def _scanned(self) -> Candidates:
         if self._candidates is None:
-            self._candidates = Candidates(Lines(*self.strings().joined()))
+            self._candidates = Candidates(Lines(*self.strings().joined()), self.patterns)
         return self._candidates
 
     @property

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from firmware_audit.analyze import workers
+from firmware_audit.analyze import matching, workers
 from firmware_audit.analyze.base import PathReader
 from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.endpoints.overrides import kind_of
@@ -129,6 +129,8 @@ class Plan:
         self.tree = tree
         self.nodes = nodes
         self.analyzers = analyzers
+        self.patterns = matching.declared(analyzers)
+        """What the analyzers search strings for (the matching engine is compiled from it)."""
         self.steps: list[Step | None] = [None] * len(nodes)
         self._done: dict[Hashable, int] = {}
 
@@ -179,7 +181,7 @@ class Plan:
     def run(self, task: Task) -> Done:
         """Analyse the content of a task (in this process)."""
         node = self.nodes[task.index]
-        ctx = FileContext(self.tree, node, issues=list(task.issues), _data=task.data)
+        ctx = FileContext(self.tree, node, issues=list(task.issues), patterns=self.patterns, _data=task.data)
         return _run(ctx, [self.analyzers[place] for place in task.analyzers])
 
     def results(self, analysed: Mapping[int, Done]) -> list[Done | None]:

@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.run import Done, Plan, Task
 
-SHARED_DATA: tuple[Callable[[], object], ...] = (geo.load, endpoint_data, yara_rules, matching_engine)
+SHARED_DATA: tuple[Callable[[], object], ...] = (geo.load, endpoint_data, yara_rules)
 """Reference data read and engines compiled in the audit process before it forks workers, so that
 they share one copy instead of each making its own (the GeoIP database alone is 1 s and 107 MiB a
-process; the matching engine compiles in 0.24 s)."""
+process); the matching engine of the plan's analyzers (0.24 s to compile) is made there too."""
 MAX_AUTO_PROCESSES = 2
 """Worker processes chosen when none is asked for (each holds its own contents and caches)."""
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024
@@ -191,6 +191,7 @@ def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: f
     """Fork a worker that shares the plan's tree; None when the system refuses another process."""
     for load in SHARED_DATA:
         load()
+    matching_engine(plan.patterns)
     parent, child = context.Pipe()
     # The worker's collector must not touch the objects it shares with the audit: each touch copies
     # a page (a worker took 170 MiB of its own without this). The audit's own collector resumes.

@@ -1,4 +1,4 @@
-"""The matching engine never leaves out a string a registered pattern matches."""
+"""The matching engine never leaves out a string a declared pattern matches."""
 
 import re
 import subprocess
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from builders import noise
 
-from firmware_audit.analyze import FileContext, matching
+from firmware_audit import audit
+from firmware_audit.analyze import ANALYZERS, FileContext, matching
 from firmware_audit.analyze.matching import database as engine_module
 from firmware_audit.analyze.traces import organisations
 from firmware_audit.extract import unpack
@@ -20,7 +21,11 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "images"
 ANCHORED = re.compile(r"^(?<![\w.])boot[a-z]+$")
 WHOLE = re.compile(r"\Aonly\Z")
 EMPTY = re.compile(r"x*")
-matching.register("test-matching", lambda: (ANCHORED, WHOLE, EMPTY))
+SOURCES = (
+    *matching.declared(ANALYZERS),
+    matching.Patterns("test-matching", lambda: (ANCHORED, WHOLE, EMPTY)),
+)
+"""The shipped analyzers' patterns and this module's own."""
 
 
 def _examples() -> list[str]:
@@ -35,14 +40,14 @@ def _examples() -> list[str]:
 
 def _context(data: bytes) -> FileContext:
     tree = unpack(data)
-    return FileContext(tree, tree.root)
+    return FileContext(tree, tree.root, patterns=SOURCES)
 
 
 def _misses(ctx: FileContext) -> list[tuple[str, str]]:
-    """(pattern, string) of every string a registered pattern matches that the engine leaves out."""
+    """(pattern, string) of every string a declared pattern matches that the engine leaves out."""
     texts = ctx.strings()
     missed = []
-    for patterns in matching.registered().values():
+    for patterns in matching.registered(ctx.patterns or matching.declared(ANALYZERS)).values():
         for pattern in patterns:
             named = set(ctx.candidate_indices(pattern))
             missed += [
@@ -67,7 +72,7 @@ def test_no_string_of_a_corpus_image_is_left_out(image: str) -> None:
     files = [n for n in tree.files() if n.size and not tree.has_members(n)]
     assert files
     for node in files:
-        assert _misses(FileContext(tree, node)) == [], node.path
+        assert _misses(FileContext(tree, node, patterns=SOURCES)) == [], node.path
 
 
 def test_anchors_and_look_behinds_see_each_string_alone() -> None:
@@ -78,32 +83,32 @@ def test_anchors_and_look_behinds_see_each_string_alone() -> None:
 
 
 def test_what_the_engine_cannot_filter_is_searched_in_every_string() -> None:
-    compiled = matching.engine().strings
+    compiled = matching.engine(SOURCES).strings
     assert "anchored to the whole input" in compiled.unfiltered[WHOLE.pattern, 0]
     assert "empty string" in compiled.unfiltered[EMPTY.pattern, 0]
     ctx = _context(b"only\x00other\x00" + noise(2000))
     assert list(ctx.candidate_indices(WHOLE)) == list(range(len(ctx.strings())))
 
 
-def test_an_unregistered_pattern_is_an_error() -> None:
-    with pytest.raises(KeyError, match="not registered"):
+def test_an_undeclared_pattern_is_an_error() -> None:
+    with pytest.raises(KeyError, match="not declared"):
         _context(b"some text here").candidate_indices(re.compile("never registered"))
 
 
-def test_a_pattern_is_placed_once_and_an_unregistered_one_each_time_it_is_asked() -> None:
-    compiled = matching.engine().strings
-    copy = re.compile(ANCHORED.pattern + "(?:)")  # another object, another key: not registered
+def test_a_pattern_is_placed_once_and_an_undeclared_one_each_time_it_is_asked() -> None:
+    compiled = matching.engine(SOURCES).strings
+    copy = re.compile(ANCHORED.pattern + "(?:)")  # another object, another key: not declared
     assert compiled.place(ANCHORED) == compiled.place(ANCHORED) == compiled.ids[ANCHORED.pattern, 0]
     assert compiled.place(WHOLE) == engine_module.UNFILTERED
     for _ in range(2):  # asked again, still an error: a failed ask is not remembered
-        with pytest.raises(KeyError, match="not registered"):
+        with pytest.raises(KeyError, match="not declared"):
             compiled.place(copy)
 
 
 def test_without_hyperscan_every_pattern_is_searched_in_every_string(monkeypatch) -> None:
     monkeypatch.setattr(engine_module, "hyperscan", None)
     monkeypatch.setattr(engine_module, "_COMPILED", {})
-    compiled = matching.engine().strings
+    compiled = matching.engine(SOURCES).strings
     assert compiled.ids == {}
     assert set(compiled.unfiltered.values()) >= {"Hyperscan is not installed"}
     ctx = _context(b"GCC: (Buildroot 2012.02) 4.4.0\x00other")
@@ -111,8 +116,41 @@ def test_without_hyperscan_every_pattern_is_searched_in_every_string(monkeypatch
 
 
 def test_the_engine_is_compiled_once() -> None:
-    assert matching.engine() is matching.engine()
+    assert matching.engine() is matching.engine() is matching.engine(matching.declared(ANALYZERS))
     assert matching.engine().compile_seconds > 0
+    assert matching.engine(SOURCES) is not matching.engine()
+
+
+def test_the_engine_holds_what_the_audit_s_analyzers_declare() -> None:
+    # Importing a module registers nothing: the shipped engine holds only the shipped analyzers' patterns.
+    with pytest.raises(KeyError, match="not declared"):
+        matching.engine().strings.place(ANCHORED)
+    assert matching.engine(SOURCES).strings.place(ANCHORED) >= 0
+
+
+class _BootAnalyzer:
+    """An analyzer of the user's own that searches strings through the engine."""
+
+    name = "boot-words"
+    version = "1.0"
+    patterns = (matching.Patterns("boot-words", lambda: (ANCHORED,)),)
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def applies_to(self, node: object) -> bool:
+        return node is not None
+
+    def analyze(self, ctx: FileContext) -> list[object]:
+        self.seen += [t.value for t in ctx.candidates(ANCHORED) if ANCHORED.search(t.value)]
+        return []
+
+
+def test_an_analyzer_of_the_user_s_own_has_its_patterns_compiled() -> None:
+    mine = _BootAnalyzer()
+    report = audit(b"\x01bootloader\x00xbootfoo\x00bootabc!\x02", analyzers=[mine], jobs=1)
+    assert mine.seen == ["bootloader"]
+    assert not [i for i in report.issues if "boot-words" in i.message]
 
 
 @pytest.mark.parametrize(
@@ -166,7 +204,7 @@ def test_names_of_a_corpus_image_are_those_of_the_whole_text(image: str) -> None
 
 
 def test_a_fresh_process_compiles_its_own_engine() -> None:
-    # A worker process starts with nothing compiled: importing the analyzers registers their patterns.
+    # A worker process starts with nothing compiled: the shipped analyzers' declarations are read then.
     code = (
         "from firmware_audit.analyze import FileContext, matching\n"
         "from firmware_audit.analyze.traces import buildenv\n"

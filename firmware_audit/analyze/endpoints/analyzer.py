@@ -39,6 +39,7 @@ from firmware_audit.signatures.endpoints import EndpointData, VendorEndpoint, en
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from firmware_audit.analyze import matching
     from firmware_audit.analyze.code import CodeView
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.extract import Node
@@ -583,6 +584,7 @@ class EndpointAnalyzer:
 
     name: ClassVar[str] = "endpoints"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (gate.DECLARED,)
 
     def applies_to(self, node: Node) -> bool:
         """Every non-empty file."""

@@ -58,7 +58,8 @@ _PRINTABLE = b"\t\n\r" + bytes(range(0x20, 0x7F))
 _KINDS = bytes(1 if byte in _PRINTABLE else 0 for byte in range(256))
 """Byte map: NUL where a byte is not printable (`extract.regions`' sense), for `find` to stop at."""
 
-matching.register("endpoints", lambda: tuple(_ASKED.values()))
+DECLARED = matching.Patterns("endpoints", lambda: tuple(_ASKED.values()))
+"""What the gate asks the matching engine for (declared by the endpoint analyzer)."""
 
 
 class Gate:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import lief
 
+from firmware_audit.analyze.lineage import components
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.components import Recognised, recognise
 from firmware_audit.analyze.lineage.digest import digest
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from firmware_audit.analyze import matching
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.analyze.lineage.digest import FileDigest
     from firmware_audit.analyze.lineage.index import Index
@@ -53,6 +55,7 @@ class LineageAnalyzer:
 
     name: ClassVar[str] = "lineage"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (components.DECLARED,)
 
     def __init__(self, indexes: Sequence[Index] | None = None) -> None:
         """Compare with these indexes (default: the shipped and the user's local one, read on first use)."""

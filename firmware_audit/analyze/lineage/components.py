@@ -136,4 +136,7 @@ def _by_name(name: str, table: Sequence[Component]) -> Recognised | None:
     return None
 
 
-matching.register("lineage-components", lambda: (pattern for c in components() for pattern in c.content))
+DECLARED = matching.Patterns(
+    "lineage-components", lambda: (pattern for c in components() for pattern in c.content)
+)
+"""The component banners' patterns, searched by the matching engine (declared by the lineage analyzer)."""

@@ -1,4 +1,4 @@
-r"""The registered patterns compiled into one Hyperscan database, once per process.
+r"""The patterns the analyzers declare, compiled into one Hyperscan database, once per process.
 
 Hyperscan reads Perl-compatible regular expressions; the patterns are Python's. Compiled in prefilter
 mode, a construct Hyperscan lacks (a look-around, a back-reference) is widened, never narrowed, so a
@@ -59,13 +59,13 @@ class Compiled:
     _places: dict[int, tuple[re.Pattern[str], int]] = field(default_factory=dict, repr=False, compare=False)
 
     def place(self, pattern: re.Pattern[str]) -> int:
-        """The id of a registered pattern in the database, or `UNFILTERED`.
+        """The id of a declared pattern in the database, or `UNFILTERED`.
 
         Remembered by the pattern object (its key is a tuple to build and hash, and analyzers ask a
         hundred times a file); the object is kept with it, so that its id cannot be another's.
 
         Raises:
-            KeyError: the pattern was never registered (`matching.register`) for this view.
+            KeyError: no analyzer of the engine declares the pattern (`patterns`) for this view.
         """
         known = self._places.get(id(pattern))
         if known is not None and known[0] is pattern:
@@ -74,7 +74,9 @@ class Compiled:
         place = self.ids.get(key)
         if place is None:
             if key not in self.unfiltered:
-                raise KeyError(f"pattern {pattern.pattern!r} is not registered with the matching engine")
+                raise KeyError(
+                    f"pattern {pattern.pattern!r} is not declared by an analyzer of the matching engine"
+                )
             place = UNFILTERED
         if len(self._places) >= MAX_PLACES:
             self._places.clear()
@@ -94,7 +96,7 @@ class Compiled:
 
 @dataclass(frozen=True, slots=True)
 class Engine:
-    """Every registered pattern, compiled: those searched in the strings, and those searched squeezed.
+    """Every declared pattern, compiled: those searched in the strings, and those searched squeezed.
 
     Attributes:
         compile_seconds: How long compiling both took.
@@ -105,25 +107,36 @@ class Engine:
     compile_seconds: float
 
 
-_COMPILED: dict[int, Engine] = {}
+_COMPILED: dict[tuple[str, ...], Engine] = {}
+MAX_ENGINES = 4
+"""Engines kept compiled per process, by the sources they hold (an audit uses one set of analyzers)."""
 
 
-def engine() -> Engine:
-    """The engine of every registered pattern, compiled on first use in a process.
+def shipped() -> tuple[registry.Patterns, ...]:
+    """The patterns the shipped analyzers declare (`firmware_audit.analyze.ANALYZERS`)."""
+    from firmware_audit.analyze import ANALYZERS  # noqa: PLC0415  (the analyzers import this module)
 
-    A source registered after that (a module imported late) makes the next call compile again.
+    return registry.declared(ANALYZERS)
+
+
+def engine(sources: tuple[registry.Patterns, ...] | None = None) -> Engine:
+    """The engine of these pattern sources (default: the shipped analyzers'), compiled on first use.
+
+    Compiled once per process for each set of sources, by their names.
     """
-    generation = registry.generation()
-    if generation not in _COMPILED:
-        _COMPILED.clear()
+    sources = shipped() if sources is None else sources
+    names = tuple(sorted(source.name for source in sources))
+    if names not in _COMPILED:
+        if len(_COMPILED) >= MAX_ENGINES:
+            _COMPILED.clear()
         started = time.perf_counter()
-        strings, squeezed = _compile(squeezed=False), _compile(squeezed=True)
-        _COMPILED[generation] = Engine(strings, squeezed, time.perf_counter() - started)
-    return _COMPILED[generation]
+        strings, squeezed = _compile(sources, squeezed=False), _compile(sources, squeezed=True)
+        _COMPILED[names] = Engine(strings, squeezed, time.perf_counter() - started)
+    return _COMPILED[names]
 
 
-def _compile(*, squeezed: bool) -> Compiled:
-    found = registry.registered(squeezed=squeezed).values()
+def _compile(sources: tuple[registry.Patterns, ...], *, squeezed: bool) -> Compiled:
+    found = registry.registered(sources, squeezed=squeezed).values()
     patterns = {registry.key(p): p for patterns in found for p in patterns}
     unfiltered = {key: why for key, p in patterns.items() if (why := _unfit(p)) is not None}
     keys = [key for key in patterns if key not in unfiltered]

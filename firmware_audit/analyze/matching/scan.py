@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Sequence
 
+    from firmware_audit.analyze.matching.registry import Patterns
     from firmware_audit.analyze.texts import Text
 
 SEPARATORS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f_-"
@@ -49,17 +50,20 @@ class Lines:
 
 
 class Candidates:
-    """The strings of one file each registered pattern may match in, from one scan of all of them.
+    """The strings of one file each declared pattern may match in, from one scan of all of them.
 
     The strings are scanned as `Lines`, so that a pattern's `^`, `$` and look-arounds see a string's
     ends as Python's `re` does on the string alone. Each view (as they are, squeezed) is scanned on the
     first question about one of its patterns.
     """
 
-    def __init__(self, lines: Lines) -> None:
-        """Prepare to scan a file's strings, joined one a line."""
+    def __init__(self, lines: Lines, sources: tuple[Patterns, ...] | None = None) -> None:
+        """Prepare to scan a file's strings, joined one a line, with the engine of these sources.
+
+        None stands for the shipped analyzers' sources (`database.shipped`).
+        """
         self.lines = lines
-        self._engine = engine()
+        self._engine = engine(sources)
         self._found: dict[bool, dict[int, list[int]]] = {}
 
     def indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
@@ -68,7 +72,7 @@ class Candidates:
         A squeezed pattern's string is the one its match ends in.
 
         Raises:
-            KeyError: the pattern was never registered (`matching.register`) for that view.
+            KeyError: no analyzer of the engine declares the pattern (`patterns`) for that view.
         """
         compiled = self._engine.squeezed if squeezed else self._engine.strings
         found = compiled.place(pattern)

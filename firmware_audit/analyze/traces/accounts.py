@@ -41,11 +41,17 @@ _PAIR = re.compile(
 )
 
 
+def _searched() -> tuple[re.Pattern[str], ...]:
+    """What this analyzer asks the matching engine for (read when the engine is compiled)."""
+    return (_password_places(),)
+
+
 class DefaultAccountAnalyzer(ContentTrace):
     """Published default user and password pairs (`traces/credentials.toml` accounts) in any file."""
 
     name: ClassVar[str] = "trace-accounts"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (matching.Patterns("trace-accounts", _searched),)
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per default pair found in this file."""
@@ -107,9 +113,6 @@ def _password_places() -> re.Pattern[str]:
     passwords = "|".join(re.escape(password) for password in sorted(_accounts()) if password)
     blank = r"|^\s+$" if "" in _accounts() else ""  # a blank string strips to the empty password
     return re.compile(rf"^\s*(?:{passwords})\s*$|[=:]\s*[\"']?(?:{passwords})(?![^\s\"',;&<>]){blank}")
-
-
-matching.register("trace-accounts", lambda: (_password_places(),))
 
 
 @cache

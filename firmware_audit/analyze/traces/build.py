@@ -39,7 +39,6 @@ _BANNER = re.compile(
 _SOURCE_PATH = re.compile(
     r"(?<![\w/])/(?:home|opt|work|build|data)/[\w./+-]{3,240}\.(?:c|cc|cpp|cxx|h|hpp|o|a)\b"
 )
-matching.register("trace-build", lambda: (_SOURCE_PATH,))
 MAX_BANNERS = 8
 MAX_PATHS = 64
 """Source paths examined per file (a debug build can hold thousands; the first show the tree)."""
@@ -50,6 +49,9 @@ class BuildTraceAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-build"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-build", lambda: (_SOURCE_PATH,)),
+    )
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """Build-host and build-path findings of one file."""

@@ -55,7 +55,6 @@ _AUTHOR = re.compile(
 _JOB = re.compile(r"\bjenkins-[\w.-]{3,120}|/jenkins/(?:workspace|jobs)/([\w.-]{2,120})")
 _RELEASE = re.compile(r"/lib/modules/([0-9][\w.+-]{2,80})(?:/|$)|\bvermagic=([0-9][\w.+-]{2,80})")
 _PATTERNS = (_COMPILER, _BANNER, _HOME, _AUTHOR, _JOB, _RELEASE)
-matching.register("trace-buildenv", lambda: _PATTERNS)
 _SVN_AUTHOR = re.compile(r"\n\d{4}-\d\d-\d\dT[\d:.]+Z\n\d+\n([^\n]{1,64})\n")
 _URL = re.compile(r"(?:svn\+ssh|svn|https?|git|ssh)://[^\s\x00\"'<>]{3,300}")
 GENERIC_USERS = frozenset(
@@ -72,6 +71,9 @@ class BuildEnvironmentAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-buildenv"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-buildenv", lambda: _PATTERNS),
+    )
 
     def path_key(self, path: str) -> Hashable:
         """The kernel release a module folder names, and whether the file is a VCS leftover."""

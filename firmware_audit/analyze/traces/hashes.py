@@ -37,11 +37,17 @@ MAX_HASHES = 8
 """Crypt hashes of one file tested (each costs up to a few milliseconds per published password)."""
 
 
+def _searched() -> tuple[re.Pattern[str], ...]:
+    """What this analyzer asks the matching engine for (read when the engine is compiled)."""
+    return (CRYPT_HASH, _tokens())
+
+
 class EmbeddedHashAnalyzer(ContentTrace):
     """Crypt hashes and sofia digests in programs and configuration files."""
 
     name: ClassVar[str] = "trace-hashes"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (matching.Patterns("trace-hashes", _searched),)
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per hash found in this file."""
@@ -95,9 +101,6 @@ def _tokens() -> re.Pattern[str]:
     """The sofia digest of a published password, standing as a token of its own."""
     digests = "|".join(re.escape(digest) for digest in sorted(sofia_digests()))
     return re.compile(rf"(?<![0-9A-Za-z])(?:{digests})(?![0-9A-Za-z])")
-
-
-matching.register("trace-hashes", lambda: (CRYPT_HASH, _tokens()))
 
 
 def _crypt(ctx: FileContext, value: str, context: str, offset: int) -> Finding:

@@ -37,7 +37,6 @@ _SETTING = re.compile(
     r"""(?P<mac>[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4})(?![0-9A-Fa-f:-])""",
     re.IGNORECASE,
 )
-matching.register("trace-mac", lambda: (_SETTING,))
 SOURCES = (
     "IEEE MA-L registry (as netaddr ships it)",
     (
@@ -52,6 +51,7 @@ class DefaultMacAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-mac"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (matching.Patterns("trace-mac", lambda: (_SETTING,)),)
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per default MAC address of a maker's block in this file."""

@@ -38,14 +38,14 @@ def _patterns() -> tuple[tuple[re.Pattern[str], Maker], ...]:
     return tuple((pattern, maker) for maker in maker_base().makers for pattern in maker.models)
 
 
-matching.register("trace-models", lambda: (pattern for pattern, _ in _patterns()))
-
-
 class ProductModelAnalyzer(ContentTrace):
     """Model numbers of known makers in any file."""
 
     name: ClassVar[str] = "trace-models"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-models", lambda: (pattern for pattern, _ in _patterns())),
+    )
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per maker whose model numbers this file carries."""

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 RULE = "trace/vendor-node"
 _NODE = re.compile(r"(?<![\w/])/(proc|dev)/([A-Za-z][A-Za-z0-9]{1,23})(?=[/_])(_?)")
-matching.register("trace-nodes", lambda: (_NODE,))
 STANDARD_PROC = frozenset(
     [
         "acpi",
@@ -136,6 +135,7 @@ class VendorNodeAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-nodes"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (matching.Patterns("trace-nodes", lambda: (_NODE,)),)
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per vendor node name used in this file."""

@@ -47,7 +47,6 @@ _SCOPE = re.compile(
 _BRAND = re.compile(r"\"(?P<field>BrandInfo)\"\s*:\s*\"(?P<value>[^\"\n]{1,80})\"")
 """The manufacturer an ONVIF service answers with, as a camera's ONVIF configuration stores it."""
 _PATTERNS = (_FIELD, _SCOPE, _BRAND)
-matching.register("trace-onvif", lambda: _PATTERNS)
 _IDENTITY_WORDS = re.compile(r"(?i:onvif)|Manufacturer|Model|BrandInfo")
 """What a string must hold to be read for identity fields (a lone `<FirmwareVersion>` is not)."""
 _NAMING = frozenset({"Manufacturer", "name"})
@@ -59,6 +58,7 @@ class OnvifIdentityAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-onvif"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (matching.Patterns("trace-onvif", lambda: _PATTERNS),)
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per file whose ONVIF identity names a maker."""

@@ -105,10 +105,6 @@ def _domains() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(domain) for domain in sorted(domains)), re.IGNORECASE)
 
 
-matching.register("trace-organisations", lambda: (_COPYRIGHT, _domains()))
-matching.register("trace-organisations-names", lambda: (_names(),), squeezed=True)
-
-
 @dataclass(frozen=True, slots=True)
 class _Hit:
     kind: str
@@ -124,6 +120,10 @@ class OrganisationAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-organisations"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-organisations", lambda: (_COPYRIGHT, _domains())),
+        matching.Patterns("trace-organisations-names", lambda: (_names(),), squeezed=True),
+    )
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per kind of place and organisation named in this file."""

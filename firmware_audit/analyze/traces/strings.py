@@ -42,7 +42,6 @@ KIND_TITLES = {
     "soc-id": "chip identification string",
 }
 """How a kind is named in titles (kinds not listed are shown as they are)."""
-matching.register("trace-strings", lambda: (rule.pattern for rule in signatures().strings))
 
 
 class VendorStringAnalyzer(ContentTrace):
@@ -50,6 +49,9 @@ class VendorStringAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-strings"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-strings", lambda: (rule.pattern for rule in signatures().strings)),
+    )
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per trace kind and vendor in this file, every match as evidence."""

@@ -42,7 +42,6 @@ _SETTING = re.compile(
     r"""(?P<value>[A-Za-z0-9:+\-/_,.]{2,64})""",
     re.IGNORECASE,
 )
-matching.register("trace-timezone", lambda: (_SETTING,))
 
 
 class TimeZoneAnalyzer(ContentTrace):
@@ -50,6 +49,9 @@ class TimeZoneAnalyzer(ContentTrace):
 
     name: ClassVar[str] = "trace-timezone"
     version: ClassVar[str] = "1.0"
+    patterns: ClassVar[tuple[matching.Patterns, ...]] = (
+        matching.Patterns("trace-timezone", lambda: (_SETTING,)),
+    )
 
     def analyze(self, ctx: FileContext) -> Iterator[Finding]:
         """One finding per zone setting of an OEM region in this file."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from firmware_audit.analyze import FileContext, Text, matching
+from firmware_audit.analyze import ANALYZERS, FileContext, Text, matching
 from firmware_audit.analyze.lineage.components import COMPONENTS_FILE, components, load, recognise
 from firmware_audit.extract import unpack
 
@@ -85,5 +85,5 @@ def test_banners_searched_only_where_the_engine_points_are_found_alike(name: str
 
 
 def test_banners_are_prefiltered_by_the_matching_engine() -> None:
-    registered = matching.registered()["lineage-components"]
+    registered = matching.registered(matching.declared(ANALYZERS))["lineage-components"]
     assert {p.pattern for p in registered} == {p.pattern for c in components() for p in c.content}
