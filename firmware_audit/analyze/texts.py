@@ -119,6 +119,13 @@ class Strings(Sequence[Text]):
                     made[index] = Text(start, value, wide)
         return (self._made[index] for index in range(len(self)))
 
+    def bounds(self) -> tuple[list[int], list[int], list[bool]]:
+        """Where each string starts and ends (the byte past its last) and whether it is UTF-16LE.
+
+        Lists by index, made on each call: for reading where many strings are without making them.
+        """
+        return self._starts.tolist(), self._ends.tolist(), self._wide.tolist()
+
     def joined(self) -> tuple[str, list[int]]:
         """The strings joined one a line (none holds a line break), and where each starts there."""
         if self._joined is None:

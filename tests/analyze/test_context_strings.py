@@ -88,3 +88,11 @@ def test_strings_of_a_few_bytes(data) -> None:
     texts = Strings(data)
     assert [(t.offset, t.value, t.wide) for t in texts] == _reference(data)
     assert texts.joined()[0] == "\n".join(value for _, value, _ in _reference(data))
+
+
+@pytest.mark.parametrize("data", [*BLOBS[:2], b"", b"abc", b"\x00a\x00b\x00c\x00d\x00"])
+def test_strings_bounds_are_where_each_string_is(data) -> None:
+    starts, ends, wide = Strings(data).bounds()
+    found = [(t.offset, t.offset + len(t.value) * (2 if t.wide else 1), t.wide) for t in Strings(data)]
+    assert list(zip(starts, ends, wide, strict=True)) == found
+    assert len(found) == len(_reference(data))

@@ -62,8 +62,8 @@ SUFFIX = re.compile(
     rf"(?:(?<=[\"'`])|(?<=\x00)|^)\.(?P<host>{_HOSTNAME})(?=[\"'`]|\x00|$)", re.IGNORECASE | re.ASCII
 )
 """A string that is a name's suffix and nothing else: quoted or a C string of its own."""
-SUFFIX_BODY = re.compile(rf"\.{_HOSTNAME}", re.IGNORECASE | re.ASCII)
-"""What every `SUFFIX` match holds, whatever is around it (`$` included: read at a text's end)."""
+_SUFFIX_START = re.compile(r"[\"'`\x00]\.")
+"""What is before a `SUFFIX` match (its look-behind) and its first character, but at the text's start."""
 TEMPLATE = re.compile(
     rf"(?P<placeholder>{_PLACEHOLDER})\.(?P<host>{_HOSTNAME})(?::(?P<port>\d{{1,5}}))?(?![\w(\[-]|\.[\w-]|:\d)",
     re.IGNORECASE | re.ASCII,
@@ -366,8 +366,25 @@ def _emails(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> It
         yield Candidate(EndpointKind.EMAIL, m.group(), m.group("domain").lower(), None, m.start(), m.end())
 
 
+def _suffix_matches(text: str, ranges: Iterable[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """The matches of `SUFFIX` in each range of `text` that `finditer` finds, tried where one can start.
+
+    `SUFFIX` starts with its look-behind, which `re` cannot skip to: it would try the whole
+    expression at every character of a stretch. A match starts at a dot after a quote or NUL (the
+    look-behind sees a character before the range too) or at the text's start (`^`); tried there
+    alone, left to right from the end of the last match, it gives the same matches.
+    """
+    for pos, endpos in ranges:
+        starts = [m.start() + 1 for m in _SUFFIX_START.finditer(text, max(pos - 1, 0), endpos)]
+        at = pos
+        for start in [0, *starts] if pos == 0 else starts:
+            if start >= at and (m := SUFFIX.match(text, start, endpos)) is not None:
+                yield m
+                at = m.end()
+
+
 def _suffixes(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> Iterator[Candidate]:
-    for m in _matches(SUFFIX, text, ranges):
+    for m in _suffix_matches(text, ranges):
         if claimed.covers(m.start()):
             continue
         claimed.add(m.start(), m.end())

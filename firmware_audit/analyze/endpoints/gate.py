@@ -15,8 +15,8 @@ stretches do not depend on the bytes around it. Two cases need more, and get it:
 or three characters (`::`, `a::`) can stand on a line shorter than a string, so a run holding one is
 cut into stretches and those are searched whole for IPv6; `SUFFIX` ends in `$`, which Python's `re`
 reads at the end of the text searched, so it is searched over whole stretches, and the engine is
-asked for its body (`SUFFIX_BODY`), which a match cut by the end of a stretch still holds. Without
-Hyperscan every expression is named for every string: the same findings either way.
+asked for a part of its body (`_ASKED`), which a match cut by the end of a stretch still holds.
+Without Hyperscan every expression is named for every string: the same findings either way.
 """
 
 from __future__ import annotations
@@ -47,8 +47,32 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     p2p.DEVICE_ID,
 )
 """Every expression the endpoint analyzer searches a stretch with."""
-_ASKED = {pattern: pattern for pattern in PATTERNS} | {extract.SUFFIX: extract.SUFFIX_BODY}
-"""What the engine is asked for each expression: the expression, or what each of its matches holds."""
+_AUTHORITY_CHAR = r"[^\s/?#\"'<>\\^`{|}\x00-\x1f\x7f-\xff]"
+_ASKED = {pattern: pattern for pattern in PATTERNS} | {
+    # A name's last dot, with the character before it and the first two of its TLD.
+    extract.HOST: re.compile(r"[a-z0-9]\.[a-z][a-z0-9-]", re.IGNORECASE | re.ASCII),
+    # The suffix's dot, its first label, and the dot and two characters after it.
+    extract.SUFFIX: re.compile(r"\.[a-z0-9][a-z0-9-]*\.[a-z][a-z0-9-]", re.IGNORECASE | re.ASCII),
+    # The scheme's last character, `://` and the authority's first character.
+    extract.URL: re.compile(rf"[A-Za-z0-9+.-]://{_AUTHORITY_CHAR}", re.ASCII),
+    # `//` with the quote before it (the look-behind's, in the string too) and the next character.
+    extract.SCHEME_RELATIVE: re.compile(rf"[\"']//{_AUTHORITY_CHAR}", re.ASCII),
+    # Two of the colons and the digits between them.
+    extract.IPV6: re.compile(r":[0-9A-Fa-f]{0,4}:", re.ASCII),
+    # The end of a run of sixteen capitals or more (the run goes on to it, in the string).
+    p2p.INIT_STRING: re.compile(r"[A-Z]{16}(?:[^A-Z\n]|$)", re.MULTILINE),
+}
+"""What the engine is asked for each expression: a part of every match of it, inside the same string.
+
+The engine reports each place such a part ends, and a call into Python costs more than its scan:
+an expression asked whole is reported at every character a match can end on (each character of a
+host name's TLD, of a URL's path), the part once a match. Each part is in the string its match is
+in: no character outside a match, but the quote a `SCHEME_RELATIVE` match's look-behind needs
+(printable, so in the string; in a UTF-16LE run cut short, the search cannot see a quote before the
+cut either) and the end of the run of capitals an `INIT_STRING` match's body is in (the run may go
+on past a UTF-16LE run cut short). `SUFFIX` ends in `$`, which the engine reads otherwise, so it is
+never asked whole.
+"""
 _JOIN = 64
 """Named strings this close are searched as one range (one search costs more than a few bytes)."""
 _SHORT_IPV6 = re.compile(r":[^\n\r]?:")
@@ -67,24 +91,28 @@ class Gate:
 
     def __init__(self, ctx: FileContext) -> None:
         """Ask the engine, once, which strings of the file each expression may match in."""
-        texts = ctx.strings()
         # (pattern, wide) -> (first byte, byte past the last) of each string named, in file order
         self._spans: dict[tuple[re.Pattern[str], bool], tuple[list[int], list[int]]] = {}
         self._kinds: bytes | None = None
-        named: set[int] = set()
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._wide: list[tuple[int, int]] = []
+        asked = [ctx.candidate_indices(_ASKED[pattern]) for pattern in PATTERNS] if ctx.strings() else []
         # A file without strings names none: its stretches come from short IPv6 forms alone.
-        for pattern in PATTERNS if texts else ():
-            indices = ctx.candidate_indices(_ASKED[pattern])
-            named.update(indices)
+        if not any(asked):
+            return
+        first, last, wide = ctx.strings().bounds()
+        for pattern, indices in zip(PATTERNS, asked, strict=True):
             for index in indices:
-                text = texts[index]
-                starts, ends = self._spans.setdefault((pattern, text.wide), ([], []))
-                starts.append(text.offset)
-                ends.append(text.offset + len(text.value) * (2 if text.wide else 1))
-        in_order = [texts[i] for i in sorted(named)]
-        self._starts = [t.offset for t in in_order if not t.wide]
-        self._ends = [t.offset + len(t.value) for t in in_order if not t.wide]
-        self._wide = [(t.offset, t.offset + 2 * len(t.value)) for t in in_order if t.wide]
+                starts, ends = self._spans.setdefault((pattern, wide[index]), ([], []))
+                starts.append(first[index])
+                ends.append(last[index])
+        for index in sorted({index for indices in asked for index in indices}):
+            if wide[index]:
+                self._wide.append((first[index], last[index]))
+            else:
+                self._starts.append(first[index])
+                self._ends.append(last[index])
 
     def stretches(self, data: bytes, text: str, start: int, end: int) -> Iterator[tuple[int, int, Ranges]]:
         """The stretches of `extract.regions(data, start, end)` worth searching, each with its ranges.

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from firmware_audit.analyze.endpoints import extract
@@ -99,3 +101,25 @@ def test_regions_cover_every_candidate_of_a_binary() -> None:
         (start, end) for start, end in regions if b"VSTC" in data[start:end] or b"ADCBB" in data[start:end]
     ]
     assert len(covered) == 2  # the init string and the device ID are gated too
+
+
+def _random_texts(count: int) -> list[tuple[str, int, int]]:
+    """Short texts of quotes, NULs, dots, letters and line breaks, each with a range in it."""
+    pieces = ['"', "'", "`", "\x00", ".", "a", "b", "c", "m", "\n", "-", "1", " ", ".com", '".a.b.cn"']
+    rng = random.Random(7)
+    found = []
+    for _ in range(count):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        lo = rng.randint(0, len(text))
+        found.append((text, lo, rng.randint(lo, len(text))))
+    return found
+
+
+def test_suffixes_tried_where_they_can_start_are_those_finditer_finds() -> None:
+    texts = _random_texts(40_000)
+    spans = [
+        ([m.span() for m in extract._matches(extract.SUFFIX, t, [(lo, hi)])], lo, hi, t) for t, lo, hi in texts
+    ]
+    assert sum(1 for found, *_ in spans if found) > 1000  # the texts hold suffixes, at every place
+    for found, lo, hi, text in spans:
+        assert [m.span() for m in extract._suffix_matches(text, [(lo, hi)])] == found, (text, lo, hi)

@@ -1,5 +1,6 @@
 """The matching engine's answer changes where the endpoint expressions run, never what they find."""
 
+import random
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,40 @@ def test_every_expression_the_gate_asks_for_is_in_the_engine() -> None:
     compiled = engine_module.engine().strings
     assert len(asked) == len(gate.PATTERNS)
     assert all(registry.key(p) in compiled.ids for p in asked) == (engine_module.hyperscan is not None)
+
+
+def _lines() -> list[str]:
+    """The sample hosts, lines of the corpus images, and lines of random pieces of endpoints."""
+    # Edges: a TLD of two characters with a hyphen, the shortest forms, a run of capitals going on.
+    lines = [host.decode() for host in HOSTS] + ["a.b-c", "'.a.b-c'", "'//x", "x::", "A" * 40 + "1"]
+    for path in sorted(CORPUS.glob("*.bin"))[:3]:
+        tree = unpack(path.read_bytes())
+        lines += [text.value for text in FileContext(tree, tree.root).strings()]
+    pieces = [*"\"'`.:/@-%${}aZ1 ", "ABCDEFGHIJKLMNOP", "//", "::", ".com", "http://", "fe80", "${a}"]
+    rng = random.Random(3)
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 24))) for _ in range(20_000)]
+    return lines
+
+
+def test_every_match_is_in_a_string_holding_what_the_engine_is_asked_for() -> None:
+    """Searched from any place to any place of a string, or as a text of its own cut from one.
+
+    (An expression asked whole is compiled in prefilter mode, its look-arounds widened: the engine
+    names every string holding a match of the rest of it.)
+    """
+    rng = random.Random(5)
+    lines = _lines()
+    parts = {pattern: asked for pattern, asked in gate._ASKED.items() if asked is not pattern}
+    assert extract.HOST in parts
+    for pattern, asked in parts.items():
+        matched = 0
+        for line in lines:
+            lo = rng.randint(0, len(line))
+            hi = rng.randint(lo, len(line))
+            if pattern.search(line) or pattern.search(line, lo, hi) or pattern.search(line[lo:hi]):
+                matched += 1
+                assert asked.search(line), (pattern.pattern, line)
+        assert matched > 20, pattern.pattern
 
 
 @pytest.mark.parametrize(
