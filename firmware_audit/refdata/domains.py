@@ -53,9 +53,23 @@ def _extractor() -> tldextract.TLDExtract:
     )
 
 
+@cache
+def _last_labels() -> frozenset[str]:
+    """The last label of every ICANN public suffix (`uk` for `co.uk` and `*.sch.uk`)."""
+    return frozenset(rule.rsplit(".", 1)[-1] for rule in _extractor().tlds)
+
+
+_PLAIN_NAME = re.compile(r"(?!.*\bxn--)[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+"""Lower-case ASCII labels between dots, none an IDNA one: tldextract reads such a name as written."""
+
+
 @lru_cache(maxsize=65536)
 def split(host: str) -> Split | None:
     """Cut a lower-case host name at its ICANN public suffix; None when it has no registrable domain."""
+    # Most dotted words in firmware end in no public suffix at all (`event.target`, `config.bin`):
+    # tldextract would find none under their last label, after building its answer.
+    if host.rpartition(".")[2] not in _last_labels() and _PLAIN_NAME.fullmatch(host):
+        return None
     parts = _extractor().extract_str(host)
     if not parts.suffix or not parts.domain:
         return None

@@ -1,4 +1,6 @@
 import os
+import random
+import string
 import subprocess
 import sys
 import textwrap
@@ -63,3 +65,46 @@ def test_the_suffix_list_is_read_without_network_or_cache_files(tmp_path) -> Non
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
     assert list(tmp_path.rglob("*")) == []  # nothing was cached anywhere under HOME
+
+
+def _hosts() -> list[str]:
+    """Names under listed suffixes, wildcard and exception rules, IDNA labels, and made-up last labels."""
+    rng = random.Random(1)
+    last = sorted(domains._last_labels())
+    alphabet = string.ascii_lowercase + string.digits + "-"
+    hosts = [
+        "1.2.3.4",
+        "localhost",
+        "com",
+        "a..com",
+        ".com",
+        "a.com.",
+        "A.COM",
+        "a.xn--p1ai",
+        "é.com",
+        "a.рф",
+    ]
+    for _ in range(20_000):
+        labels = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 4))
+        ]
+        pick = rng.random()
+        if pick < 0.5:
+            labels.append(rng.choice(last))
+        elif pick < 0.6:
+            labels.append("xn--" + labels[-1])
+        elif pick < 0.7:
+            labels.append(rng.choice(["co.uk", "ck", "www.ck", "kawasaki.jp", "city.kawasaki.jp"]))
+        hosts.append(".".join(labels))
+    return hosts
+
+
+def test_split_is_tldextracts_answer_for_any_name() -> None:
+    hosts = _hosts()
+    found = [domains.split(host) for host in hosts]
+    parts = [domains._extractor().extract_str(host) for host in hosts]
+    expected = [
+        domains.Split(p.subdomain, p.domain, p.suffix) if p.suffix and p.domain else None for p in parts
+    ]
+    assert found == expected
+    assert 1000 < found.count(None) < len(found) - 1000

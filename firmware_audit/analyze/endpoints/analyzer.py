@@ -103,10 +103,12 @@ class _File:
     seen: dict[tuple[str, bool], list[_Seen]] = field(default_factory=dict)
     ids: dict[str, list[tuple[p2p.DeviceId, int, str]]] = field(default_factory=dict)
     rejected: Counter[str] = field(default_factory=Counter)
+    facts: context.FileFacts = field(init=False)
+    vendors: dict[str, VendorEndpoint | None] = field(default_factory=dict)
+    """The vendor row of each host met in the file (a script names `this.element` a hundred times)."""
 
-    @property
-    def facts(self) -> context.FileFacts:
-        return context.FileFacts(self.path, self.is_text)
+    def __post_init__(self) -> None:
+        self.facts = context.FileFacts(self.path, self.is_text)
 
     @property
     def path(self) -> str:
@@ -131,16 +133,13 @@ class _File:
     ) -> None:
         before, after, run_start, line_start = self._around(text, c.start, c.end)
         host = c.host.lower()
-        vendor = self.data.vendor(host)
+        if host in self.vendors:
+            vendor = self.vendors[host]
+        else:
+            vendor = self.vendors[host] = self.data.vendor(host)
         facts = self.facts
         run_end = c.end + len(after)
-        around = context.Around(
-            before,
-            after,
-            text[run_end : run_end + 1],
-            run_end - run_start,
-            self._window(text, line_start).replace("\n", " ") if self.is_text else "",
-        )
+        around = context.Around(before, after, text[run_end : run_end + 1], run_end - run_start)
         why_not = None if vendor or decoded else context.noise(c.kind, host, around, facts)
         verdict = (
             validate.Verdict(endpoint=False, reason=why_not)
@@ -150,16 +149,19 @@ class _File:
         if not verdict.endpoint:
             self.rejected[verdict.reason or "not an endpoint"] += 1
             return
+        # The lines before are read only for what is kept (most candidates are not).
+        window = self._window(text, line_start) if self.is_text else ""
         clues = role.Clues(
             before=before,
-            window=self._window(text, line_start) if self.is_text else "",
+            window=window,
             file_name=self.ctx.node.name.decode("utf-8", "replace"),
             decoded=decoded is not None,
         )
+        lines = context.Around(before, after, around.end, around.run, window.replace("\n", " "))
         reference = (
             None
             if decoded
-            else role.reference(c, clues, self.data) or context.reference(c.kind, around, facts)
+            else role.reference(c, clues, self.data) or context.reference(c.kind, lines, facts)
         )
         seen = _Seen(
             candidate=c if c.host == host else _lowered(c),

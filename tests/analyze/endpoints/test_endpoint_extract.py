@@ -118,7 +118,8 @@ def _random_texts(count: int) -> list[tuple[str, int, int]]:
 def test_suffixes_tried_where_they_can_start_are_those_finditer_finds() -> None:
     texts = _random_texts(40_000)
     spans = [
-        ([m.span() for m in extract._matches(extract.SUFFIX, t, [(lo, hi)])], lo, hi, t) for t, lo, hi in texts
+        ([m.span() for m in extract._matches(extract.SUFFIX, t, [(lo, hi)])], lo, hi, t)
+        for t, lo, hi in texts
     ]
     assert sum(1 for found, *_ in spans if found) > 1000  # the texts hold suffixes, at every place
     for found, lo, hi, text in spans:
