@@ -55,7 +55,6 @@ _LOW_CONFIDENCE = 0.7
 _CONTEXT = 80
 _CODE_LOOKUPS = 4
 _REACH = 400
-_PRINTABLE = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F))
 _RUN_AFTER = re.compile(rf"[\x20-\x7e\t]{{0,{_REACH}}}")
 _TEXT_PROBE = 4096
 _SOURCE_SUFFIXES = frozenset(
@@ -116,22 +115,34 @@ class _File:
 
     # -- gathering -------------------------------------------------------------------------------
 
-    def scan(self, text: str, ranges: extract.Ranges, *, base: int = 0, width: int = 1) -> None:
-        """Look for endpoints, init strings and device IDs in `text`, each where `ranges` says."""
+    def scan(
+        self, text: str, ranges: extract.Ranges, *, printable: bytes, base: int = 0, width: int = 1
+    ) -> None:
+        """Look for endpoints, init strings and device IDs in `text`, each where `ranges` says.
+
+        `printable` is `gate.printable` of `text`'s characters, one byte each.
+        """
         for candidate in extract.scan(text, ranges=ranges):
-            self.candidate(candidate, text, base=base, width=width)
+            self.candidate(candidate, text, printable, base=base, width=width)
         for lo, hi in ranges.get(p2p.INIT_STRING, ()):
             for init in p2p.init_strings(text, lo, hi):
-                self.init_string(init, text, base=base, width=width)
+                self.init_string(init, text, printable, base=base, width=width)
         for lo, hi in ranges.get(p2p.DEVICE_ID, ()):
             for device in p2p.device_ids(text, lo, hi):
-                line = self._line(text, device.start, device.end)
+                line = self._line(text, printable, device.start, device.end)
                 self.ids.setdefault(device.text, []).append((device, base + device.start * width, line))
 
     def candidate(
-        self, c: Candidate, text: str, *, base: int, width: int, decoded: p2p.InitString | None = None
+        self,
+        c: Candidate,
+        text: str,
+        printable: bytes,
+        *,
+        base: int,
+        width: int,
+        decoded: p2p.InitString | None = None,
     ) -> None:
-        before, after, run_start, line_start = self._around(text, c.start, c.end)
+        before, after, run_start, line_start = self._around(text, printable, c.start, c.end)
         host = c.host.lower()
         if host in self.vendors:
             vendor = self.vendors[host]
@@ -176,7 +187,9 @@ class _File:
         )
         self.seen.setdefault((host, reference is not None), []).append(seen)
 
-    def init_string(self, init: p2p.InitString, text: str, *, base: int, width: int) -> None:
+    def init_string(
+        self, init: p2p.InitString, text: str, printable: bytes, *, base: int, width: int
+    ) -> None:
         for server in init.servers:
             host = server.strip().lower()
             found = extract.scan(host)
@@ -186,6 +199,7 @@ class _File:
             self.candidate(
                 Candidate(c.kind, server, host, c.port, init.start, init.end),
                 text,
+                printable,
                 base=base,
                 width=width,
                 decoded=init,
@@ -240,19 +254,23 @@ class _File:
         )
 
     @staticmethod
-    def _around(text: str, start: int, end: int) -> tuple[str, str, int, int]:
-        """Printable text before and after a match on its line, where its string and its line start."""
-        chunk = text[max(0, start - _REACH) : start]
-        run = chunk[len(chunk.rstrip(_PRINTABLE)) :]
+    def _around(text: str, printable: bytes, start: int, end: int) -> tuple[str, str, int, int]:
+        """Printable text before and after a match on its line, where its string and its line start.
+
+        The string reaches back `_REACH` characters at most; where it starts is found in the map of
+        printable characters, in C (a whole script is one run: a test per character costs).
+        """
+        reach = max(0, start - _REACH)
+        run_start = max(reach, printable.rfind(b"\0", reach, start) + 1)
+        line_start = max(run_start, text.rfind("\n", run_start, start) + 1)
+        line_start = max(line_start, text.rfind("\r", line_start, start) + 1)
         after_match = _RUN_AFTER.match(text, end)
         after = after_match.group() if after_match else ""
-        cut = max(run.rfind("\n"), run.rfind("\r"))
-        before = run[cut + 1 :]
-        return before, after, start - len(run), start - len(before)
+        return text[line_start:start], after, run_start, line_start
 
     @staticmethod
-    def _line(text: str, start: int, end: int) -> str:
-        before, after, _, _ = _File._around(text, start, end)
+    def _line(text: str, printable: bytes, start: int, end: int) -> str:
+        before, after, _, _ = _File._around(text, printable, start, end)
         return _snippet(before, text[start:end], after)
 
     @staticmethod
@@ -611,12 +629,19 @@ class EndpointAnalyzer:
         named = gate.Gate(ctx)
         for start, end in spans:
             for _, _, ranges in named.stretches(data, text, start, end):
-                collected.scan(text, ranges)
+                collected.scan(text, ranges, printable=named.printable(data))
             for first, last in named.wide(start, end):
                 for lo, hi in _utf16_runs(data, first, last):
                     if wanted := named.utf16(lo, hi):
                         wide = data[lo:hi].decode("utf-16-le")
-                        collected.scan(wide, dict.fromkeys(wanted, ((0, len(wide)),)), base=lo, width=2)
+                        # A UTF-16LE run holds printable ASCII characters only (`_utf16_runs`).
+                        collected.scan(
+                            wide,
+                            dict.fromkeys(wanted, ((0, len(wide)),)),
+                            printable=gate.printable(wide.encode("ascii")),
+                            base=lo,
+                            width=2,
+                        )
         return list(collected.findings())
 
 

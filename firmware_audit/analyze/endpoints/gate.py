@@ -86,6 +86,14 @@ DECLARED = matching.Patterns("endpoints", lambda: tuple(_ASKED.values()))
 """What the gate asks the matching engine for (declared by the endpoint analyzer)."""
 
 
+def printable(data: bytes) -> bytes:
+    """A map of `data`: 1 for a byte printable runs are made of (`extract.regions`' sense), else 0.
+
+    Where a run starts or ends is then a `find` or `rfind` of a NUL in the map, in C.
+    """
+    return data.translate(_KINDS)
+
+
 class Gate:
     """Where each expression is worth running in each stretch of one file, from the engine's scan."""
 
@@ -126,9 +134,7 @@ class Gate:
         seeds += [m.start() for m in _SHORT_IPV6_BYTES.finditer(data, start, end)]
         if not seeds:
             return
-        if self._kinds is None:
-            self._kinds = data.translate(_KINDS)
-        kinds, after = self._kinds, start
+        kinds, after = self.printable(data), start
         for seed in sorted(seeds):
             if seed < after:
                 continue  # in the run just done
@@ -138,6 +144,12 @@ class Gate:
             for lo, hi in extract.regions(data, run_start, after):
                 if ranges := self.latin1(text, lo, hi):
                     yield lo, hi, ranges
+
+    def printable(self, data: bytes) -> bytes:
+        """`printable(data)` for this file's bytes (made once)."""
+        if self._kinds is None:
+            self._kinds = printable(data)
+        return self._kinds
 
     def wide(self, start: int, end: int) -> list[tuple[int, int]]:
         """The UTF-16LE strings named for some expression, as byte ranges cut to `[start, end)`."""

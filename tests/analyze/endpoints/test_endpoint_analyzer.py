@@ -1,3 +1,5 @@
+import random
+
 import pytest
 from builders import tar_of
 from conftest import ROOT
@@ -5,7 +7,8 @@ from conftest import ROOT
 from firmware_audit import unpack
 from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.code import CodeView
-from firmware_audit.analyze.endpoints import EndpointAnalyzer, analyzer
+from firmware_audit.analyze.endpoints import EndpointAnalyzer, analyzer, gate
+from firmware_audit.analyze.endpoints.analyzer import _File
 from firmware_audit.audit import audit
 from firmware_audit.model import EndpointRole, IssueKind, Severity
 
@@ -168,3 +171,32 @@ def test_a_failing_code_lookup_keeps_the_files_endpoints(monkeypatch) -> None:
     hosts = {f.endpoint.host for f in EndpointAnalyzer().analyze(ctx) if f.endpoint}
     assert "pub-cfg.secu100.net" in hosts
     assert [i.kind for i in ctx.issues] == [IssueKind.ANALYZER_ERROR]
+
+
+def _around_by_characters(text: str, start: int, end: int) -> tuple[str, str, int, int]:
+    """What `_File._around` gives, a character at a time: the printable run back at most 400
+    characters, the line of it before `start`, and the printable characters of the line after `end`."""
+    printable = set("\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)))
+    run_start = start
+    while run_start > max(0, start - 400) and text[run_start - 1] in printable:
+        run_start -= 1
+    line_start = start
+    while line_start > run_start and text[line_start - 1] not in "\n\r":
+        line_start -= 1
+    after_end = end
+    while after_end < min(len(text), end + 400) and text[after_end] in printable - {"\n", "\r"}:
+        after_end += 1
+    return text[line_start:start], text[end:after_end], run_start, line_start
+
+
+def test_around_a_candidate_is_read_from_the_map_of_printable_characters() -> None:
+    rng = random.Random(2)
+    for _ in range(3000):
+        size = rng.choice([5, 50, 500, 1200])
+        text = "".join(
+            rng.choice("ab.\n\r\t \x00\x01\xe9\x7f") if rng.random() < 0.3 else "x" for _ in range(size)
+        )
+        start = rng.randint(0, size)
+        end = rng.randint(start, size)
+        printable = gate.printable(text.encode("latin-1"))
+        assert _File._around(text, printable, start, end) == _around_by_characters(text, start, end)
