@@ -105,6 +105,8 @@ class Gate:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._wide: list[tuple[int, int]] = []
+        # (pattern, starts, ends) of the expressions named for some ASCII string, in `PATTERNS` order
+        self._narrow: list[tuple[re.Pattern[str], list[int], list[int]]] = []
         asked = [ctx.candidate_indices(_ASKED[pattern]) for pattern in PATTERNS] if ctx.strings() else []
         # A file without strings names none: its stretches come from short IPv6 forms alone.
         if not any(asked):
@@ -121,6 +123,7 @@ class Gate:
             else:
                 self._starts.append(first[index])
                 self._ends.append(last[index])
+        self._narrow = [(p, *spans) for p in PATTERNS if (spans := self._spans.get((p, False))) is not None]
 
     def stretches(self, data: bytes, text: str, start: int, end: int) -> Iterator[tuple[int, int, Ranges]]:
         """The stretches of `extract.regions(data, start, end)` worth searching, each with its ranges.
@@ -129,21 +132,24 @@ class Gate:
         depend on the bytes around it, so only the runs holding a named string (or a short IPv6
         form) are cut into stretches.
         """
-        first, last = bisect_right(self._ends, start), bisect_left(self._starts, end)
-        seeds = [max(start, at) for at in self._starts[first:last]]
-        seeds += [m.start() for m in _SHORT_IPV6_BYTES.finditer(data, start, end)]
-        if not seeds:
-            return
-        kinds, after = self.printable(data), start
-        for seed in sorted(seeds):
-            if seed < after:
-                continue  # in the run just done
+        # The named strings in [start, end) (the first may begin before), and the short IPv6 forms.
+        named, last = bisect_right(self._ends, start), bisect_left(self._starts, end)
+        short = [m.start() for m in _SHORT_IPV6_BYTES.finditer(data, start, end)]
+        kinds, after, at = self.printable(data), start, 0
+        while named < last or at < len(short):
+            # The first seed left; every seed before `after` is in a run done (a string is in one run).
+            seed = min(
+                max(start, self._starts[named]) if named < last else end,
+                short[at] if at < len(short) else end,
+            )
             run_start = max(start, kinds.rfind(b"\0", start, seed) + 1)
             run_end = kinds.find(b"\0", seed, end)
             after = end if run_end < 0 else run_end
             for lo, hi in extract.regions(data, run_start, after):
                 if ranges := self.latin1(text, lo, hi):
                     yield lo, hi, ranges
+            named = bisect_left(self._starts, after, named, last)
+            at = bisect_left(short, after, at)
 
     def printable(self, data: bytes) -> bytes:
         """`printable(data)` for this file's bytes (made once)."""
@@ -162,11 +168,7 @@ class Gate:
         stretch for `SUFFIX` and for `IPV6` where a short line may hold one.
         """
         found: dict[re.Pattern[str], list[tuple[int, int]]] = {}
-        for pattern in PATTERNS:
-            spans = self._spans.get((pattern, False))
-            if spans is None:
-                continue
-            starts, ends = spans
+        for pattern, starts, ends in self._narrow:
             first, last = bisect_right(ends, lo), bisect_left(starts, hi)
             if first >= last:
                 continue
