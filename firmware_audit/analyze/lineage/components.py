@@ -2,23 +2,26 @@
 
 Recognised from `signatures/lineage/components.toml` by the file's name or by a banner in its strings,
 with a version where one is visible. A component is never a maker's code: lineage does not compare
-it, and a reference's components feed the index's list of common function digests. The banner
-patterns are registered with the matching engine: a file's strings are searched for one only when
-the engine's scan says it may match there.
+it, and a reference's components feed the index's list of common function digests. The table's rows
+are signature rows (`signatures.rows.Row`: unknown keys refused, sources required). The banner
+patterns are declared to the matching engine (`DECLARED`): a file's strings are searched for one only
+when the engine's scan says it may match there.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, model_validator
 
 from firmware_audit.analyze import matching
 from firmware_audit.analyze.matching import Lines
+from firmware_audit.signatures import rows as table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -26,6 +29,33 @@ if TYPE_CHECKING:
     from firmware_audit.analyze.texts import Text
 
 COMPONENTS_FILE = Path(__file__).resolve().parents[2] / "signatures" / "lineage" / "components.toml"
+
+
+def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{value!r} is not a regular expression: {exc}") from exc
+    return values
+
+
+Patterns = Annotated[table.Texts, AfterValidator(_patterns)]
+"""Regular expressions that compile, none listed twice."""
+
+
+class ComponentRow(table.Row):
+    """A `[[component]]` row: the component's name and how to recognise it, with its sources."""
+
+    name: table.Text
+    files: Patterns = ()
+    content: Patterns = ()
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> ComponentRow:
+        if not self.files and not self.content:
+            raise ValueError("neither files nor content patterns")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +92,26 @@ def load(path: Path = COMPONENTS_FILE) -> tuple[Component, ...]:
     """Read the component table.
 
     Raises:
-        ValueError: the table is unreadable, or a row lacks its name or sources or has a bad pattern.
+        ValueError: the table is unreadable or a row does not validate (every problem is named).
     """
-    with path.open("rb") as handle:
-        rows = tomllib.load(handle).get("component", [])
-    found = []
-    for number, row in enumerate(rows):
-        name = row.get("name")
-        sources = tuple(row.get("sources", ()))
-        if not name or not sources:
-            raise ValueError(f"{path.name} component {number}: a name and sources are required")
-        try:
-            files = tuple(re.compile(p) for p in row.get("files", ()))
-            content = tuple(re.compile(p) for p in row.get("content", ()))
-        except re.error as exc:
-            raise ValueError(f"{path.name} component {name}: {exc}") from exc
-        if not files and not content:
-            raise ValueError(f"{path.name} component {name}: neither files nor content patterns")
-        found.append(Component(name=name, files=files, content=content, sources=sources))
-    return tuple(found)
+    problems: table.Problems = []
+    data = table.read_toml(path, path.name, problems)
+    rows = table.read_rows(
+        ComponentRow, (data or {}).get("component", []), f"{path.name} [[component]]", problems
+    )
+    if data is not None and set(data) - {"component"}:
+        problems.append((path.name, f"unknown tables {sorted(set(data) - {'component'})}"))
+    if problems:
+        raise ValueError("; ".join(f"{where}: {message}" for where, message in problems))
+    return tuple(
+        Component(
+            name=row.name,
+            files=tuple(re.compile(p) for p in row.files),
+            content=tuple(re.compile(p) for p in row.content),
+            sources=row.sources,
+        )
+        for _, row in rows
+    )
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +134,7 @@ def recognise(
     is no component's, a banner says which component it embeds. `lines` are the strings joined one a
     line when the caller has them (`FileContext.lines`); else they are joined here. `candidates`
     (`FileContext.candidate_indices`) names the strings a banner may match in: a banner it names none
-    for is not searched (the shipped table's patterns only: they are the ones registered).
+    for is not searched (the shipped table's patterns only: they are the ones declared).
     """
     table = components() if table is None else table
     by_name = _by_name(name, table)

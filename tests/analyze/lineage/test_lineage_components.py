@@ -54,7 +54,33 @@ def test_every_component_names_its_sources() -> None:
 def test_a_row_without_sources_is_refused(tmp_path) -> None:
     bad = tmp_path / "components.toml"
     bad.write_text('[[component]]\nname = "x"\nfiles = ["^x$"]\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="sources"):
+    with pytest.raises(ValueError, match=r"component\]\] 1 \(x\): names no public source"):
+        load(bad)
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ('name = "x"\nfiles = ["^x$"]\nsource = ["a"]\nsources = ["b"]', "unknown key 'source'"),
+        ('name = "x"\ncontent = ["(unclosed"]\nsources = ["b"]', "content: '(unclosed' is not a regular"),
+        ('name = "x"\nsources = ["b"]', "neither files nor content patterns"),
+        ('name = "x"\nfiles = ["^x$", "^x$"]\nsources = ["b"]', "files: lists an entry twice"),
+    ],
+)
+def test_a_bad_row_is_refused_with_every_problem_named(tmp_path, row: str, problem: str) -> None:
+    bad = tmp_path / "components.toml"
+    good = '[[component]]\nname = "y"\nfiles = ["^y$"]\nsources = ["c"]\n'
+    bad.write_text(f'{good}[[component]]\n{row}\n[[component]]\nname = "z"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"components\.toml \[\[component\]\] 2 \(x\)") as raised:
+        load(bad)
+    assert problem in str(raised.value)
+    assert "component]] 3 (z): names no public source" in str(raised.value)  # the next row's problem too
+
+
+def test_an_unreadable_table_is_named(tmp_path) -> None:
+    bad = tmp_path / "components.toml"
+    bad.write_text("[[component]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"components\.toml"):
         load(bad)
 
 
