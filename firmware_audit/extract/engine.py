@@ -31,7 +31,7 @@ from firmware_audit.extract.warned import caught_warnings
 from firmware_audit.model import Coverage, ImageInfo, Issue, IssueKind, Location, UnexplainedRegion
 
 HEAD_SIZE = 64 * 1024
-"""Bytes read from a lazy file to recognise its format before reading it whole."""
+"""Bytes read from a lazy file whose head holds a magic, for the handler's probe, before reading it whole."""
 
 _MIN_PARTITION_FLASH = 512 * 1024
 _GLOBAL_LIMITS = frozenset({"bytes", "files", "time"})
@@ -571,7 +571,13 @@ class _Unpacker:
         self, node: Node, data: memoryview | None, *, depth: int, claims: tuple[Claim, ...]
     ) -> None:
         """Recognise an ordinary file's format at offset 0 only; add it, and open it if it is a container."""
-        head = data if data is not None else self._materialize(node, HEAD_SIZE)
+        head = data
+        if head is None:
+            # Every magic ends within `magics.REACH` bytes: a file without one at its head (most
+            # members of a filesystem) costs the decoding of those bytes only, not of `HEAD_SIZE`.
+            head = self._materialize(node, magics.REACH)
+            if head is not None and magics.at_head(head):
+                head = self._materialize(node, HEAD_SIZE)
         if head is None:
             return
         for handler in magics.at_head(head):
