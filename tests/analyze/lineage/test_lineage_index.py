@@ -114,3 +114,14 @@ def test_index_of_synthetic_rows() -> None:
     ]
     built = Index(name="synthetic", binaries=rows)
     assert built.shared(np.array([2], dtype=np.uint64)).tolist() == [0, 1, 1, 0, 0]
+
+
+def test_the_local_index_follows_the_user_s_data_folder(monkeypatch, tmp_path) -> None:
+    # The default folder is remembered per process, but by the variables that choose it.
+    monkeypatch.delenv(lineage_index.LOCAL_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "one"))
+    assert lineage_index.local_index_path() == tmp_path / "one" / "firmware_audit" / "lineage"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "two"))
+    assert lineage_index.local_index_path() == tmp_path / "two" / "firmware_audit" / "lineage"
+    monkeypatch.setenv(lineage_index.LOCAL_ENV, str(tmp_path / "mine"))
+    assert lineage_index.local_index_path() == tmp_path / "mine"
