@@ -5,6 +5,10 @@ libraries, shell scripts, configuration files and web assets from Debian's armhf
 (`apt-get download` and `dpkg-deb -x` into a temporary folder, then `mksquashfs -comp xz`), built once
 into `benchmarks/.work/` (never committed). `--image` takes another image instead.
 
+The firmware_audit the measured processes import has its bytecode compiled first, as an install or a
+first run leaves it (`PYTHONDONTWRITEBYTECODE`, set on the project's machines, would otherwise make each
+fresh process compile the package's source again).
+
 Printed, each with how it was measured:
 - the audit (`firmware-audit audit IMAGE --format json`, a fresh process) against `unsquashfs` to a
   temporary folder plus reading every file once, alternating in each round; the medians, the median
@@ -218,6 +222,22 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
+def bytecode() -> str:
+    """Compile the bytecode of the firmware_audit that the measured processes import; say where.
+
+    An install compiles it, and a first run writes it; where `PYTHONDONTWRITEBYTECODE` is set (as on
+    the project's CI machines) an editable checkout would otherwise compile every module from source
+    at each start (about 0.5 s a process), which no user's installed copy does.
+    """
+    code = (
+        "import compileall, os, firmware_audit; "
+        "folder = os.path.dirname(firmware_audit.__file__); "
+        "compileall.compile_dir(folder, quiet=1); print(folder)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, cwd=WORK, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
 def import_time(code: str = "import firmware_audit", runs: int = 7) -> float:
     """Median wall time of `code` (an import) in a fresh interpreter, less a bare interpreter's."""
 
@@ -243,6 +263,7 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     image = (args.image or build_image()).resolve()
     print(f"image: {image.name}: {describe(image)}")
+    print(f"bytecode compiled for {bytecode()} (as an install or a first run leaves it)")
     ours_t, theirs_t, ratios, peak = [], [], [], 0
     for _ in range(args.rounds):
         t, rss = cli("audit", str(image), "--format", "json")
