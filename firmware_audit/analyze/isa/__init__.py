@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.isa.sweep import Sweep
 
-    UseDecoder = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.int64], NDArray[np.int64]]]
-    """(words, their addresses) -> (the register each uses as a base or -1, the offset it adds)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Region:
@@ -178,10 +175,27 @@ def words(region: Region, step: int = 4, offset: int = 0) -> tuple[NDArray[np.in
     return region.address + offset + 2 * np.arange(len(values), dtype=np.int64), values
 
 
+def aligned(region: Region) -> NDArray[np.uint32]:
+    """The region's aligned 32-bit words as they are (no copy): masks on them cost less than on int64."""
+    return np.frombuffer(region.code, dtype=f"{region.endian}u4", count=len(region.code) // 4)
+
+
+def halves(region: Region) -> tuple[NDArray[np.uint16], NDArray[np.uint16]]:
+    """(first, second) halfword of the 32 bits at every halfword of a region (`words` with step 2, unjoined).
+
+    Views of the code, not copies: Thumb's scans test the first halfword before they join the two.
+    """
+    if len(region.code) < 4:
+        empty = np.zeros(0, dtype=np.uint16)
+        return empty, empty
+    half = np.frombuffer(region.code, dtype=f"{region.endian}u2", count=len(region.code) // 2)
+    return half[:-1], half[1:]
+
+
 def word_at(region: Region, offsets: NDArray[np.int64]) -> NDArray[np.int64]:
     """The 32-bit words at these byte offsets of the region (each inside it), in its byte order."""
-    raw = np.frombuffer(region.code, dtype=np.uint8).astype(np.int64)
-    parts = [raw[offsets + i] for i in range(4)]
+    raw = np.frombuffer(region.code, dtype=np.uint8)
+    parts = [raw[offsets + i].astype(np.int64) for i in range(4)]
     if region.endian == ">":
         parts.reverse()
     return parts[0] | (parts[1] << 8) | (parts[2] << 16) | (parts[3] << 24)
@@ -210,46 +224,59 @@ def literal_words(region: Region, width: int) -> Reach:
     return exact(at, value & ((1 << (8 * width)) - 1) if width == 4 else value)
 
 
+@dataclass(frozen=True, slots=True)
+class Uses:
+    """Instructions that use a register as a base.
+
+    Attributes:
+        index: Where they are (indexes into the scanned words, ascending).
+        reg: The register each uses.
+        offset: The offset each adds to it.
+    """
+
+    index: NDArray[np.int64]
+    reg: NDArray[np.int64]
+    offset: NDArray[np.int64]
+
+
 def completed(
-    at: NDArray[np.int64],
-    w: NDArray[np.int64],
-    base: Base,
-    uses: UseDecoder,
-    reach: tuple[int, int],
+    at: Callable[[NDArray[np.int64]], NDArray[np.int64]], base: Base, uses: Uses, reach: tuple[int, int]
 ) -> Reach:
     """The 32-bit addresses a base in a register becomes with the offsets of the instructions that use it.
 
-    `base` gives the instructions (indexes into `at`/`w`) that put a base address in a register,
-    that address, the register and whether the register survives calls (compilers reuse such a base
-    far apart). `uses(w, at)` tells, for every instruction, the register it uses as a base (-1 for
-    none) and the offset it adds. Uses are looked for in the next `reach[0]` instructions, or
+    `base` gives the instructions (indexes into the scanned words; `at` gives their addresses) that put
+    a base address in a register, that address, the register and whether the register survives calls
+    (compilers reuse such a base far apart). `uses` gives the instructions that use a register as a
+    base and the offset each adds. Uses are looked for in the next `reach[0]` instructions, or
     `reach[1]` for a register that survives calls. The base itself is a candidate too; a base with no
     use found stands for the `WINDOW` around it (an offset this scan does not decode).
     """
-    reg, offset = uses(w, at)
     near, far = reach
-    order = np.argsort(reg, kind="stable")
-    bounds = np.searchsorted(reg[order], np.arange(-1, 34))  # bounds[r + 1]: where users of r start
-    sites, values = [at[base.index]], [base.value]
+    # a stable sort by register keeps each register's uses in order (a radix sort for small keys)
+    order = np.argsort(uses.reg.astype(np.uint8), kind="stable")
+    index, reg, offset = uses.index[order], uses.reg[order], uses.offset[order]
+    bounds = np.searchsorted(reg, np.arange(-1, 34))  # bounds[r + 1]: where uses of r start
+    sites, values = [at(base.index)], [base.value]
     used = np.zeros(len(base.index), dtype=bool)
     for r in np.unique(base.reg).tolist():
-        users = order[bounds[r + 1] : bounds[r + 2]]  # in order, as the sort is stable
+        lo, hi = bounds[r + 1], bounds[r + 2]
+        users = index[lo:hi]
         pick = np.flatnonzero(base.reg == r)
-        index = base.index[pick]
-        first = np.searchsorted(users, index, side="right")
-        count = np.searchsorted(users, index + np.where(base.saved[pick], far, near), side="right") - first
+        where = base.index[pick]
+        first = np.searchsorted(users, where, side="right")
+        count = np.searchsorted(users, where + np.where(base.saved[pick], far, near), side="right") - first
         used[pick] = count > 0
         which = np.repeat(np.arange(len(pick)), count)
         # the k-th use of a base is users[first + k]
         step = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
-        j = users[first[which] + step]
-        sites.append(at[index[which]])
+        j = lo + first[which] + step
+        sites.append(at(where[which]))
         values.append((base.value[pick][which] + offset[j]) & 0xFFFFFFFF)
     lone = ~used
     return Reach.join(
         [
             exact(np.concatenate(sites), np.concatenate(values)),
-            Reach(at[base.index][lone], base.value[lone] - WINDOW, base.value[lone] + WINDOW),
+            Reach(at(base.index[lone]), base.value[lone] - WINDOW, base.value[lone] + WINDOW),
         ]
     )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware_audit.analyze.isa import Base, Reach, Region, completed, sext, word_at, words
+from firmware_audit.analyze.isa import Base, Reach, Region, Uses, aligned, completed, halves, sext, word_at
 from firmware_audit.analyze.isa.sweep import immediate, operands
 
 if TYPE_CHECKING:
@@ -67,13 +67,27 @@ class Arm:
         _step(sweep, address, kind, op_str)
 
     def reach(self, region: Region) -> Reach:
-        """Literal loads and PC arithmetic with the offsets added to them, and `movt` halves."""
+        """Literal loads and PC arithmetic with the offsets added to them, and `movt` halves.
+
+        Every scan tests the instruction words' fixed bits first (on the words as they are, 16 or 32
+        bits) and decodes fields only for the few that match.
+        """
         if region.thumb:
-            at, w = words(region, step=2)
-            bases, uses, halves = _thumb_bases(at, w), _thumb_uses, _thumb_movt(at, w)
+            hw1, hw2 = halves(region)
+            step = 2
+            bases, uses, high = (
+                _thumb_bases(region.address, hw1, hw2),
+                _thumb_uses(region.address, hw1, hw2),
+                _thumb_movt(region.address, hw1, hw2),
+            )
         else:
-            at, w = words(region)
-            bases, uses, halves = _a32_bases(at, w), _a32_uses, _a32_movt(at, w)
+            w = aligned(region)
+            step = 4
+            bases, uses, high = (
+                _a32_bases(region.address, w),
+                _a32_uses(region.address, w),
+                _a32_movt(region.address, w),
+            )
         index, value, reg = [], [], []
         for where, slot_or_value, register, is_literal in bases:
             if is_literal:
@@ -89,29 +103,37 @@ class Arm:
         regs = np.concatenate(reg)
         saved = (regs >= _R4) & (regs <= _R11)
         base = Base(np.concatenate(index), np.concatenate(value), regs, saved)
-        return Reach.join([halves, completed(at, w, base, uses, PAIR_REACH)])
+
+        def at(i: NDArray[np.int64]) -> NDArray[np.int64]:
+            return region.address + step * i
+
+        return Reach.join([high, completed(at, base, uses, PAIR_REACH)])
 
     def calls(self, region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Targets of `bl` and `blx <label>`."""
         if region.thumb:
-            at, w = words(region, step=2)
-            hw1, hw2 = w >> 16, w & 0xFFFF
-            is_bl = ((hw1 & 0xF800) == 0xF000) & ((hw2 & 0xD000) == 0xD000)
-            is_blx = ((hw1 & 0xF800) == 0xF000) & ((hw2 & 0xD001) == 0xC000)
-            s = (hw1 >> 10) & 1
-            i1 = 1 - (((hw2 >> 13) & 1) ^ s)
-            i2 = 1 - (((hw2 >> 11) & 1) ^ s)
-            imm = sext((s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3FF) << 12) | ((hw2 & 0x7FF) << 1), 25)
+            hw1, hw2 = halves(region)
+            keep = np.flatnonzero(
+                ((hw1 & 0xF800) == 0xF000) & (((hw2 & 0xD000) == 0xD000) | ((hw2 & 0xD001) == 0xC000))
+            )
+            h1, h2 = hw1[keep].astype(np.int64), hw2[keep].astype(np.int64)
+            at = region.address + 2 * keep
+            s = (h1 >> 10) & 1
+            i1 = 1 - (((h2 >> 13) & 1) ^ s)
+            i2 = 1 - (((h2 >> 11) & 1) ^ s)
+            imm = sext((s << 24) | (i1 << 23) | (i2 << 22) | ((h1 & 0x3FF) << 12) | ((h2 & 0x7FF) << 1), 25)
+            is_blx = (h2 & 0xD001) == 0xC000
             target = np.where(is_blx, ((at + 4) & ~3) + imm, at + 4 + imm)
-            keep = is_bl | is_blx
-            return at[keep], target[keep] & ~1
-        at, w = words(region)
-        cond = w >> 28
-        is_bl = ((w & 0x0F000000) == 0x0B000000) & (cond != 0xF)
+            return at, target & ~1
+        w32 = aligned(region)
+        keep = np.flatnonzero(
+            (((w32 & 0x0F000000) == 0x0B000000) & ((w32 >> 28) != 0xF)) | ((w32 & 0xFE000000) == 0xFA000000)
+        )
+        w = w32[keep].astype(np.int64)
+        at = region.address + 4 * keep
         is_blx = (w & 0xFE000000) == 0xFA000000
         target = at + 8 + sext(w & 0xFFFFFF, 24) * 4 + np.where(is_blx, ((w >> 24) & 1) << 1, 0)
-        keep = is_bl | is_blx
-        return at[keep], target[keep] & ~1
+        return at, target & ~1
 
 
 _Bases = list[tuple["NDArray[np.int64]", "NDArray[np.int64]", "NDArray[np.int64]", bool]]
@@ -125,20 +147,28 @@ def _rotated(w: NDArray[np.int64]) -> NDArray[np.int64]:
     return ((imm8 >> rot) | (imm8 << (32 - rot))) & _MASK32
 
 
-def _a32_bases(at: NDArray[np.int64], w: NDArray[np.int64]) -> _Bases:
+def _a32_bases(address: int, w32: NDArray[np.uint32]) -> _Bases:
     """`ldr rX, [pc, #imm]` (a literal) and `add/sub rX, pc, #imm` (an address)."""
-    load = np.nonzero((w & 0x0F7F0000) == 0x051F0000)[0]
-    imm = np.where((w[load] >> 23) & 1, w[load] & 0xFFF, -(w[load] & 0xFFF))
-    pc = np.nonzero(((w & 0x0FFF0000) == 0x028F0000) | ((w & 0x0FFF0000) == 0x024F0000))[0]
-    sign = np.where((w[pc] & 0x0FFF0000) == 0x028F0000, 1, -1).astype(np.int64)
+    load = np.flatnonzero((w32 & 0x0F7F0000) == 0x051F0000)
+    pc = np.flatnonzero(((w32 & 0x0FFF0000) == 0x028F0000) | ((w32 & 0x0FFF0000) == 0x024F0000))
+    wl, wp = w32[load].astype(np.int64), w32[pc].astype(np.int64)
+    imm = np.where((wl >> 23) & 1, wl & 0xFFF, -(wl & 0xFFF))
+    sign = np.where((wp & 0x0FFF0000) == 0x028F0000, 1, -1).astype(np.int64)
     return [
-        (load, at[load] + 8 + imm, (w[load] >> 12) & 15, True),
-        (pc, (at[pc] + 8 + sign * _rotated(w[pc])) & _MASK32, (w[pc] >> 12) & 15, False),
+        (load, address + 4 * load + 8 + imm, (wl >> 12) & 15, True),
+        (pc, (address + 4 * pc + 8 + sign * _rotated(wp)) & _MASK32, (wp >> 12) & 15, False),
     ]
 
 
-def _a32_uses(w: NDArray[np.int64], at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _a32_uses(address: int, w32: NDArray[np.uint32]) -> Uses:
     """`add rX, pc` (PIC: the base is an offset), `add/sub rX, base, #imm`, loads and stores."""
+    index = np.flatnonzero(
+        ((w32 & 0x0FE00FF0) == 0x00800000)
+        | ((w32 & 0x0FE00000) == 0x02800000)
+        | ((w32 & 0x0FE00000) == 0x02400000)
+        | ((w32 & 0x0E000000) == 0x04000000)
+    )
+    w = w32[index].astype(np.int64)
     rn, rm = (w >> 16) & 15, w & 15
     pic = ((w & 0x0FE00FF0) == 0x00800000) & ((rn == _PC) | (rm == _PC))
     add = (w & 0x0FE00000) == 0x02800000
@@ -146,34 +176,45 @@ def _a32_uses(w: NDArray[np.int64], at: NDArray[np.int64]) -> tuple[NDArray[np.i
     memory = (w & 0x0E000000) == 0x04000000
     reg = np.select([pic, add | sub | memory], [np.where(rn == _PC, rm, rn), rn], -1)
     offset = np.select(
-        [pic, add, sub], [at + 8, _rotated(w), -_rotated(w)], np.where((w >> 23) & 1, w & 0xFFF, -(w & 0xFFF))
+        [pic, add, sub],
+        [address + 4 * index + 8, _rotated(w), -_rotated(w)],
+        np.where((w >> 23) & 1, w & 0xFFF, -(w & 0xFFF)),
     )
-    return reg, offset
+    used = reg >= 0
+    return Uses(index[used], reg[used], offset[used])
 
 
-def _a32_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
-    movt = (w & 0x0FF00000) == 0x03400000
+def _a32_movt(address: int, w32: NDArray[np.uint32]) -> Reach:
+    movt = np.flatnonzero((w32 & 0x0FF00000) == 0x03400000)
+    w = w32[movt].astype(np.int64)
     high = (((w >> 4) & 0xF000) | (w & 0xFFF)) << 16
-    return Reach(at[movt], high[movt], high[movt] | 0xFFFF)
+    return Reach(address + 4 * movt, high, high | 0xFFFF)
 
 
-def _thumb_bases(at: NDArray[np.int64], w: NDArray[np.int64]) -> _Bases:
+def _thumb_bases(address: int, hw1: NDArray[np.uint16], hw2: NDArray[np.uint16]) -> _Bases:
     """Literal loads (`ldr rX, [pc, #imm]`, narrow and wide) and `adr` (narrow, `addw/subw rX, pc`)."""
-    hw1, hw2 = w >> 16, w & 0xFFFF
-    base = (at + 4) & ~3
-    narrow = np.nonzero((hw1 & 0xF800) == 0x4800)[0]
-    wide = np.nonzero((hw1 & 0xFF7F) == 0xF85F)[0]
-    wide_imm = np.where((hw1[wide] >> 7) & 1, hw2[wide] & 0xFFF, -(hw2[wide] & 0xFFF))
-    adr = np.nonzero((hw1 & 0xF800) == 0xA000)[0]
-    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
-    addw = np.nonzero(((hw1 & 0xFBFF) == 0xF20F) & ((hw2 & 0x8000) == 0))[0]
-    subw = np.nonzero(((hw1 & 0xFBFF) == 0xF2AF) & ((hw2 & 0x8000) == 0))[0]
+    narrow = np.flatnonzero((hw1 & 0xF800) == 0x4800)
+    wide = np.flatnonzero((hw1 & 0xFF7F) == 0xF85F)
+    adr = np.flatnonzero((hw1 & 0xF800) == 0xA000)
+    addw = np.flatnonzero(((hw1 & 0xFBFF) == 0xF20F) & ((hw2 & 0x8000) == 0))
+    subw = np.flatnonzero(((hw1 & 0xFBFF) == 0xF2AF) & ((hw2 & 0x8000) == 0))
+
+    def base(i: NDArray[np.int64]) -> NDArray[np.int64]:
+        return (address + 2 * i + 4) & ~3
+
+    def imm12(i: NDArray[np.int64]) -> NDArray[np.int64]:
+        h1, h2 = hw1[i].astype(np.int64), hw2[i].astype(np.int64)
+        return (((h1 >> 10) & 1) << 11) | (((h2 >> 12) & 7) << 8) | (h2 & 0xFF)
+
+    n1, a1 = hw1[narrow].astype(np.int64), hw1[adr].astype(np.int64)
+    w1, w2 = hw1[wide].astype(np.int64), hw2[wide].astype(np.int64)
+    wide_imm = np.where((w1 >> 7) & 1, w2 & 0xFFF, -(w2 & 0xFFF))
     return [
-        (narrow, base[narrow] + (hw1[narrow] & 0xFF) * 4, (hw1[narrow] >> 8) & 7, True),
-        (wide, base[wide] + wide_imm, (hw2[wide] >> 12) & 15, True),
-        (adr, base[adr] + (hw1[adr] & 0xFF) * 4, (hw1[adr] >> 8) & 7, False),
-        (addw, base[addw] + imm12[addw], (hw2[addw] >> 8) & 15, False),
-        (subw, base[subw] - imm12[subw], (hw2[subw] >> 8) & 15, False),
+        (narrow, base(narrow) + (n1 & 0xFF) * 4, (n1 >> 8) & 7, True),
+        (wide, base(wide) + wide_imm, (w2 >> 12) & 15, True),
+        (adr, base(adr) + (a1 & 0xFF) * 4, (a1 >> 8) & 7, False),
+        (addw, base(addw) + imm12(addw), (hw2[addw].astype(np.int64) >> 8) & 15, False),
+        (subw, base(subw) - imm12(subw), (hw2[subw].astype(np.int64) >> 8) & 15, False),
     ]
 
 
@@ -191,47 +232,51 @@ def _thumb_expand(hw1: NDArray[np.int64], hw2: NDArray[np.int64]) -> NDArray[np.
     )
 
 
-def _thumb_uses(w: NDArray[np.int64], at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _thumb_uses(address: int, hw1: NDArray[np.uint16], hw2: NDArray[np.uint16]) -> Uses:
     """`add rX, pc` (PIC), `adds`/`add.w`/`addw`/`sub.w` with an immediate, `ldr` with an offset."""
-    hw1, hw2 = w >> 16, w & 0xFFFF
-    low3, wide_reg = (hw1 >> 3) & 7, hw1 & 0xF
-    pic = (hw1 & 0xFF78) == 0x4478
-    adds3 = (hw1 & 0xFE00) == 0x1C00
-    adds8 = (hw1 & 0xF800) == 0x3000
-    load = (hw1 & 0xF800) == 0x6800
-    wide = (hw2 & 0x8000) == 0
-    add_w = ((hw1 & 0xFBE0) == 0xF100) & wide
-    sub_w = ((hw1 & 0xFBE0) == 0xF1A0) & wide
-    addw = ((hw1 & 0xFBF0) == 0xF200) & wide
-    load_w = (hw1 & 0xFFF0) == 0xF8D0
-    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
+    # the first halfword's fixed bits, of every kind decoded below (the second's are tested there)
+    index = np.flatnonzero(
+        ((hw1 & 0xFF78) == 0x4478)
+        | ((hw1 & 0xFE00) == 0x1C00)
+        | ((hw1 & 0xF000) == 0x3000)
+        | ((hw1 & 0xF800) == 0x6800)
+        | ((hw1 & 0xFB40) == 0xF100)
+        | ((hw1 & 0xFBF0) == 0xF200)
+        | ((hw1 & 0xFFF0) == 0xF8D0)
+    )
+    h1, h2 = hw1[index].astype(np.int64), hw2[index].astype(np.int64)
+    low3, wide_reg = (h1 >> 3) & 7, h1 & 0xF
+    pic = (h1 & 0xFF78) == 0x4478
+    adds3 = (h1 & 0xFE00) == 0x1C00
+    adds8 = (h1 & 0xF800) == 0x3000
+    load = (h1 & 0xF800) == 0x6800
+    wide = (h2 & 0x8000) == 0
+    add_w = ((h1 & 0xFBE0) == 0xF100) & wide
+    sub_w = ((h1 & 0xFBE0) == 0xF1A0) & wide
+    addw = ((h1 & 0xFBF0) == 0xF200) & wide
+    load_w = (h1 & 0xFFF0) == 0xF8D0
+    imm12 = (((h1 >> 10) & 1) << 11) | (((h2 >> 12) & 7) << 8) | (h2 & 0xFF)
     reg = np.select(
         [pic, adds3 | load, adds8, add_w | sub_w | addw | load_w],
-        [((hw1 >> 4) & 8) | (hw1 & 7), low3, (hw1 >> 8) & 7, wide_reg],
+        [((h1 >> 4) & 8) | (h1 & 7), low3, (h1 >> 8) & 7, wide_reg],
         -1,
     )
+    expanded = _thumb_expand(h1, h2)
     offset = np.select(
         [pic, adds3, adds8, load, add_w, sub_w, addw],
-        [
-            at + 4,
-            (hw1 >> 6) & 7,
-            hw1 & 0xFF,
-            ((hw1 >> 6) & 31) * 4,
-            _thumb_expand(hw1, hw2),
-            -_thumb_expand(hw1, hw2),
-            imm12,
-        ],
-        hw2 & 0xFFF,
+        [address + 2 * index + 4, (h1 >> 6) & 7, h1 & 0xFF, ((h1 >> 6) & 31) * 4, expanded, -expanded, imm12],
+        h2 & 0xFFF,
     )
-    return reg, offset
+    used = reg >= 0
+    return Uses(index[used], reg[used], offset[used])
 
 
-def _thumb_movt(at: NDArray[np.int64], w: NDArray[np.int64]) -> Reach:
-    hw1, hw2 = w >> 16, w & 0xFFFF
-    movt = ((hw1 & 0xFBF0) == 0xF2C0) & ((hw2 & 0x8000) == 0)
-    imm12 = (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xFF)
-    high = (((hw1 & 0xF) << 12) | imm12) << 16
-    return Reach(at[movt], high[movt], high[movt] | 0xFFFF)
+def _thumb_movt(address: int, hw1: NDArray[np.uint16], hw2: NDArray[np.uint16]) -> Reach:
+    movt = np.flatnonzero(((hw1 & 0xFBF0) == 0xF2C0) & ((hw2 & 0x8000) == 0))
+    h1, h2 = hw1[movt].astype(np.int64), hw2[movt].astype(np.int64)
+    imm12 = (((h1 >> 10) & 1) << 11) | (((h2 >> 12) & 7) << 8) | (h2 & 0xFF)
+    high = (((h1 & 0xF) << 12) | imm12) << 16
+    return Reach(address + 2 * movt, high, high | 0xFFFF)
 
 
 # -- the sweep's steps ----------------------------------------------------------------------------
