@@ -56,6 +56,8 @@ _STUB_SECTIONS = frozenset({".plt", ".plt.sec", ".MIPS.stubs"})
 """Sections of import stubs: disassembled whole when a view is built, as they name the imports."""
 _POINTER_TABLE_MAX = 4096
 """Entries walked back from a pointer to the start of its table."""
+_NO_END = (1 << 63) - 1
+"""The end of the last function: past any address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,8 @@ class CodeView:
                 )  # `_start` names `main` by a pointer, in a stripped file
                 self._starts = self._function_starts()
         self._reach: Reach | None = None
+        self._calls_indexed: _CallIndex | None = None
+        self._ref_keys: list[int] = []
         self._pointers: _Pointers | None = None
         self._slots: frozenset[int] | None = None
 
@@ -244,26 +248,32 @@ class CodeView:
         end = self._starts[i + 1] if i + 1 < len(self._starts) else 1 << 64
         return start, end
 
-    def _disassemble(self, sites: Iterable[int]) -> None:
-        """Disassemble the functions that hold these addresses, each once (none for followed code)."""
+    def _disassemble(self, sites: Iterable[int] | NDArray[np.int64]) -> None:
+        """Disassemble the functions that hold these addresses, each once (none for followed code).
+
+        The functions are found in arrays: a pointer table can give a million candidate sites.
+        """
         if self._flow is not None:
             return
-        for site in sorted(set(sites)):
-            if not self._executable(site):
-                continue
-            start, end = self._bounds(site)
+        found = np.unique(np.asarray(sites if isinstance(sites, np.ndarray) else list(sites), dtype=np.int64))
+        found = found[self._in_code(found)]
+        starts = np.array(self._starts, dtype=np.int64)
+        i = np.searchsorted(starts, found, side="right") - 1
+        # before the first known start, a function starts at the site itself
+        begin = np.where(i >= 0, starts[np.maximum(i, 0)] if len(starts) else found, found)
+        for start in dict.fromkeys(begin.tolist()):
             if start not in self._swept:
                 self._swept.add(start)
-                self._sweep.sweep(_SCANNED[self.arch], start, end)
+                self._sweep.sweep(_SCANNED[self.arch], *self._bounds(start))
 
-    def _candidates(self, lo: int, hi: int) -> list[int]:
+    def _candidates(self, lo: int, hi: int) -> NDArray[np.int64]:
         """Instructions that can compute or load an address in `[lo, hi]` (none for followed code)."""
         if self._flow is not None:
-            return []
+            return np.zeros(0, dtype=np.int64)
         if self._reach is None:
             scanned = _SCANNED[self.arch]
             self._reach = Reach.join([scanned.reach(r) for r in self._regions])
-        return [int(s) for s in self._reach.sites_for(lo, hi)]
+        return self._reach.sites_for(lo, hi)
 
     # -- addresses -------------------------------------------------------------------------------
 
@@ -310,7 +320,9 @@ class CodeView:
         if self._flow is not None:
             first, last = np.searchsorted(self._ref_values, [lo, hi + 1])
             return [int(s) for s in self._ref_sites[first:last]]
-        keys = sorted(self._refs)
+        if len(self._ref_keys) != len(self._refs):  # a sweep found more: sort them again
+            self._ref_keys = sorted(self._refs)
+        keys = self._ref_keys
         return [
             s
             for key in keys[bisect.bisect_left(keys, lo) : bisect.bisect_right(keys, hi)]
@@ -320,7 +332,7 @@ class CodeView:
     def callers(self, name: str) -> tuple[CallSite, ...]:
         """Every call of the function or imported symbol `name`, with the calling function."""
         stubs = [address for address, named in self._names.items() if named == name]
-        self._disassemble(self._call_sites[np.isin(self._call_targets, stubs)].tolist())
+        self._disassemble(self._call_sites[np.isin(self._call_targets, stubs)])
         for slot in (address for address, named in self._sweep.slots.items() if named == name):
             self._disassemble(self._candidates(slot, slot))
         sites = sorted(
@@ -332,13 +344,24 @@ class CodeView:
         """Names of the named functions and imports called from `function`, in address order."""
         self._disassemble([function.start])
         i = bisect.bisect_right(self._starts, function.start)
-        end = self._starts[i] if i < len(self._starts) else 1 << 64
+        end = self._starts[i] if i < len(self._starts) else _NO_END
+        index = self._call_index()
+        first, last = np.searchsorted(index.sites, [function.start, end])
+        # a target's place is its first call anywhere seen so far (ties: the order calls were found)
+        called = sorted(set(index.targets[first:last].tolist()), key=lambda t: (index.first_site[t], t))
         names: dict[str, None] = {}
-        for target, sites in sorted(self._calls.items(), key=lambda item: min(item[1])):
-            label = self._target_name(target)
-            if label is not None and any(function.start <= s < end for s in sites):
+        for number in called:
+            label = self._target_name(index.called[number])
+            if label is not None:
                 names.setdefault(label, None)
         return tuple(names)
+
+    def _call_index(self) -> _CallIndex:
+        """The calls seen so far in arrays by site (built again when a sweep has found more)."""
+        size = sum(len(sites) for sites in self._calls.values())
+        if self._calls_indexed is None or self._calls_indexed.size != size:
+            self._calls_indexed = _CallIndex.of(self._calls, size)
+        return self._calls_indexed
 
     def _named(self, target: int | str, name: str) -> bool:
         return self._target_name(target) == name
@@ -409,6 +432,29 @@ def _cut(regions: list[Region], lo: int, hi: int) -> list[Region]:
         for r in regions
         if r.address < hi and lo < r.address + len(r.code)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _CallIndex:
+    """Every call site with the number of its target (in the order targets were found), by site.
+
+    A large MIPS library has a hundred thousand calls: a question about one function's calls reads
+    the ones inside it, not all of them.
+    """
+
+    size: int
+    sites: NDArray[np.int64]
+    targets: NDArray[np.int64]
+    called: list[int | str]
+    first_site: list[int]
+
+    @classmethod
+    def of(cls, calls: dict[int | str, list[int]], size: int) -> _CallIndex:
+        called = list(calls)
+        sites = np.fromiter((s for found in calls.values() for s in found), dtype=np.int64, count=size)
+        numbers = np.repeat(np.arange(len(called), dtype=np.int64), [len(found) for found in calls.values()])
+        order = np.argsort(sites, kind="stable")
+        return cls(size, sites[order], numbers[order], called, [min(found) for found in calls.values()])
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,3 +117,25 @@ def test_not_code_gives_none() -> None:
     assert FileContext(tree, tree["/romfs-x.cramfs.img!/payload!/etc/passwd"]).code() is None
     module = FileContext(tree, tree["/romfs-x.cramfs.img!/payload!/lib/modules/hi_osal.ko"])
     assert module.code() is None  # relocatable: strings are reached through relocations
+
+
+def test_calls_of_a_function_in_the_order_of_their_first_call_in_the_file(corpus) -> None:
+    data = corpus("08-cs2-pppp.bin", "/ramdisk-1!/payload!/bin/p2pcam")
+    view = _view(data)
+    [main] = view.referrers(view.address_of(data.index(b"ADCBBFAOPP")) or 0)
+    called = view.calls_in(main)
+    assert "PPPP_Initialize" in called
+    first = [min(c.address for c in view.callers(name)) for name in called]
+    assert first == sorted(first)
+    assert view.calls_in(main) == called  # asked again: the same answer
+
+
+def test_an_address_no_code_uses_has_no_referrer(corpus) -> None:
+    for image, path in [
+        ("08-cs2-pppp.bin", "/ramdisk-1!/payload!/bin/p2pcam"),  # MIPS
+        ("01-xm-hi3516ev300-general.bin", "/user-x.cramfs.img!/payload!/bin/Sofia"),  # ARM
+    ]:
+        view = _view(corpus(image, path))
+        header = view.address_of(1)  # inside the ELF identification, which no code reads
+        assert header is not None
+        assert view.referrers(header) == ()

@@ -61,6 +61,17 @@ _NO_RD = np.array([0x08, 0x09, 0x0C, 0x0D, 0x0F, 0x11, 0x13, *range(0x18, 0x20),
 """SPECIAL functions that write no `rd`: `jr`, `jalr` (its `$ra` is not followed), traps, `mult`, `div`..."""
 
 
+def _table(members: NDArray[np.int64] | list[int]) -> NDArray[np.bool_]:
+    """A table of 64 entries (for an opcode or a function field): `table[field]` is a sort-free `np.isin`."""
+    table = np.zeros(64, dtype=bool)
+    table[members] = True
+    return table
+
+
+_IS_IMM, _IS_COPY, _WRITES = _table(_IMM_OPS), _table(_COPY_FUNCTS), _table(_WRITES_RT)
+_NO_RD_TABLE, _MUL_NO_RD = _table(_NO_RD), _table([0, 1, 4, 5])
+
+
 def flow(regions: list[Region], starts: NDArray[np.int64], memory: Memory, budget: int) -> Flow:
     """Follow constant values through the registers of the regions' code, as a linear sweep would.
 
@@ -120,33 +131,39 @@ def _joined(parts: list[Flow], instructions: int) -> Flow:
     )
 
 
-def _destinations(w: NDArray[np.int64]) -> NDArray[np.int64]:
+def _destinations(
+    op: NDArray[np.uint8],
+    *,
+    rs: NDArray[np.int8],
+    rt: NDArray[np.int8],
+    rd: NDArray[np.int8],
+    funct: NDArray[np.uint8],
+    nop: NDArray[np.bool_],
+) -> NDArray[np.int8]:
     """The register each instruction writes (-1 for none; `$zero` and `$gp` count as none).
 
     `jal`, `jalr` and `bal` write `$ra`, which is never followed; they count as none, as stores,
     branches and coprocessor loads do.
     """
-    op, rs, rt, rd, funct = w >> 26, (w >> 21) & 31, (w >> 16) & 31, (w >> 11) & 31, w & 63
-    dest = np.full(len(w), -1, dtype=np.int64)
-    dest = np.where(np.isin(op, _WRITES_RT), rt, dest)
-    dest = np.where((op == 0) & ~np.isin(funct, _NO_RD) & (w != 0), rd, dest)
+    dest = np.where(_WRITES[op], rt, np.int8(-1))
+    dest = np.where((op == 0) & ~_NO_RD_TABLE[funct] & ~nop, rd, dest)
     dest = np.where((op >= 0x10) & (op <= 0x13) & (rs <= 3), rt, dest)  # mfc0, mfc1, cfc1, mfhc1
-    dest = np.where((op == 0x1C) & ~np.isin(funct, [0, 1, 4, 5]), rd, dest)  # mul, clz (not madd, msub)
+    dest = np.where((op == 0x1C) & ~_MUL_NO_RD[funct], rd, dest)  # mul, clz (not madd, msub)
     special3 = op == 0x1F
     dest = np.where(special3 & ((funct <= 7) | (funct == 0x3B)), rt, dest)  # ext, ins, rdhwr
     dest = np.where(special3 & ((funct == 0x20) | (funct == 0x24)), rd, dest)  # seb, seh, wsbh
-    return np.where((dest == _ZERO) | (dest == _GP), -1, dest)
+    return np.where((dest == _ZERO) | (dest == _GP), np.int8(-1), dest)
 
 
-def _writers(dest: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+def _writers(dest: NDArray[np.int8]) -> list[NDArray[np.int64]]:
     """For each register, the instructions that write it, in order."""
-    order = np.argsort(dest, kind="stable")
+    order = np.argsort(dest, kind="stable")  # a radix sort, for 8-bit keys
     bounds = np.searchsorted(dest[order], np.arange(-1, 33))  # bounds[r + 1]: where writers of r start
     return [order[bounds[r + 1] : bounds[r + 2]] for r in range(32)]
 
 
 def _reaching(
-    writers: list[NDArray[np.int64]], reg: NDArray[np.int64], at: NDArray[np.int64]
+    writers: list[NDArray[np.int64]], reg: NDArray[np.int8] | NDArray[np.int64], at: NDArray[np.int64]
 ) -> NDArray[np.int64]:
     """For each instruction `at` reading `reg` (-1: none): the last one before it that wrote `reg`, or -1."""
     found = np.full(len(at), -1, dtype=np.int64)
@@ -174,26 +191,32 @@ class _Code:
     """The decoded fields of the instructions followed at once, and their functions' starts."""
 
     at: NDArray[np.int64]
-    op: NDArray[np.int64]
-    rs: NDArray[np.int64]
-    rt: NDArray[np.int64]
-    funct: NDArray[np.int64]
+    op: NDArray[np.uint8]
+    rs: NDArray[np.int8]
+    rt: NDArray[np.int8]
+    funct: NDArray[np.uint8]
     imm: NDArray[np.int64]
     uimm: NDArray[np.int64]
-    dest: NDArray[np.int64]
+    dest: NDArray[np.int8]
     writers: list[NDArray[np.int64]]
     start: NDArray[np.int64]
     mask: int
 
     @classmethod
     def of(cls, at: NDArray[np.int64], w: NDArray[np.int64], points: NDArray[np.int64], word: int) -> _Code:
-        dest = _destinations(w)
+        # the register and operation fields in 8 bits: a pass over them costs an eighth of one in 64
+        w32 = w.astype(np.uint32)
+        op, funct = (w32 >> 26).astype(np.uint8), (w32 & 63).astype(np.uint8)
+        rs, rt = ((w32 >> 21) & 31).astype(np.int8), ((w32 >> 16) & 31).astype(np.int8)
+        dest = _destinations(
+            op, rs=rs, rt=rt, rd=((w32 >> 11) & 31).astype(np.int8), funct=funct, nop=w32 == 0
+        )
         return cls(
             at=at,
-            op=w >> 26,
-            rs=(w >> 21) & 31,
-            rt=(w >> 16) & 31,
-            funct=w & 63,
+            op=op,
+            rs=rs,
+            rt=rt,
+            funct=funct,
             imm=sext(w & 0xFFFF, 16),
             uimm=w & 0xFFFF,
             dest=dest,
@@ -206,7 +229,9 @@ class _Code:
 class _Sources:
     """Where the instructions `pick` read one source register from: its writer, or the clean state."""
 
-    def __init__(self, code: _Code, pick: NDArray[np.int64], reg: NDArray[np.int64], gp: int | None) -> None:
+    def __init__(
+        self, code: _Code, pick: NDArray[np.int64], reg: NDArray[np.int8] | NDArray[np.int64], gp: int | None
+    ) -> None:
         writer = _reaching(code.writers, reg, pick)
         # a writer before the function's start is another function's: the register starts clean
         writer = np.where((writer >= 0) & (code.at[np.maximum(writer, 0)] >= code.start[pick]), writer, -1)
@@ -286,9 +311,9 @@ def _follow(code: _Code, state: _State, slots: _Slots, gp: int | None) -> None:
     Each round carries values one instruction further along a chain (`lui` -> `addiu` -> `move`).
     """
     op, rs, rt, mask = code.op, code.rs, code.rt, code.mask
-    is_imm = np.isin(op, _IMM_OPS)
+    is_imm = _IS_IMM[op]
     is_load = ((op == _LW) | (op == _LD)) & (rs != _GP)
-    is_copy = (op == 0) & np.isin(code.funct, _COPY_FUNCTS) & ((rs != _ZERO) | (rt != _ZERO))
+    is_copy = (op == 0) & _IS_COPY[code.funct] & ((rs != _ZERO) | (rt != _ZERO))
     pick = np.flatnonzero((code.dest >= 0) & (is_imm | is_load | is_copy))
     op, rs, rt, imm, uimm = op[pick], rs[pick], rt[pick], code.imm[pick], code.uimm[pick]
     is_imm, is_load, is_copy = is_imm[pick], is_load[pick], is_copy[pick]
@@ -336,7 +361,7 @@ def _found(code: _Code, state: _State, memory: Memory, slots: _Slots) -> Flow:
     A reference is an immediate added to a known register other than `$zero`, or an address loaded from.
     """
     op, mask = code.op, code.mask
-    is_imm = np.isin(op, _IMM_OPS) & (code.rs != _ZERO)
+    is_imm = _IS_IMM[op] & (code.rs != _ZERO)
     is_load = (op == _LW) | (op == _LD)
     is_jump = (op == 0) & ((code.funct == 8) | (code.funct == 9))
     pick = np.flatnonzero(((code.dest >= 0) & (is_imm | is_load)) | is_jump)
