@@ -66,6 +66,7 @@ class Sweep:
     hi: int = 0
     chunks: list[tuple[str, int, bytes, bool]] = field(default_factory=list)
     budget: int = 0
+    defined: list[int] = field(default_factory=list)
 
     @classmethod
     def start(cls, data: bytes, binary: lief.ELF.Binary, budget: int) -> Sweep | None:
@@ -90,6 +91,7 @@ class Sweep:
         if machine not in arch_of:
             return None
         arch, cs_arch, cs_mode = arch_of[machine]
+        functions = _function_symbols(binary)
         segments = tuple(
             Segment(
                 seg.virtual_address,
@@ -111,7 +113,8 @@ class Sweep:
             endian=endian,
             cs_arch=cs_arch,
             cs_mode=cs_mode | cs_endian,
-            names=_function_names(binary, arch),
+            names=_function_names(functions, arch),
+            defined=[value for value, _, defined in functions if defined],
             slots=_import_slots(binary),
             relative=_relative_pointers(binary),
             budget=budget,
@@ -239,7 +242,7 @@ class Sweep:
             yield name, address, code, False
             return
         end = address + len(code)
-        marks = sorted((v & ~1, bool(v & 1)) for v in self._arm_symbol_values() if address <= (v & ~1) < end)
+        marks = sorted((v & ~1, bool(v & 1)) for v in self.defined if address <= (v & ~1) < end)
         default = self._arm_default_mode(address, code, marks)
         cuts = [(address, default), *[m for m in marks if m[0] > address]]
         if marks and marks[0][0] == address:
@@ -248,13 +251,6 @@ class Sweep:
             stop = cuts[i + 1][0] if i + 1 < len(cuts) else end
             if stop > start:
                 yield name, start, code[start - address : stop - address], thumb
-
-    def _arm_symbol_values(self) -> list[int]:
-        return [
-            s.value
-            for s in self.binary.symbols
-            if s.type == lief.ELF.Symbol.TYPE.FUNC and s.value and s.shndx != 0
-        ]
 
     def _arm_default_mode(self, address: int, code: bytes, marks: list[tuple[int, bool]]) -> bool:
         entry = self.binary.entrypoint
@@ -383,14 +379,22 @@ def _text(name: str | bytes) -> str:
     return name if isinstance(name, str) else name.decode("utf-8", "backslashreplace")
 
 
-def _function_names(binary: lief.ELF.Binary, arch: str) -> dict[int, str]:
+def _function_symbols(binary: lief.ELF.Binary) -> list[tuple[int, str | bytes, bool]]:
+    """(value, name, whether it is defined in the file) of every function symbol with a value: one pass."""
+    function = lief.ELF.Symbol.TYPE.FUNC
+    return [
+        (symbol.value, symbol.name, symbol.shndx != 0)
+        for symbol in binary.symbols
+        if symbol.type == function and symbol.value
+    ]
+
+
+def _function_names(functions: list[tuple[int, str | bytes, bool]], arch: str) -> dict[int, str]:
     """Address -> name of every function symbol with an address (MIPS import stubs included)."""
     names: dict[int, str] = {}
-    for symbol in binary.symbols:
-        if symbol.type != lief.ELF.Symbol.TYPE.FUNC or not symbol.value or not symbol.name:
-            continue
-        address = symbol.value & ~1 if arch == "arm" else symbol.value
-        names.setdefault(address, _text(symbol.name))
+    for value, name, _ in functions:
+        if name:
+            names.setdefault(value & ~1 if arch == "arm" else value, _text(name))
     return names
 
 
