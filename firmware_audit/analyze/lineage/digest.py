@@ -37,7 +37,6 @@ from firmware_audit.analyze.lineage.tokens import (
     blake,
     canonical,
     decode,
-    masked,
     returns,
     word_tokens,
 )
@@ -234,20 +233,40 @@ class _Known:
 def _machine(binary: lief.ELF.Binary) -> tuple[str, capstone.Cs] | None:
     header = binary.header
     big = header.identity_data == lief.ELF.Header.ELF_DATA.MSB
-    endian = capstone.CS_MODE_BIG_ENDIAN if big else capstone.CS_MODE_LITTLE_ENDIAN
     machine = header.machine_type
     if machine == lief.ELF.ARCH.ARM:
         # A Thumb entry point (odd address) means the file is built for Thumb-2 throughout.
-        if binary.entrypoint & 1:
-            return "thumb", capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | endian)
-        return "arm", capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM | endian)
-    if machine == lief.ELF.ARCH.AARCH64:
-        return "aarch64", capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM | endian)
-    if machine == lief.ELF.ARCH.MIPS:
-        wide = header.identity_class == lief.ELF.Header.CLASS.ELF64
-        mode = capstone.CS_MODE_MIPS64 if wide else capstone.CS_MODE_MIPS32
-        return ("mips64" if wide else "mips"), capstone.Cs(capstone.CS_ARCH_MIPS, mode | endian)
-    return None
+        arch = "thumb" if binary.entrypoint & 1 else "arm"
+    elif machine == lief.ELF.ARCH.AARCH64:
+        arch = "aarch64"
+    elif machine == lief.ELF.ARCH.MIPS:
+        arch = "mips64" if header.identity_class == lief.ELF.Header.CLASS.ELF64 else "mips"
+    else:
+        return None
+    return arch, _decoder(arch, big)
+
+
+def _decoder(arch: str, big: bool) -> capstone.Cs:
+    """The capstone decoder of an instruction set and byte order, made once.
+
+    Making one costs more than decoding a small file.
+    """
+    found = _DECODERS.get((arch, big))
+    if found is None:
+        family, mode = _MODES[arch]
+        endian = capstone.CS_MODE_BIG_ENDIAN if big else capstone.CS_MODE_LITTLE_ENDIAN
+        found = _DECODERS[(arch, big)] = capstone.Cs(family, mode | endian)
+    return found
+
+
+_MODES = {
+    "arm": (capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM),
+    "thumb": (capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB),
+    "aarch64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM),
+    "mips": (capstone.CS_ARCH_MIPS, capstone.CS_MODE_MIPS32),
+    "mips64": (capstone.CS_ARCH_MIPS, capstone.CS_MODE_MIPS64),
+}
+_DECODERS: dict[tuple[str, bool], capstone.Cs] = {}
 
 
 def _code(data: bytes, binary: lief.ELF.Binary) -> Iterator[tuple[int, int, bytes]]:
@@ -292,11 +311,10 @@ def _cut(run: Decoded, kept: int, vaddr: int) -> list[tuple[int, int]]:
 
     A piece's digest is the hash of its instructions' texts, numbers masked, one a line.
     """
-    mnemonics, operands = run.mnemonics[:kept], run.operands[:kept]
-    stops = np.flatnonzero(returns("thumb", mnemonics, operands)).tolist()
+    stops = np.flatnonzero(returns("thumb", run, kept)).tolist()
     if not stops:
         return []
-    lines = masked(mnemonics, operands)
+    lines = run.masked(stops[-1] + 1)
     found = []
     start = 0
     for stop in stops:

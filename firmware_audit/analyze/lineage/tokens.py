@@ -44,8 +44,8 @@ _ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
 _RECORD = capstone._cs_insn  # noqa: SLF001
 _RECORD_SIZE = ctypes.sizeof(_RECORD)
 _FIELDS = {name: getattr(_RECORD, name) for name in ("address", "size", "mnemonic", "op_str")}
-_SKIPPED = b".byte"
-"""The mnemonic capstone gives a word it skips as data."""
+_SKIPPED = np.frombuffer(b".byte\0", dtype=np.uint8)
+"""The mnemonic capstone gives a word it skips as data, with its NUL."""
 
 
 def blake(masked: bytes) -> int:
@@ -117,81 +117,126 @@ def word_tokens(cs: capstone.Cs, arch: str, blob: bytes) -> tuple[NDArray[np.uin
     for at in range(0, count, BATCH):
         end = min(count, at + BATCH)
         batch = decode(cs, blob[at * 4 : end * 4], at * 4)
-        decoded = batch.mnemonics != _SKIPPED
-        index = (batch.addresses[decoded] // 4).astype(np.intp)
-        mnemonics, operands = batch.mnemonics[decoded], batch.operands[decoded]
-        if len(index):
-            tokens[index] = _tokens(masked(mnemonics, operands))
-            flags[index] = returns(arch, mnemonics, operands)
+        if len(batch):
+            index = (batch.addresses // 4).astype(np.intp)
+            tokens[index] = _tokens(batch.masked())
+            flags[index] = returns(arch, batch)
     return tokens, flags
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """Instructions capstone decoded in one call, in order: address, size and texts (NUL-padded)."""
+    """Instructions capstone decoded in one call, in order (words it skipped as data left out).
+
+    Attributes:
+        addresses: Each instruction's address.
+        sizes: Each instruction's size in bytes.
+        text: Each instruction's text, `mnemonic operands`, followed by a NUL, one after the other.
+        ends: Where each instruction's NUL is in `text`.
+        heads: The first three bytes of each mnemonic (NUL-padded): which instructions may return.
+    """
 
     addresses: NDArray[np.uint64]
     sizes: NDArray[np.uint16]
-    mnemonics: NDArray[np.bytes_]
-    operands: NDArray[np.bytes_]
+    text: bytes
+    ends: NDArray[np.intp]
+    heads: NDArray[np.uint8]
+
+    def __len__(self) -> int:
+        """The number of instructions."""
+        return len(self.addresses)
+
+    def line(self, at: int) -> bytes:
+        """The text of instruction `at` (no NUL)."""
+        return self.text[int(self.ends[at - 1]) + 1 if at else 0 : int(self.ends[at])]
+
+    def masked(self, count: int | None = None) -> list[bytes]:
+        """`NUMBER.sub("#", text)` of each of the first `count` instructions (all by default), in one pass."""
+        # No text holds a NUL and no number runs across one, so masking the whole masks each text
+        # as it would alone.
+        count = len(self) if count is None else min(count, len(self))
+        if not count:
+            return []
+        return _NUMBER_BYTES.sub(b"#", self.text[: int(self.ends[count - 1]) + 1]).split(b"\0")[:-1]
 
 
 def decode(cs: capstone.Cs, code: bytes, address: int) -> Decoded:
-    """What `cs.disasm_lite(code, address)` gives (up to the first word it cannot decode), as arrays."""
+    """What `cs.disasm_lite(code, address)` gives (up to the first word it cannot decode), as arrays.
+
+    Words capstone skips as data (its skip-data option) are left out.
+    """
     records = ctypes.POINTER(_RECORD)()
     decoded = capstone._cs.cs_disasm(cs.csh, code, len(code), address, 0, ctypes.byref(records))  # noqa: SLF001
     if not decoded:
-        empty = np.zeros(0, dtype="S1")
-        return Decoded(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint16), empty, empty)
+        return _NOTHING
     try:
         raw = np.ctypeslib.as_array(
             ctypes.cast(records, ctypes.POINTER(ctypes.c_uint8)), shape=(decoded * _RECORD_SIZE,)
         ).reshape(decoded, _RECORD_SIZE)
-        return Decoded(
-            _number(raw, "address", np.uint64),
-            _number(raw, "size", np.uint16),
-            _text(raw, "mnemonic"),
-            _text(raw, "op_str"),
-        )
+        mnemonics, operands = _field(raw, "mnemonic"), _field(raw, "op_str")
+        kept = (mnemonics[:, : len(_SKIPPED)] != _SKIPPED).any(axis=1)
+        if not kept.all():
+            raw, mnemonics, operands = raw[kept], mnemonics[kept], operands[kept]
+        return _decoded(raw, mnemonics, operands)
     finally:
         capstone._cs.cs_free(records, decoded)  # noqa: SLF001
+
+
+_NOTHING = Decoded(
+    np.zeros(0, dtype=np.uint64),
+    np.zeros(0, dtype=np.uint16),
+    b"",
+    np.zeros(0, dtype=np.intp),
+    np.zeros((0, 3), dtype=np.uint8),
+)
+
+
+def _decoded(raw: NDArray[np.uint8], mnemonics: NDArray[np.uint8], operands: NDArray[np.uint8]) -> Decoded:
+    """The instructions of capstone's records (rows of `raw`), their texts joined in one byte string."""
+    rows = len(raw)
+    if not rows:
+        return _NOTHING
+    # Every field is NUL-terminated within its size; capstone may leave bytes after the NUL: the
+    # texts are cut at their first NUL.
+    short = _length(mnemonics)
+    long = _length(operands)
+    width = int(short.max()) + 1
+    line = np.empty((rows, width + int(long.max()) + 1), dtype=np.uint8)
+    line[:, :width] = mnemonics[:, :width]
+    line[np.arange(rows), short] = ord(" ")
+    line[:, width:] = operands[:, : line.shape[1] - width]
+    columns = np.arange(line.shape[1])
+    used = (columns <= short[:, None]) | ((columns >= width) & (columns <= width + long[:, None]))
+    return Decoded(
+        _number(raw, "address", np.uint64),
+        _number(raw, "size", np.uint16),
+        line[used].tobytes(),
+        np.cumsum(short + long + 2) - 1,
+        mnemonics[:, :3].copy(),
+    )
+
+
+def _field(raw: NDArray[np.uint8], name: str) -> NDArray[np.uint8]:
+    """A field of every record, as bytes (a view)."""
+    field = _FIELDS[name]
+    return raw[:, field.offset : field.offset + field.size]
+
+
+def _length(column: NDArray[np.uint8]) -> NDArray[np.intp]:
+    """The length of the C string of each row (its first NUL), reading no further than needed."""
+    width = 48
+    while True:
+        zero = column[:, :width] == 0
+        if width >= column.shape[1] or zero.any(axis=1).all():
+            found: NDArray[np.intp] = np.argmax(zero, axis=1)
+            return found
+        width *= 2
 
 
 def _number(raw: NDArray[np.uint8], name: str, kind: type[np.unsignedinteger[Any]]) -> NDArray[Any]:
     """A number field of every record (in the machine's byte order, as C wrote it)."""
     field = _FIELDS[name]
     return raw[:, field.offset : field.offset + field.size].copy().view(kind).ravel()
-
-
-def _text(raw: NDArray[np.uint8], name: str) -> NDArray[np.bytes_]:
-    """A C string field of every record (capstone may leave bytes after the terminating NUL: cleared)."""
-    field = _FIELDS[name]
-    column = raw[:, field.offset : field.offset + field.size]
-    ends = np.argmax(column == 0, axis=1)  # every field is NUL-terminated within its size
-    width = max(int(ends.max()), 1)
-    text = column[:, :width].copy()
-    text[np.arange(width) >= ends[:, None]] = 0
-    return text.view(f"S{width}").ravel()
-
-
-def masked(mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> list[bytes]:
-    """`NUMBER.sub("#", f"{mnemonic} {operands}")` of each instruction, in one pass."""
-    # The texts joined by NULs: no text holds one and no number runs across one, so masking the
-    # whole masks each text as it would alone.
-    rows = len(mnemonics)
-    if not rows:
-        return []
-    mn = mnemonics.view(np.uint8).reshape(rows, -1)
-    op = operands.view(np.uint8).reshape(rows, -1)
-    line = np.zeros((rows, mn.shape[1] + op.shape[1] + 2), dtype=np.uint8)
-    line[:, : mn.shape[1]] = mn
-    line[:, mn.shape[1]] = ord(" ")
-    line[:, mn.shape[1] + 1 : -1] = op
-    columns = np.arange(line.shape[1])
-    used = (columns < np.char.str_len(mnemonics)[:, None]) | (columns == mn.shape[1])
-    used |= (columns > mn.shape[1]) & (columns <= mn.shape[1] + np.char.str_len(operands)[:, None])
-    used[:, -1] = True  # the NUL after each text
-    return _NUMBER_BYTES.sub(b"#", line[used].tobytes()).split(b"\0")[:-1]
 
 
 def _tokens(texts: list[bytes]) -> NDArray[np.uint64]:
@@ -209,19 +254,31 @@ def _tokens(texts: list[bytes]) -> NDArray[np.uint64]:
     return np.array(values, dtype=np.uint64)
 
 
-def returns(arch: str, mnemonics: NDArray[np.bytes_], operands: NDArray[np.bytes_]) -> NDArray[np.bool_]:
-    """`returns_text` of each instruction, read only where the mnemonic can return."""
+def returns(arch: str, decoded: Decoded, count: int | None = None) -> NDArray[np.bool_]:
+    """`returns_text` of each of the first `count` instructions (all by default).
+
+    It is read only where the mnemonic and the text can return: `bx` with `lr`, `pop` or `ldm` with
+    `pc`, `ret`, `jr`.
+    """
+    heads = decoded.heads[:count]
+    first, second, third = heads[:, 0], heads[:, 1], heads[:, 2]
+    needs = b""
     if arch in {"arm", "thumb"}:
-        # `bx lr`, or `pop`/`ldm` with `pc` among its registers
-        maybe = (np.char.startswith(mnemonics, b"bx") & (np.char.find(operands, b"lr") >= 0)) | (
-            (np.char.startswith(mnemonics, b"pop") | np.char.startswith(mnemonics, b"ldm"))
-            & (np.char.find(operands, b"pc") >= 0)
+        maybe = (first == ord("b")) & (second == ord("x"))
+        pops = ((first == ord("p")) & (second == ord("o")) & (third == ord("p"))) | (
+            (first == ord("l")) & (second == ord("d")) & (third == ord("m"))
         )
+        candidates = [(at, b"lr") for at in np.flatnonzero(maybe).tolist()]
+        candidates += [(at, b"pc") for at in np.flatnonzero(pops).tolist()]
     elif arch == "aarch64":
-        maybe = mnemonics == b"ret"
+        maybe = (first == ord("r")) & (second == ord("e")) & (third == ord("t"))
+        candidates = [(at, needs) for at in np.flatnonzero(maybe).tolist()]
     else:
-        maybe = (mnemonics == b"jr") & (operands == b"$ra")
-    found = np.zeros(len(mnemonics), dtype=np.bool_)
-    for at in np.flatnonzero(maybe).tolist():
-        found[at] = returns_text(arch, f"{mnemonics[at].decode()} {operands[at].decode()}")
+        maybe = (first == ord("j")) & (second == ord("r"))
+        candidates = [(at, needs) for at in np.flatnonzero(maybe).tolist()]
+    found = np.zeros(len(heads), dtype=np.bool_)
+    for at, word in candidates:
+        line = decoded.line(at)
+        if word in line:
+            found[at] = returns_text(arch, line.decode())
     return found

@@ -17,6 +17,8 @@ from firmware_audit.analyze.lineage.tokens import (
     UNDECODED,
     blake,
     canonical,
+    decode,
+    returns,
     returns_text,
     word_tokens,
 )
@@ -110,6 +112,36 @@ def test_fast_number_pattern_masks_like_number() -> None:
     ]
     for text in texts:
         assert fast.sub(b"#", text.encode()) == slow.sub(b"#", text.encode()), text
+
+
+@pytest.mark.parametrize(("arch", "skip"), [("arm", True), ("arm", False), ("thumb", False), ("mips", True)])
+def test_decode_gives_the_texts_capstone_prints(arch: str, skip: bool) -> None:
+    # Random words (data among them), and `pop` of every register: an operand text longer than the
+    # part of the field read first.
+    words = np.random.default_rng(3).integers(0, 2**32, 3000, dtype=np.uint64).astype(np.uint32)
+    words = np.concatenate((np.array([0xE8BDFFFF, 0xE12FFF1E] * 3, dtype=np.uint32), words))
+    code = words.astype("<u4").tobytes()
+    cs = _cs("mips" if arch == "mips" else "arm", big=False)
+    if arch == "thumb":  # `bx lr`, `pop {r4, pc}`, Thumb-2 code (`tests/data/benign/make.sh`), the words
+        binary = lief.ELF.parse(str(DATA / "benign" / "benign-arm"))
+        assert binary is not None
+        code = bytes.fromhex("704710bd") + bytes(binary.get_section(".text").content) + code
+        cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+    cs.skipdata = skip
+    expected = [(a, n, f"{m} {o}") for a, n, m, o in cs.disasm_lite(code, 0x1000) if m != ".byte"]
+    found = decode(cs, code, 0x1000)
+    assert len(found) == len(expected) > 0
+    assert found.addresses.tolist() == [a for a, _, _ in expected]
+    assert found.sizes.tolist() == [n for _, n, _ in expected]
+    assert [found.line(at).decode() for at in range(len(found))] == [t for _, _, t in expected]
+    assert max(len(t) for _, _, t in expected) > 48 or arch in {"thumb", "mips"}
+    count = len(expected) // 2
+    assert found.masked(count) == [NUMBER.sub("#", t).encode() for _, _, t in expected[:count]]
+    assert found.masked() == [NUMBER.sub("#", t).encode() for _, _, t in expected]
+    flags = [returns_text(arch, t) for _, _, t in expected]
+    assert returns(arch, found, count).tolist() == flags[:count]
+    assert returns(arch, found).tolist() == flags
+    assert any(flags) or arch == "mips"
 
 
 def test_a_batch_of_data_only_gives_undecoded_tokens() -> None:
