@@ -1,7 +1,11 @@
+import random
+import re
+
 import pytest
 from traces_data import clean_tree, run, run_all
 
 from firmware_audit.analyze.traces import DefaultAccountAnalyzer
+from firmware_audit.analyze.traces.accounts import _PAIR
 from firmware_audit.model import Category, Severity
 
 ANALYZER = DefaultAccountAnalyzer()
@@ -53,3 +57,22 @@ def test_two_passwords_in_one_string_come_in_one_order() -> None:
     content = b"\x00root\x00password=xc3511 passwd=vizxv\x00"
     found = run(ANALYZER, {"bin/app": content})
     assert [f.trace.detail.split(" / ")[1].split()[0] for f in found] == ["vizxv", "xc3511"]
+
+
+def test_the_pair_pattern_opens_with_every_way_a_pair_can_start() -> None:
+    # `_PAIR` opens with the characters a match can start with, to be fast; it must find what the
+    # pattern without that opening finds, in every case spelling (U+017F, the long s, is an `s`
+    # ignoring case).
+    plain = re.compile(_PAIR.pattern.removeprefix("(?=[\"'ulnaps])"), re.IGNORECASE)
+    assert plain.pattern != _PAIR.pattern
+    pieces = ["user", "USER", "Name", "login", "ACCOUNT", "pass", "PassWord", "passwd", "pwd", "PSW"]
+    pieces += ["secret", "\u017fecret", "u\u017fer", "'", '"', " ", "\t", "=", ":", "x", ",", ";", "<", "İ"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    found = 0
+    for text in texts:
+        expected = [(m.span(), m.group("key"), m.group("value")) for m in plain.finditer(text)]
+        assert [(m.span(), m.group("key"), m.group("value")) for m in _PAIR.finditer(text)] == expected
+        found += len(expected)
+    assert found > 1000
+    assert _PAIR.search("\u017fecret=1") is not None
