@@ -8,12 +8,9 @@ analyzer reports as an Issue for the file (the parse itself is `FileContext.elf`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from itertools import islice
 
 import lief
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 MAX_SYMBOLS = 200_000
 """Symbols read per table; more is not a real binary (and would only cost time)."""
@@ -75,10 +72,17 @@ def elf_facts(binary: lief.ELF.Binary) -> ElfFacts:
 
 def _facts(binary: lief.ELF.Binary) -> ElfFacts:
     header = binary.header
-    dynamic = _capped(binary.dynamic_symbols)
-    static = _capped(binary.symtab_symbols)
-    imported = [_text(s.name) for s in dynamic if s.name and s.imported]
-    exported = [_text(s.name) for s in (*dynamic, *static) if s.name and s.exported]
+    imported: list[str] = []
+    exported: list[str] = []
+    for symbols, dynamic in ((binary.dynamic_symbols, True), (binary.symtab_symbols, False)):
+        for symbol in islice(symbols, MAX_SYMBOLS):
+            name = symbol.name  # each LIEF attribute read costs a call into LIEF: read once
+            if not name:
+                continue
+            if dynamic and symbol.imported:
+                imported.append(_text(name))
+            if symbol.exported:
+                exported.append(_text(name))
     return ElfFacts(
         machine=_enum_name(header.machine_type),
         big_endian=header.identity_data == lief.ELF.Header.ELF_DATA.MSB,
@@ -106,15 +110,6 @@ def _facts(binary: lief.ELF.Binary) -> ElfFacts:
             if sep
         ),
     )
-
-
-def _capped(symbols: Iterable[lief.ELF.Symbol]) -> list[lief.ELF.Symbol]:
-    taken = []
-    for index, symbol in enumerate(symbols):
-        if index >= MAX_SYMBOLS:
-            break
-        taken.append(symbol)
-    return taken
 
 
 def _entries(binary: lief.ELF.Binary, name: str) -> list[str]:

@@ -1,10 +1,12 @@
 import io
 import tarfile
 
+import lief
 import pytest
 from sdk_data import BENIGN, analyze, corpus_tree
 
 from firmware_audit.analyze import FileContext
+from firmware_audit.analyze.sdk import elf as elf_module
 from firmware_audit.analyze.sdk.elf import ElfReadError, elf_facts
 from firmware_audit.extract import unpack
 from firmware_audit.model import IssueKind, SdkUse
@@ -113,3 +115,24 @@ def test_unparseable_elf_is_an_issue_not_a_crash() -> None:
     assert named.sdk.family == "hisilicon-mpp"
     assert named.sdk.use == (SdkUse.NAMED,)
     assert named.confidence == 0.6
+
+
+def test_symbols_are_those_lief_lists_first_dynamic_then_static(monkeypatch) -> None:
+    # An unstripped build (tests/data/code/make.sh): both symbol tables hold names.
+    binary = lief.ELF.parse(str(BENIGN.parent / "code" / "cloud-aarch64"))
+    assert binary is not None
+    dynamic = [s for s in binary.dynamic_symbols if s.name]
+    static = [s for s in binary.symtab_symbols if s.name]
+    assert dynamic
+    assert static
+    facts = elf_facts(binary)
+    assert facts.imported == tuple(dict.fromkeys(s.name for s in dynamic if s.imported))
+    assert facts.exported == tuple(dict.fromkeys(s.name for s in (*dynamic, *static) if s.exported))
+    assert facts.imported
+    assert set(facts.exported) - {s.name for s in dynamic}  # names only the static table holds
+    # Each table is read up to MAX_SYMBOLS entries.
+    monkeypatch.setattr(elf_module, "MAX_SYMBOLS", 3)
+    capped = elf_facts(binary)
+    first = [*list(binary.dynamic_symbols)[:3], *list(binary.symtab_symbols)[:3]]
+    assert capped.exported == tuple(dict.fromkeys(s.name for s in first if s.name and s.exported))
+    assert set(capped.exported) < set(facts.exported)
