@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware_audit.analyze.isa import Flow, Memory, Region, sext, words
+from firmware_audit.analyze.isa import Flow, Memory, Region, aligned, sext, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -28,14 +28,15 @@ class Mips:
 
     def calls(self, region: Region) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Targets of `jal` and `bal`."""
-        at, w = words(region)
-        jal = (w >> 26) == _JAL
-        bal = (w & 0xFFFF0000) == 0x04110000
+        w32 = aligned(region)
+        keep = np.flatnonzero(((w32 >> 26) == _JAL) | ((w32 & 0xFFFF0000) == 0x04110000))
+        at, w = region.address + 4 * keep, w32[keep].astype(np.int64)  # decoded only where one is
         target = np.where(
-            jal, ((at + 4) & 0xF0000000) | ((w & 0x3FFFFFF) << 2), at + 4 + sext(w & 0xFFFF, 16) * 4
+            (w >> 26) == _JAL,
+            ((at + 4) & 0xF0000000) | ((w & 0x3FFFFFF) << 2),
+            at + 4 + sext(w & 0xFFFF, 16) * 4,
         )
-        keep = jal | bal
-        return at[keep], target[keep]
+        return at, target
 
     def flow(self, regions: list[Region], starts: NDArray[np.int64], memory: Memory, budget: int) -> Flow:
         """What the code computes and calls (`flow`)."""

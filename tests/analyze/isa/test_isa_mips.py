@@ -98,3 +98,17 @@ def test_t9_holds_the_function_start() -> None:
     found = _flow([0, addiu(A0, T9, 0x100)], [BASE])
     assert _refs(found) == [(BASE + 4, BASE + 0x100)]
     assert found.code_values.tolist() == [BASE + 0x100]  # an address taken in code: a function start
+
+
+def test_direct_calls_jal_and_bal() -> None:
+    code = [
+        0,  # nop
+        (0x03 << 26) | ((BASE + 0x100) >> 2),  # jal BASE + 0x100
+        0x04110000 | 0xFFFE,  # bal: back two instructions from the next one
+        lw(A0, 0, SP),
+    ]
+    for endian in "<>":
+        region = Region(BASE, b"".join(struct.pack(f"{endian}I", w) for w in code), endian)
+        sites, targets = Mips().calls(region)
+        assert sites.tolist() == [BASE + 4, BASE + 8]
+        assert targets.tolist() == [BASE + 0x100, BASE + 12 - 8]
