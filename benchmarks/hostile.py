@@ -12,8 +12,10 @@ the exit code and the issue kinds. The same builders make the inputs of tests/te
 from __future__ import annotations
 
 import argparse
+import bz2
 import io
 import json
+import lzma
 import os
 import random
 import resource
@@ -93,6 +95,12 @@ def gzip_members(count: int) -> bytes:
     return b"".join(zlib.compress(b"member %d\n" % i, wbits=31) for i in range(count))
 
 
+def streams(codec: str, count: int) -> bytes:
+    """`count` concatenated xz or bzip2 streams of a few bytes of text each (decoded as one file)."""
+    compress = {"xz": lzma.compress, "bzip2": bz2.compress}[codec]
+    return b"".join(compress(b"stream %d\n" % i) for i in range(count))
+
+
 def gzip_members_apart(count: int) -> bytes:
     """`count` gzip members of a few bytes of text, a byte of other data after each: carved one by one."""
     return b"".join(zlib.compress(b"member %d\n" % i, wbits=31) + b"A" for i in range(count))
@@ -146,6 +154,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "tar-40000-same-name": lambda: tar_same_name(40_000),
     "gzip-10000-members": lambda: gzip_members(10_000),
     "gzip-10000-members-apart": lambda: gzip_members_apart(10_000),
+    "xz-10000-streams": lambda: streams("xz", 10_000),
+    "bzip2-10000-streams": lambda: streams("bzip2", 10_000),
     "elf-2m-symbols": lambda: elf_symbols(2_000_000),
     "elf-2m-dynsym": lambda: elf_symbols(2_000_000, dynamic=True),
     "zip-1m-entries": lambda: zip_many(1_000_000),

@@ -555,6 +555,18 @@ def check_gzip_members(out: Outcome, _token: str) -> None:
     ]
 
 
+def build_xz_streams(tmp_path: Path, _token: str) -> Path:
+    return _write(tmp_path, "streams.xz", HOSTILE.streams("xz", 10_000))
+
+
+def check_xz_streams(out: Outcome, _token: str) -> None:
+    # 10,000 streams one after another: one file, as `xz -d` gives it, and an issue that says so.
+    assert list(out.nodes) == ["/payload"]
+    assert out.messages("summarised") == [
+        "xz: 10,000 xz streams, shown as one file: their concatenation, as xz -d gives it"
+    ]
+
+
 def build_gzip_members_apart(tmp_path: Path, _token: str) -> Path:
     return _write(tmp_path, "apart.gz", HOSTILE.gzip_members_apart(10_000))
 
@@ -621,6 +633,7 @@ CASES = [
     Case("uimage-flood-8mib", build_uimage_flood, check_uimage_flood, ("uimage",), ("limit",)),
     Case("gzip-10000-members", build_gzip_members, check_gzip_members, (), ("summarised",)),
     Case("gzip-10000-members-apart", build_gzip_members_apart, check_gzip_members_apart, (), ("summarised",)),
+    Case("xz-10000-streams", build_xz_streams, check_xz_streams, (), ("summarised",)),
     Case("elf-2m-symbols", build_elf_symbols, check_elf_symbols, (), ("limit",)),
     Case(
         "zip-20000-same-name", build_zip_one_name_repeated, check_one_name_repeated, ("zip",), ("malformed",)

@@ -1,11 +1,16 @@
-"""bzip2, one stream; what follows the stream is carved on its own."""
+"""bzip2: streams that follow one another are one file, as bunzip2 gives it.
+
+bunzip2 decompresses a file of concatenated streams (as `cat a.bz2 b.bz2` makes) into their
+concatenation. The series ends at the first stream that does not follow on directly, and what
+follows is carved on its own.
+"""
 
 from __future__ import annotations
 
 import bz2
 
 from firmware_audit.extract.formats.base import Detection, Handler, Output
-from firmware_audit.extract.formats.compression import unpack_stream
+from firmware_audit.extract.formats.compression import unpack_series
 
 # After "BZh" and the block-size digit comes either the first block's magic (pi) or, for an empty
 # stream, the end-of-stream magic (sqrt(pi)); both are 48-bit constants of the format.
@@ -32,8 +37,16 @@ class Bzip2Handler(Handler):
         return Detection(f"bzip2 compressed data, block size {head[3] - 0x30}00k")
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
-        """Decompress the stream."""
-        return unpack_stream(self.name, bz2.BZ2Decompressor(), data, out)
+        """Decompress the streams that follow one another into one payload."""
+        return unpack_series(
+            self.name,
+            bz2.BZ2Decompressor,
+            data,
+            out,
+            starts=lambda rest: self.probe(rest) is not None,
+            parts="{n} bzip2 streams",
+            tool="bunzip2",
+        )
 
 
 HANDLER = Bzip2Handler()

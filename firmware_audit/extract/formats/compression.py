@@ -1,12 +1,16 @@
-"""Shared helpers for the single-stream compression formats (gzip, bzip2, xz, lzma, lz4, zstd)."""
+"""Shared helpers for the stream compression formats (gzip, bzip2, xz, lzma, lz4, zstd)."""
 
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 from firmware_audit.extract.bounded import DECODE_ERRORS, Decompressor, Inflated, inflate
 from firmware_audit.extract.formats.base import Output, Slice
 from firmware_audit.model import IssueKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PROBE_OUTPUT = 256
 """Bytes a probe decodes to be sure a magic really starts a stream."""
@@ -89,6 +93,59 @@ def unpack_stream(
     `errors` are further exception classes the decompressor raises on bad data.
     """
     return keep_stream(inflate(decomp, data, budget=out.budget, what=name, errors=errors), out)
+
+
+def unpack_series(
+    name: str,
+    fresh: Callable[[], Decompressor],
+    data: memoryview,
+    out: Output,
+    *,
+    starts: Callable[[memoryview], bool],
+    parts: str,
+    tool: str,
+    errors: tuple[type[Exception], ...] = (),
+) -> int | None:
+    """Decompress the streams that follow one another into one payload, as the format's tool does.
+
+    gunzip, `xz -d`, bunzip2 and `zstd -d` all write the concatenation of a file's streams (members,
+    frames) as one file. The series ends at the first stream that does not follow on directly (other
+    bytes, or one that `starts` refuses or that breaks): what follows is carved on its own, so a
+    broken stream is reported as the single stream it is. A series of more than one is said in a
+    `summarised` Issue (`parts` names them: "a stream of N members", "N xz streams").
+
+    Args:
+        name: The handler's name, for limits and problems.
+        fresh: Makes a decompressor for one stream.
+        data: From the first stream's start.
+        out: Where the payload goes.
+        starts: Whether a stream of the format starts at the start of a view (the handler's probe).
+        parts: How the Issue names N streams, with `{n}` for the number.
+        tool: The tool whose output the payload is.
+        errors: Further exception classes the decompressor raises on bad data.
+    """
+    first = inflate(fresh(), data, budget=out.budget, what=name, errors=errors)
+    end = first.consumed
+    if not first.complete or not starts(data[end:]):
+        return keep_stream(first, out)  # one stream, whole or broken
+    pieces, count = [first.data], 1
+    while starts(data[end:]):
+        stream = inflate(fresh(), data[end:], budget=out.budget, what=name, errors=errors)
+        if stream.limit is not None:
+            pieces.append(stream.data)
+            out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end + stream.consumed))
+            raise stream.limit
+        if not stream.complete:
+            break  # a broken stream ends the series; it is carved (and reported) on its own
+        pieces.append(stream.data)
+        count += 1
+        end += stream.consumed
+    out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end))
+    out.issue(
+        IssueKind.SUMMARISED,
+        f"{parts.format(n=f'{count:,}')}, shown as one file: their concatenation, as {tool} gives it",
+    )
+    return end
 
 
 def keep_stream(result: Inflated, out: Output) -> int | None:

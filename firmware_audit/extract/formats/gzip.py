@@ -8,10 +8,8 @@ by the engine as the single-member stream it is.
 
 from __future__ import annotations
 
-from firmware_audit.extract.bounded import inflate
-from firmware_audit.extract.formats.base import Detection, Handler, Output, Slice
-from firmware_audit.extract.formats.compression import ZlibStream, decodes, keep_stream
-from firmware_audit.model import IssueKind
+from firmware_audit.extract.formats.base import Detection, Handler, Output
+from firmware_audit.extract.formats.compression import ZlibStream, decodes, unpack_series
 
 _MAGIC = b"\x1f\x8b\x08"
 _FLAG_RESERVED = 0xE0
@@ -44,28 +42,15 @@ class GzipHandler(Handler):
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """Decompress the members that follow one another into one payload, as gunzip does."""
-        first = inflate(ZlibStream(31), data, budget=out.budget, what=self.name)
-        end = first.consumed
-        if not first.complete or not _starts_member(data[end:]):
-            return keep_stream(first, out)  # one member, whole or broken
-        pieces, members = [first.data], 1
-        while _starts_member(data[end:]):
-            member = inflate(ZlibStream(31), data[end:], budget=out.budget, what=self.name)
-            if member.limit is not None:
-                pieces.append(member.data)
-                out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end + member.consumed))
-                raise member.limit
-            if not member.complete:
-                break  # a broken member ends the stream; it is carved (and reported) on its own
-            pieces.append(member.data)
-            members += 1
-            end += member.consumed
-        out.file("payload", b"".join(pieces), payload=True, span=Slice(0, end))
-        out.issue(
-            IssueKind.SUMMARISED,
-            f"a stream of {members:,} members, shown as one file: their concatenation, as gunzip gives it",
+        return unpack_series(
+            self.name,
+            lambda: ZlibStream(31),
+            data,
+            out,
+            starts=_starts_member,
+            parts="a stream of {n} members",
+            tool="gunzip",
         )
-        return end
 
 
 HANDLER = GzipHandler()

@@ -1,4 +1,9 @@
-"""xz (the .xz container of LZMA2), one stream; what follows the stream is carved on its own."""
+"""xz (the .xz container of LZMA2): streams that follow one another are one file, as `xz -d` gives it.
+
+xz-file-format.txt section 2 makes a .xz file one or more streams, and `xz -d` writes their
+concatenation. The series ends at the first stream that does not follow on directly (stream padding,
+other bytes, a stream that breaks), and what follows is carved on its own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import struct
 import zlib
 
 from firmware_audit.extract.formats.base import Detection, Handler, Output
-from firmware_audit.extract.formats.compression import DECODER_MEMORY, unpack_stream
+from firmware_audit.extract.formats.compression import DECODER_MEMORY, unpack_series
 
 # xz-file-format.txt 2.1.1: magic, two stream-flag bytes, then the CRC32 of those two bytes.
 _HEADER = struct.Struct("<6s2sI")
@@ -36,9 +41,16 @@ class XzHandler(Handler):
         return Detection(f"xz compressed data, {check}")
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
-        """Decompress the stream (its blocks and index; stream padding is left to carving)."""
-        decomp = lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=DECODER_MEMORY)
-        return unpack_stream(self.name, decomp, data, out)
+        """Decompress the streams that follow one another (blocks and index; padding is left to carving)."""
+        return unpack_series(
+            self.name,
+            lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=DECODER_MEMORY),
+            data,
+            out,
+            starts=lambda rest: self.probe(rest) is not None,
+            parts="{n} xz streams",
+            tool="xz -d",
+        )
 
 
 HANDLER = XzHandler()

@@ -1,11 +1,16 @@
-"""Zstandard, one frame; what follows the frame (another frame, padding) is carved on its own."""
+"""Zstandard: frames that follow one another are one file, as `zstd -d` gives it.
+
+RFC 8878 (section 3) makes Zstandard data one or more frames, and `zstd -d` writes the concatenation
+of their contents. The series ends at the first frame that does not follow on directly (a skippable
+frame, padding, other bytes, a frame that breaks), and what follows is carved on its own.
+"""
 
 from __future__ import annotations
 
 import sys
 
 from firmware_audit.extract.formats.base import Detection, Handler, Output
-from firmware_audit.extract.formats.compression import decodes, unpack_stream
+from firmware_audit.extract.formats.compression import decodes, unpack_series
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -39,8 +44,17 @@ class ZstdHandler(Handler):
         return Detection(f"Zstandard compressed data{said}")
 
     def unpack(self, data: memoryview, out: Output) -> int | None:
-        """Decompress the frame (the decoder's default window limit, 128 MiB, bounds its memory)."""
-        return unpack_stream(self.name, zstd.ZstdDecompressor(), data, out, errors=(zstd.ZstdError,))
+        """Decompress the frames that follow one another (the window limit, 128 MiB, bounds memory)."""
+        return unpack_series(
+            self.name,
+            zstd.ZstdDecompressor,
+            data,
+            out,
+            starts=lambda rest: self.probe(rest) is not None,
+            parts="{n} Zstandard frames",
+            tool="zstd -d",
+            errors=(zstd.ZstdError,),
+        )
 
 
 HANDLER = ZstdHandler()

@@ -18,6 +18,21 @@ def test_probe_wants_a_level_digit_and_a_block_magic(data_dir) -> None:
     assert bzip2.HANDLER.probe(memoryview(b"BZh91AY&S")) is None
 
 
+def test_streams_that_follow_one_another_are_one_file_as_bunzip2_gives_it() -> None:
+    # bunzip2 decompresses concatenated streams (`cat a.bz2 b.bz2`) into their concatenation.
+    streams = b"".join(bz2.compress(b"stream %d\n" % i * 20) for i in range(30))
+    tree = unpack(streams)
+    assert tree.root.format == "bzip2"
+    assert [n.path for n in tree] == ["/payload"]
+    assert tree.read("/payload") == bz2.decompress(streams)
+    assert [(i.kind, i.message) for i in tree.issues] == [
+        (
+            IssueKind.SUMMARISED,
+            "bzip2: 30 bzip2 streams, shown as one file: their concatenation, as bunzip2 gives it",
+        )
+    ]
+
+
 def test_empty_stream_is_recognised_and_holds_nothing() -> None:
     tree = unpack(bz2.compress(b""))
     assert tree.root.format == "bzip2"

@@ -30,6 +30,27 @@ def test_two_streams_and_their_padding_are_two_regions(text_blob) -> None:
     assert tree.issues == ()
 
 
+def test_streams_that_follow_one_another_are_one_file_as_xz_gives_it(text_blob) -> None:
+    # xz-file-format.txt 2: a .xz file is one or more streams; `xz -d` writes their concatenation.
+    streams = [lzma.compress(text_blob), *(lzma.compress(b"stream %d\n" % i) for i in range(40))]
+    tree = unpack(b"".join(streams))
+    assert tree.root.format == "xz"
+    assert [n.path for n in tree] == ["/payload"]
+    assert tree.read("/payload") == lzma.decompress(b"".join(streams))
+    assert [(i.kind, i.message) for i in tree.issues] == [
+        (IssueKind.SUMMARISED, "xz: 41 xz streams, shown as one file: their concatenation, as xz -d gives it")
+    ]
+
+
+def test_a_broken_stream_ends_the_series_and_is_carved_on_its_own(text_blob) -> None:
+    whole = lzma.compress(b"first\n" * 50) + lzma.compress(b"second\n" * 50)
+    broken = lzma.compress(text_blob)
+    tree = unpack(whole + broken[: len(broken) // 2])
+    assert [n.path for n in tree if "!" not in n.path] == ["/0x00000000.xz", f"/{len(whole):#010x}.xz"]
+    assert tree.read("/0x00000000.xz!/payload") == b"first\n" * 50 + b"second\n" * 50
+    assert {IssueKind.SUMMARISED, IssueKind.TRUNCATED} <= {i.kind for i in tree.issues}
+
+
 def test_corrupt_data_is_reported_and_its_bytes_stay_unexplained(data_dir) -> None:
     stream = bytearray((data_dir / "compress" / "a.txt.xz").read_bytes())
     stream[300] ^= 0x55

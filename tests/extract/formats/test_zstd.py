@@ -26,11 +26,27 @@ def test_first_block_of_128_kib_is_probed_whole() -> None:
     assert tree.read("/payload") == incompressible
 
 
-def test_two_frames_are_two_regions() -> None:
+def test_frames_that_follow_one_another_are_one_file_as_zstd_gives_it() -> None:
+    # RFC 8878 3: Zstandard data is one or more frames; `zstd -d` writes their contents one after another.
     first, second = zstd.compress(b"one\n" * 100), zstd.compress(b"two\n" * 100)
     tree = unpack(first + second)
+    assert tree.root.format == "zstd"
+    assert [n.path for n in tree] == ["/payload"]
+    assert tree.read("/payload") == b"one\n" * 100 + b"two\n" * 100
+    assert [(i.kind, i.message) for i in tree.issues] == [
+        (
+            IssueKind.SUMMARISED,
+            "zstd: 2 Zstandard frames, shown as one file: their concatenation, as zstd -d gives it",
+        )
+    ]
+
+
+def test_other_bytes_between_frames_end_the_series() -> None:
+    first, second = zstd.compress(b"one\n" * 100), zstd.compress(b"two\n" * 100)
+    tree = unpack(first + b"\xaa" * 16 + second)
     assert tree.read("/0x00000000.zstd!/payload") == b"one\n" * 100
-    assert tree.read(f"/{len(first):#010x}.zstd!/payload") == b"two\n" * 100
+    assert tree.read(f"/{len(first) + 16:#010x}.zstd!/payload") == b"two\n" * 100
+    assert IssueKind.SUMMARISED not in {i.kind for i in tree.issues}
 
 
 def test_corrupt_block_is_malformed_not_a_crash(data_dir) -> None:
