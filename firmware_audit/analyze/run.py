@@ -206,12 +206,13 @@ class Plan:
 def _inline(plan: Plan, deadline: float) -> dict[int, Done]:
     """Plan and analyse every file in turn in this process, until the deadline."""
     analysed: dict[int, Done] = {}
-    for index in range(len(plan.nodes)):
-        if time.monotonic() >= deadline:
-            break
-        task = plan.next(index)
-        if task is not None:
-            analysed[index] = plan.run(task)
+    with workers.existing_objects_frozen():
+        for index in range(len(plan.nodes)):
+            if time.monotonic() >= deadline:
+                break
+            task = plan.next(index)
+            if task is not None:
+                analysed[index] = plan.run(task)
     return analysed
 
 

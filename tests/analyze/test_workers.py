@@ -1,5 +1,6 @@
 """Worker processes: the same report as one process, a dying worker costs one content, limits hold."""
 
+import gc
 import importlib
 import io
 import os
@@ -130,3 +131,20 @@ def test_the_cli_takes_the_number_of_processes(tmp_path, capsys) -> None:
     assert out1.read_text() == out2.read_text()
     assert main(["audit", str(image), "--jobs", "0"]) == ExitCode.USAGE
     assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
+def test_the_collector_is_left_as_the_host_set_it() -> None:
+    # The analysis freezes what exists while it runs, and unfreezes it after, in one process or two.
+    assert gc.get_freeze_count() == 0
+    image = tar_of({f"f{i}.txt": b"server = cloud%d.example.net\n" % i for i in range(40)})
+    for jobs in (1, 2):
+        assert audit(image, jobs=jobs).files == 40
+        assert gc.get_freeze_count() == 0
+    # A host that froze objects of its own (before forking servers) keeps them frozen.
+    gc.freeze()
+    try:
+        for jobs in (1, 2):
+            audit(image, jobs=jobs)
+            assert gc.get_freeze_count() > 0  # (some frozen objects may have been freed meanwhile)
+    finally:
+        gc.unfreeze()
