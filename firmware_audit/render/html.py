@@ -46,6 +46,7 @@ def render(report: Report) -> str:
             _container_tree(report),
             _findings(report.findings),
             _unexplained(report),
+            _set_aside(report),
             _issues(report),
         ]
     )
@@ -277,6 +278,18 @@ def _runs(report: Report) -> str:
     return (
         f"<h3>Runs of unexplained regions of one kind ({len(runs)})</h3><table><tr><th>in</th>"
         f"<th>regions</th><th>bytes</th><th>entropy (bits/byte)</th><th>first .. last</th></tr>{rows}</table>"
+    )
+
+
+def _set_aside(report: Report) -> str:
+    rejected = sorted(report.coverage.rejected.items(), key=lambda item: (-item[1], item[0]))
+    if not rejected:
+        return ""
+    rows = "".join(f"<tr><td>{count:,}</td><td>{esc(reason)}</td></tr>" for reason, count in rejected)
+    return (
+        f"<h2>Set aside ({sum(c for _, c in rejected):,})</h2><p>Candidates the analyzers judged not to "
+        "be what they looked like (strings shaped like servers that are versions, file names ...), by "
+        f"reason.</p><table><tr><th>candidates</th><th>reason</th></tr>{rows}</table>"
     )
 
 

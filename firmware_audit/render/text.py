@@ -52,6 +52,7 @@ def render(report: Report) -> str:
     lines += _decision(report)
     lines += _findings(report.findings)
     lines += _regions(report)
+    lines += _set_aside(report)
     lines += _issues(report)
     return "\n".join(lines) + "\n"
 
@@ -230,6 +231,19 @@ def _regions(report: Report) -> list[str]:
                 f"  {run.pattern}  {run.count:,} regions  {run.length:,} bytes  "
                 f"entropy {run.entropy:.2f} bits/byte  ({span})"
             )
+    return lines
+
+
+def _set_aside(report: Report) -> list[str]:
+    """What the analyzers judged not to be what it looked like, counted by reason, most first."""
+    rejected = report.coverage.rejected
+    if not rejected:
+        return []
+    lines = ["", f"Set aside ({sum(rejected.values()):,} candidates that were not what they looked like):"]
+    for reason, count in sorted(rejected.items(), key=lambda item: (-item[1], item[0]))[:_MAX_REGIONS]:
+        lines.append(f"  {count:>8,}  {reason}")
+    if len(rejected) > _MAX_REGIONS:
+        lines.append(f"  and {len(rejected) - _MAX_REGIONS} more reasons (the JSON report lists all)")
     return lines
 
 

@@ -153,3 +153,15 @@ def test_in_headless_chromium_nothing_from_the_firmware_runs(hostile, tmp_path):
     dom = proc.stdout
     assert "<body" in dom
     _assert_inert(dom)
+
+
+def test_what_was_set_aside_is_listed_by_reason_and_escaped():
+    report = audit(CORPUS / "images" / "01-xm-hi3516ev300-general.bin")
+    assert report.coverage.rejected  # the corpus image has strings shaped like servers that are not
+    document = html.render(report)
+    _markup(document)
+    assert f"<h2>Set aside ({sum(report.coverage.rejected.values()):,})</h2>" in document
+    for reason in report.coverage.rejected:
+        assert f"<td>{reason}</td>" in document
+    odd = report.coverage.model_copy(update={"rejected": {"endpoint: a file name (<b>x</b>)": 3}})
+    assert "a file name (&lt;b&gt;x&lt;/b&gt;)" in html.render(report.model_copy(update={"coverage": odd}))

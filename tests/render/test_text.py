@@ -80,3 +80,17 @@ def test_undeclared_image() -> None:
     assert lines[1].startswith("Maker: Made by Xiongmai (CN), on proof specific to it: ")
     assert lines[2].startswith("Evidence: Xiongmai firmware on HiSilicon Hi3516EV300; 12 endpoints in CN")
     assert lines[2].endswith("root password hash of Xiongmai firmware.")
+
+
+def _with_rejected(report, rejected):
+    return report.model_copy(update={"coverage": report.coverage.model_copy(update={"rejected": rejected})})
+
+
+def test_what_was_set_aside_is_counted_by_reason_most_first(rebranded) -> None:
+    rejected = {f"endpoint: reason {i:02d}": i + 1 for i in range(12)}
+    lines = text.render(_with_rejected(rebranded, rejected)).splitlines()
+    at = lines.index("Set aside (78 candidates that were not what they looked like):")
+    assert lines[at + 1].split() == ["12", "endpoint:", "reason", "11"]
+    assert lines[at + 10].split() == ["3", "endpoint:", "reason", "02"]
+    assert lines[at + 11] == "  and 2 more reasons (the JSON report lists all)"
+    assert "Set aside" not in text.render(_with_rejected(rebranded, {}))
