@@ -257,6 +257,10 @@ class _Sources:
             np.where(has, state.origin[safe], pick),
         )
 
+    def ready(self, state: _State) -> NDArray[np.bool_]:
+        """Whether each picked instruction's source holds a value or an import."""
+        return np.where(self.has, state.known[self.safe] | (state.imported[self.safe] >= 0), self.default_ok)
+
     def changed(self, done: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Whether each picked instruction's source was written by an instruction in `done`."""
         return self.has & done[self.safe]
@@ -323,7 +327,9 @@ def _follow(code: _Code, state: _State, slots: _Slots, gp: int | None) -> None:
     made_by_imm = op == _ORI
     # `move` is `addu`/`or` with `$zero`: the one other source's import and origin carry over
     lone = (rs == _ZERO) ^ (rt == _ZERO)
-    active = np.arange(len(pick))
+    # the first round needs only the instructions with a source that already holds something (a
+    # root, or a clean register with a value); any other gets nothing until a source gains one
+    active = np.flatnonzero(first.ready(state) | second.ready(state))
     for _ in range(_FLOW_ROUNDS):
         # an instruction is followed again only when a source gained a value or an import
         v0, k0, i0, o0 = first.read(state, active)
@@ -336,7 +342,9 @@ def _follow(code: _Code, state: _State, slots: _Slots, gp: int | None) -> None:
             rt[active],
         )
         value = np.where(made_by_imm[active], v0 | uimm[active], v0 + imm[active])
-        imported = np.where(a_load & k0, slots.find((v0 + imm[active]) & mask), -1)
+        imported = np.full(len(active), -1, dtype=np.int64)
+        loads = np.flatnonzero(a_load & k0)
+        imported[loads] = slots.find((v0[loads] + imm[active[loads]]) & mask)
         imported = np.where(a_copy & lone[active], np.where(a_rt == _ZERO, i0, i1), imported)
         value = np.where(a_copy, v0 + v1, value)  # `$zero` reads as a known 0
         known = np.where(a_imm, k0, a_copy & k0 & k1 & (imported < 0))
