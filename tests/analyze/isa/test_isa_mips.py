@@ -112,3 +112,20 @@ def test_direct_calls_jal_and_bal() -> None:
         sites, targets = Mips().calls(region)
         assert sites.tolist() == [BASE + 4, BASE + 8]
         assert targets.tolist() == [BASE + 0x100, BASE + 12 - 8]
+
+
+def test_values_carried_several_instructions_from_their_root() -> None:
+    code = [
+        lw(T9, SLOT_PRINTF - GP_VALUE, GP),
+        move(V0, T9),  # an import through a copy
+        lui(A0, 0x4),
+        addiu(A0, A0, 0x10),  # the second step of a chain: lui -> addiu -> move -> addiu
+        move(A1, A0),
+        addiu(A1, A1, 0x20),
+        jalr(V0),
+    ]
+    found = _flow(code, [BASE])
+    assert (BASE + 12, 0x40010) in _refs(found)
+    assert (BASE + 20, 0x40030) in _refs(found)
+    assert found.import_sites.tolist() == [BASE + 24]
+    assert found.import_names == ["printf"]
