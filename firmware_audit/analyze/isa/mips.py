@@ -374,7 +374,10 @@ def _found(code: _Code, state: _State, memory: Memory, slots: _Slots) -> Flow:
     is_load = (op == _LW) | (op == _LD)
     is_jump = (op == 0) & ((code.funct == 8) | (code.funct == 9))
     pick = np.flatnonzero(((code.dest >= 0) & (is_imm | is_load)) | is_jump)
-    v0, k0, i0, o0 = _Sources(code, pick, code.rs[pick], memory.gp).read(state)
+    sources = _Sources(code, pick, code.rs[pick], memory.gp)
+    ready = np.flatnonzero(sources.ready(state))  # a source that holds nothing gives nothing
+    v0, k0, i0, o0 = sources.read(state, ready)
+    pick = pick[ready]
     at, imm, is_imm, is_load = code.at[pick], code.imm[pick], is_imm[pick], is_load[pick]
     made = np.where(op[pick] == _ORI, v0 | code.uimm[pick], v0 + imm) & mask
     address = np.where(is_imm, made, (v0 + imm) & mask)
