@@ -23,7 +23,8 @@ function is known by its start (a call target) and printed as `sub_<address>`. A
 through a table of pointers (`static const char *hosts[]`) is attributed to the code that references
 the table. Following values is an approximation (no control flow), good enough to name the user of a
 string; it is bounded by `MAX_INSTRUCTIONS` for the whole view. Function starts are fixed when the
-view is built, so answers do not depend on the order of the questions.
+view is built, so which functions an answer names does not depend on the order of the questions (the
+order `calls_in` lists callees in can: see there).
 """
 
 from __future__ import annotations
@@ -341,7 +342,16 @@ class CodeView:
         return tuple(CallSite(self.function_at(site), site) for site in sites)
 
     def calls_in(self, function: Function) -> tuple[str, ...]:
-        """Names of the named functions and imports called from `function`, in address order."""
+        """Names of the named functions and imports called from `function`.
+
+        They are in the order of each callee's first call among the calls seen so far in the file
+        (ties: the order calls were found), not of the calls inside `function`: for ARM, what was
+        seen depends on the functions earlier questions had disassembled, so the order (never the
+        names) can depend on the questions asked before. An audit asks them in the same order every
+        time, so its reports are the same; ordering by the calls inside the function would be
+        independent of that, but changes the order of 227 answers over the corpus and the
+        real-firmware set, which the role clues read, and waits for that decision.
+        """
         self._disassemble([function.start])
         i = bisect.bisect_right(self._starts, function.start)
         end = self._starts[i] if i < len(self._starts) else _NO_END
