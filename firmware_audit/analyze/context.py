@@ -93,10 +93,13 @@ class FileContext:
         (the caller's own search decides), never leaves out one it does. A `squeezed` pattern is
         searched in the strings without separators, and names the string its match ends in.
         """
-        # A file without strings (most of a flood of tiny members) has nothing to scan or look up.
-        if not self.strings():
-            return ()
-        return self._scanned().indices(pattern, squeezed=squeezed)
+        scanned = self._candidates  # analyzers ask a hundred times a file: the common case first
+        if scanned is None:
+            # A file without strings (most of a flood of tiny members) has nothing to scan or look up.
+            if not self.strings():
+                return ()
+            scanned = self._scanned()
+        return scanned.indices(pattern, squeezed=squeezed)
 
     def candidates(self, pattern: re.Pattern[str]) -> list[Text]:
         """The strings, in order, a declared pattern may match in (see `candidate_indices`)."""

@@ -1,5 +1,6 @@
 """`FileContext.strings` finds exactly what the plain regular expressions find, only faster."""
 
+import random
 import re
 
 import pytest
@@ -96,3 +97,28 @@ def test_strings_bounds_are_where_each_string_is(data) -> None:
     found = [(t.offset, t.offset + len(t.value) * (2 if t.wide else 1), t.wide) for t in Strings(data)]
     assert list(zip(starts, ends, wide, strict=True)) == found
     assert len(found) == len(_reference(data))
+
+
+def _small_blobs() -> list[bytes]:
+    """Random bytes, and runs of printable, NUL, tab and other bytes in every alignment."""
+    rng = random.Random(4)
+    pieces = [b"a", b"\x00", b"\t", b"\n", b"\xff", b"ab", b"a\x00", b"abcd", b"x\x00y\x00"]
+    blobs = [rng.randbytes(rng.randint(0, texts_module.SMALL)) for _ in range(100)]
+    for _ in range(1000):
+        size = rng.randint(0, texts_module.SMALL)
+        blob = b""
+        while len(blob) < size:
+            blob += rng.choice(pieces)
+        blobs.append(blob[:size])
+    return blobs
+
+
+def test_small_files_are_read_as_large_ones(monkeypatch) -> None:
+    def read(blobs: list[bytes]) -> list[tuple[list[tuple[int, str, bool]], tuple[str, list[int]]]]:
+        return [([(t.offset, t.value, t.wide) for t in s], s.joined()) for s in map(Strings, blobs)]
+
+    blobs = _small_blobs()
+    small = read(blobs)
+    assert sum(len(found) for found, _ in small) > 10_000
+    monkeypatch.setattr(texts_module, "SMALL", -1)  # every file by the vectorised passes
+    assert read(blobs) == small

@@ -74,13 +74,13 @@ class Candidates:
         Raises:
             KeyError: no analyzer of the engine declares the pattern (`patterns`) for that view.
         """
-        compiled = self._engine.squeezed if squeezed else self._engine.strings
-        found = compiled.place(pattern)
+        found = (self._engine.squeezed if squeezed else self._engine.strings).place(pattern)
         if found == UNFILTERED:
             return range(len(self.lines.starts))
-        if squeezed not in self._found:
-            self._found[squeezed] = self._scan(squeezed=squeezed)
-        return self._found[squeezed].get(found, ())
+        scanned = self._found.get(squeezed)
+        if scanned is None:
+            scanned = self._found[squeezed] = self._scan(squeezed=squeezed)
+        return scanned.get(found, ())
 
     def _scan(self, *, squeezed: bool) -> dict[int, list[int]]:
         buffer = self.lines.text.encode("ascii", "replace")
