@@ -213,20 +213,18 @@ def _wide_runs(classes: bytes, parity: int) -> tuple[NDArray[np.int64], NDArray[
 
 def _runs(flags: NDArray[np.bool_], shortest: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(starts, ends) of the runs of True in `flags` at least `shortest` long."""
-    # Only the flags of long enough runs are kept before the edges are listed: random bytes hold a
-    # short run every few bytes, and eight bytes an edge would be several times the file.
+    # The edges are listed of the places where `shortest` flags in a row are True, not of the flags:
+    # random bytes hold a short run every few bytes, and eight bytes an edge would be several times
+    # the file. A run from s to e is True there from s to e - shortest, its end `shortest` - 1 on.
     count = len(flags) - shortest + 1
     if count <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     window = flags[:count].copy()  # window[i]: flags[i : i + shortest] are all True
     for shift in range(1, shortest):
         window &= flags[shift : shift + count]
-    kept = np.zeros(len(flags), np.bool_)
-    for shift in range(shortest):
-        kept[shift : shift + count] |= window
-    edges = np.flatnonzero(kept[1:] != kept[:-1]) + 1
-    if kept[0]:
+    edges = np.flatnonzero(window[1:] != window[:-1]) + 1
+    if window[0]:
         edges = np.concatenate([[0], edges])
-    if kept[-1]:
-        edges = np.concatenate([edges, [len(kept)]])
-    return edges[0::2], edges[1::2]
+    if window[-1]:
+        edges = np.concatenate([edges, [count]])
+    return edges[0::2], edges[1::2] + (shortest - 1)

@@ -213,6 +213,9 @@ class _Spans:
         self._starts.insert(i, start)
         self._ends.insert(i, end)
 
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
     def covers(self, position: int) -> bool:
         i = bisect.bisect_right(self._starts, position) - 1
         return i >= 0 and position < self._ends[i]
@@ -395,15 +398,20 @@ def _suffixes(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> 
 
 def _plain(text: str, where: Ranges, claimed: _Spans) -> Iterator[Candidate]:
     for pattern, kind in ((HOST, EndpointKind.HOSTNAME), (IPV4, EndpointKind.IP), (IPV6, EndpointKind.IP)):
-        for m in _matches(pattern, text, where.get(pattern, ())):
-            if claimed.covers(m.start()):
+        ranges = where.get(pattern)
+        if not ranges:
+            continue
+        ported = "port" in pattern.groupindex
+        for m in _matches(pattern, text, ranges):
+            start = m.start()
+            if claimed and claimed.covers(start):
                 continue
-            port = _port(m.groupdict().get("port"))
-            candidate = Candidate(kind, m.group(), m.group("host"), port, m.start(), m.end())
+            port = _port(m.group("port")) if ported else None
+            candidate = Candidate(kind, m.group(), m.group("host"), port, start, m.end())
             if kind is not EndpointKind.HOSTNAME:
                 yield candidate
                 continue
-            shifted = _after_conversion(candidate) if m.start() and text[m.start() - 1] == "%" else candidate
+            shifted = _after_conversion(candidate) if start and text[start - 1] == "%" else candidate
             if shifted is not None:
                 yield from _run_in(shifted)
 

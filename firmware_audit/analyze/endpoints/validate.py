@@ -56,6 +56,8 @@ class Verdict:
 
 
 NOISE = Verdict(endpoint=False)
+_UNREGISTRABLE = Verdict(endpoint=False, reason="no registrable domain under the public suffix list")
+"""The verdict on most dotted words (`event.target`): made once."""
 
 
 def check_host(written: str, *, bare: bool, before: str = "", after: str = "", code: bool = False) -> Verdict:
@@ -78,7 +80,7 @@ def check_host(written: str, *, bare: bool, before: str = "", after: str = "", c
     host = written.lower()
     split = domains.split(host)
     if split is None:
-        return Verdict(endpoint=False, reason="no registrable domain under the public suffix list")
+        return _UNREGISTRABLE
     problem = "a reverse-DNS zone name, not a server" if split.tld == "arpa" else None
     if bare and problem is None:
         problem = _bare_problem(written, split, before=before, after=after, code=code)
@@ -106,7 +108,7 @@ def check_built(written: str) -> Verdict:
     host = written.lower()
     split = domains.split(host)
     if split is None:
-        return Verdict(endpoint=False, reason="no registrable domain under the public suffix list")
+        return _UNREGISTRABLE
     registered = written[len(written) - len(split.registered) :]
     checks = (
         (host.split(".", 1)[0] in _ELF_SECTIONS, "an ELF section name"),
