@@ -45,9 +45,13 @@ EMAIL = re.compile(
     r"[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9])(?![\w-]|\.[A-Za-z0-9])",
     re.ASCII,
 )
+_ANY_CASE_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(
-    rf"(?<![\w.@/\\-])(?P<host>{_HOSTNAME})(?::(?P<port>\d{{1,5}}))?(?![\w(\[-]|\.[\w-]|:\d)",
-    re.IGNORECASE | re.ASCII,
+    # `_HOSTNAME` in any case, its first character before the look-behind on the one before it:
+    # `re` then skips to where a name can start (a letter or digit) rather than trying it everywhere.
+    rf"(?P<host>[A-Za-z0-9](?<![\w.@/\\-].)(?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.(?:{_ANY_CASE_LABEL}\.)*"
+    rf"[A-Za-z][A-Za-z0-9-]{{0,61}}[A-Za-z0-9])(?::(?P<port>\d{{1,5}}))?(?![\w(\[-]|\.[\w-]|:\d)",
+    re.ASCII,
 )
 IPV4 = re.compile(rf"(?<![\w.:/-])(?P<host>{_IPV4})(?::(?P<port>\d{{1,5}}))?(?![\w-]|\.\w|:\d)", re.ASCII)
 IPV6 = re.compile(r"(?<![\w:.])(?P<host>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:]|\.\d)", re.ASCII)

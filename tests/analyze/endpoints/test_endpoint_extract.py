@@ -1,4 +1,5 @@
 import random
+import re
 
 import pytest
 
@@ -124,3 +125,40 @@ def test_suffixes_tried_where_they_can_start_are_those_finditer_finds() -> None:
     assert sum(1 for found, *_ in spans if found) > 1000  # the texts hold suffixes, at every place
     for found, lo, hi, text in spans:
         assert [m.span() for m in extract._suffix_matches(text, [(lo, hi)])] == found, (text, lo, hi)
+
+
+WRITTEN_HOST = re.compile(
+    r"(?<![\w.@/\\-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9])"
+    r"(?::(?P<port>\d{1,5}))?(?![\w(\[-]|\.[\w-]|:\d)",
+    re.IGNORECASE | re.ASCII,
+)
+"""A host name as the expression says it plainly: the look-behind first, labels in any case."""
+
+
+def test_host_names_are_those_the_plain_expression_finds() -> None:
+    rng = random.Random(11)
+    pieces = [
+        *"aZ9-._@/\\:([",
+        " ",
+        "\n",
+        "%",
+        "é",
+        "com",
+        "x" * 70,
+        "1.2",
+        "Ab.cD",
+        "a-",
+        "-a",
+        ":8080",
+        ".com.",
+    ]
+    matched = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        lo = rng.randint(0, len(text))
+        hi = rng.randint(lo, len(text))
+        expected = [(m.span(), m.group("host"), m.group("port")) for m in WRITTEN_HOST.finditer(text, lo, hi)]
+        found = [(m.span(), m.group("host"), m.group("port")) for m in extract.HOST.finditer(text, lo, hi)]
+        assert found == expected, (text, lo, hi)
+        matched += bool(found)
+    assert matched > 300
