@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from firmware_audit.analyze.matching import registry
@@ -112,8 +113,13 @@ MAX_ENGINES = 4
 """Engines kept compiled per process, by the sources they hold (an audit uses one set of analyzers)."""
 
 
+@cache
 def shipped() -> tuple[registry.Patterns, ...]:
-    """The patterns the shipped analyzers declare (`firmware_audit.analyze.ANALYZERS`)."""
+    """The patterns the shipped analyzers declare (`firmware_audit.analyze.ANALYZERS`, a fixed tuple).
+
+    Read once: a `FileContext` made without `patterns` (scripts, the reference builder) asks for every
+    file, and the declarations are read by a protocol check of each analyzer.
+    """
     from firmware_audit.analyze import ANALYZERS  # noqa: PLC0415  (the analyzers import this module)
 
     return registry.declared(ANALYZERS)
