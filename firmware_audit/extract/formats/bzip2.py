@@ -39,11 +39,10 @@ class Bzip2Handler(Handler):
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """Decompress the streams that follow one another into one payload."""
         return unpack_series(
-            self.name,
+            self,
             bz2.BZ2Decompressor,
             data,
             out,
-            starts=lambda rest: self.probe(rest) is not None,
             parts="{n} bzip2 streams",
             tool="bunzip2",
         )

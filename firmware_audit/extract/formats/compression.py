@@ -12,6 +12,8 @@ from firmware_audit.model import IssueKind
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from firmware_audit.extract.formats.base import Handler
+
 PROBE_OUTPUT = 256
 """Bytes a probe decodes to be sure a magic really starts a stream."""
 PROBE_INPUT = 64 * 1024
@@ -96,12 +98,11 @@ def unpack_stream(
 
 
 def unpack_series(
-    name: str,
+    handler: Handler,
     fresh: Callable[[], Decompressor],
     data: memoryview,
     out: Output,
     *,
-    starts: Callable[[memoryview], bool],
     parts: str,
     tool: str,
     errors: tuple[type[Exception], ...] = (),
@@ -110,20 +111,24 @@ def unpack_series(
 
     gunzip, `xz -d`, bunzip2 and `zstd -d` all write the concatenation of a file's streams (members,
     frames) as one file. The series ends at the first stream that does not follow on directly (other
-    bytes, or one that `starts` refuses or that breaks): what follows is carved on its own, so a
+    bytes, or one the handler's probe refuses or that breaks): what follows is carved on its own, so a
     broken stream is reported as the single stream it is. A series of more than one is said in a
     `summarised` Issue (`parts` names them: "a stream of N members", "N xz streams").
 
     Args:
-        name: The handler's name, for limits and problems.
+        handler: The format's handler: its probe tells where another stream starts.
         fresh: Makes a decompressor for one stream.
         data: From the first stream's start.
         out: Where the payload goes.
-        starts: Whether a stream of the format starts at the start of a view (the handler's probe).
         parts: How the Issue names N streams, with `{n}` for the number.
         tool: The tool whose output the payload is.
         errors: Further exception classes the decompressor raises on bad data.
     """
+    name = handler.name
+
+    def starts(rest: memoryview) -> bool:
+        return handler.probe(rest) is not None
+
     first = inflate(fresh(), data, budget=out.budget, what=name, errors=errors)
     end = first.consumed
     if not first.complete or not starts(data[end:]):

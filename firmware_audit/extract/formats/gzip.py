@@ -43,11 +43,10 @@ class GzipHandler(Handler):
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """Decompress the members that follow one another into one payload, as gunzip does."""
         return unpack_series(
-            self.name,
+            self,
             lambda: ZlibStream(31),
             data,
             out,
-            starts=_starts_member,
             parts="a stream of {n} members",
             tool="gunzip",
         )

@@ -43,11 +43,10 @@ class XzHandler(Handler):
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """Decompress the streams that follow one another (blocks and index; padding is left to carving)."""
         return unpack_series(
-            self.name,
+            self,
             lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=DECODER_MEMORY),
             data,
             out,
-            starts=lambda rest: self.probe(rest) is not None,
             parts="{n} xz streams",
             tool="xz -d",
         )

@@ -46,11 +46,10 @@ class ZstdHandler(Handler):
     def unpack(self, data: memoryview, out: Output) -> int | None:
         """Decompress the frames that follow one another (the window limit, 128 MiB, bounds memory)."""
         return unpack_series(
-            self.name,
+            self,
             zstd.ZstdDecompressor,
             data,
             out,
-            starts=lambda rest: self.probe(rest) is not None,
             parts="{n} Zstandard frames",
             tool="zstd -d",
             errors=(zstd.ZstdError,),
