@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--image", type=Path, default=IMAGE)
     args = parser.parse_args()
     keys = {}
-    for found in matching.registered(matching.declared(ANALYZERS)).values():
+    for found in matching.patterns_of(matching.declared(ANALYZERS)).values():
         for pattern in found:
             keys.setdefault((pattern.pattern, pattern.flags), pattern)
     unfiltered = matching.engine().strings.unfiltered

@@ -47,7 +47,7 @@ def _misses(ctx: FileContext) -> list[tuple[str, str]]:
     """(pattern, string) of every string a declared pattern matches that the engine leaves out."""
     texts = ctx.strings()
     missed = []
-    for patterns in matching.registered(ctx.patterns or matching.declared(ANALYZERS)).values():
+    for patterns in matching.patterns_of(ctx.patterns or matching.declared(ANALYZERS)).values():
         for pattern in patterns:
             named = set(ctx.candidate_indices(pattern))
             missed += [

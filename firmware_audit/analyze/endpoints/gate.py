@@ -1,7 +1,7 @@
 """Which candidate expressions can match in a stretch of a file: the matching engine's answer.
 
 The endpoint analyzer's expressions (`extract`'s URLs, e-mail addresses, names, addresses, suffixes,
-templates; `p2p`'s init strings and device IDs) are registered with the matching engine, which scans
+templates; `p2p`'s init strings and device IDs) are declared to the matching engine, which scans
 each file's strings once, in C, and names the strings each expression may match in (a superset). The
 analyzer then cuts into stretches (`extract.regions`) only the printable runs holding a named string,
 searches each stretch only with the expressions named for a string in it and only over those

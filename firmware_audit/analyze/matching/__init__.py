@@ -13,7 +13,7 @@ strings only, decides, and the findings are those a search of every string would
 from __future__ import annotations
 
 from firmware_audit.analyze.matching.database import Compiled, Engine, engine
-from firmware_audit.analyze.matching.registry import Patterns, declared, registered
+from firmware_audit.analyze.matching.registry import Patterns, declared, patterns_of
 from firmware_audit.analyze.matching.scan import Candidates, Lines
 
-__all__ = ["Candidates", "Compiled", "Engine", "Lines", "Patterns", "declared", "engine", "registered"]
+__all__ = ["Candidates", "Compiled", "Engine", "Lines", "Patterns", "declared", "engine", "patterns_of"]

@@ -142,7 +142,7 @@ def engine(sources: tuple[registry.Patterns, ...] | None = None) -> Engine:
 
 
 def _compile(sources: tuple[registry.Patterns, ...], *, squeezed: bool) -> Compiled:
-    found = registry.registered(sources, squeezed=squeezed).values()
+    found = registry.patterns_of(sources, squeezed=squeezed).values()
     patterns = {registry.key(p): p for patterns in found for p in patterns}
     unfiltered = {key: why for key, p in patterns.items() if (why := _unfit(p)) is not None}
     keys = [key for key in patterns if key not in unfiltered]

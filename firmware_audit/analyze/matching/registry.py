@@ -48,7 +48,7 @@ def declared(analyzers: Iterable[object]) -> tuple[Patterns, ...]:
     return tuple(found[name] for name in sorted(found))
 
 
-def registered(
+def patterns_of(
     sources: Iterable[Patterns], *, squeezed: bool = False
 ) -> dict[str, tuple[re.Pattern[str], ...]]:
     """The patterns of the sources searched squeezed (or not), by source name."""

@@ -101,7 +101,7 @@ def test_the_engine_and_the_fallback_find_what_whole_stretches_do(name, request)
 
 
 def test_every_expression_the_gate_asks_for_is_in_the_engine() -> None:
-    asked = registry.registered(engine_module.shipped())["endpoints"]
+    asked = registry.patterns_of(engine_module.shipped())["endpoints"]
     compiled = engine_module.engine().strings
     assert len(asked) == len(gate.PATTERNS)
     assert all(registry.key(p) in compiled.ids for p in asked) == (engine_module.hyperscan is not None)

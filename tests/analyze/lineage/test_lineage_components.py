@@ -111,5 +111,5 @@ def test_banners_searched_only_where_the_engine_points_are_found_alike(name: str
 
 
 def test_banners_are_prefiltered_by_the_matching_engine() -> None:
-    registered = matching.registered(matching.declared(ANALYZERS))["lineage-components"]
+    registered = matching.patterns_of(matching.declared(ANALYZERS))["lineage-components"]
     assert {p.pattern for p in registered} == {p.pattern for c in components() for p in c.content}
