@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from builders import TEXT_BLOB
 
+from firmware_audit.analyze.matching import stored
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "formats"
+_CACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the compiled matching engines of the run in a folder of its own, never in the user's cache.
+
+    Set before collection, so that modules compiling at import and the processes tests start use it.
+    """
+    config.stash[_CACHE] = tempfile.mkdtemp(prefix="firmware-audit-cache-")
+    os.environ[stored.ENV] = config.stash[_CACHE]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's cache folder."""
+    folder = config.stash.get(_CACHE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ can match the empty string, and one anchored to the whole input (`\A`, `\Z`) are
 database and searched in every string: slower, never wrong. A long bounded repeat (`{0,200}`) is
 compiled unbounded (`{0,}`), which matches more, never less: nested bounded repeats cost Hyperscan
 seconds to compile where an unbounded one costs nothing. Without Hyperscan (no wheel for the
-platform) every pattern is searched that way.
+platform) every pattern is searched that way. A compiled database is kept in the user's cache folder
+(`stored`), so that the next process with the same patterns loads it instead of compiling.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from firmware_audit.analyze.matching import registry
+from firmware_audit.analyze.matching import registry, stored
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -100,7 +101,8 @@ class Engine:
     """Every declared pattern, compiled: those searched in the strings, and those searched squeezed.
 
     Attributes:
-        compile_seconds: How long compiling both took.
+        compile_seconds: How long compiling both took (or loading them from the cache, and reading the
+            analyzers' declarations).
     """
 
     strings: Compiled
@@ -163,15 +165,29 @@ def _compile(sources: tuple[registry.Patterns, ...], *, squeezed: bool) -> Compi
 
 
 def _database(hs: ModuleType, keys: list[tuple[str, int]]) -> object | None:
-    """The compiled database of these patterns (id: index), or None when Hyperscan rejects one."""
-    expressions = [(branch, flags) for text, flags in keys for branch in branches(text)]
-    database: object = hs.Database()
+    """The compiled database of these patterns (id: index), or None when Hyperscan rejects one.
+
+    Loaded from the user's cache when a process compiled the same expressions before (`stored`).
+    """
+    branched = [(branch, flags) for text, flags in keys for branch in branches(text)]
+    expressions = [widened(text).encode("utf-8") for text, _ in branched]
+    flags = [_hs_flags(hs, flags) for _, flags in branched]
+    ids = list(range(len(expressions)))
+    name = stored.key(hs, expressions, flags, ids, hs.HS_MODE_BLOCK)
+    database = stored.load(hs, name, hs.HS_MODE_BLOCK)
+    if database is None:
+        database = _compiled(hs, expressions, flags, ids)
+        if database is not None:
+            stored.store(hs, name, database)
+    return database
+
+
+def _compiled(hs: ModuleType, expressions: list[bytes], flags: list[int], ids: list[int]) -> object | None:
+    """`expressions` compiled in block mode, or None when Hyperscan rejects one."""
+    database: object = hs.Database(mode=hs.HS_MODE_BLOCK)
     try:
         database.compile(  # type: ignore[attr-defined]
-            expressions=[widened(text).encode("utf-8") for text, _ in expressions],
-            ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=[_hs_flags(hs, flags) for _, flags in expressions],
+            expressions=expressions, ids=ids, elements=len(expressions), flags=flags
         )
     except hs.error:
         return None
