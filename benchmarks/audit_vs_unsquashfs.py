@@ -7,7 +7,8 @@ into `benchmarks/.work/` (never committed). `--image` takes another image instea
 
 The firmware_audit the measured processes import has its bytecode compiled first, as an install or a
 first run leaves it (`PYTHONDONTWRITEBYTECODE`, set on the project's machines, would otherwise make each
-fresh process compile the package's source again).
+fresh process compile the package's source again), and its matching engine compiled once into the user's
+cache folder, where a first run leaves it (`FIRMWARE_AUDIT_CACHE_DIR` chooses another or turns it off).
 
 Printed, each with how it was measured:
 - the audit (`firmware-audit audit IMAGE --format json`, a fresh process) against `unsquashfs` to a
@@ -238,6 +239,13 @@ def bytecode() -> str:
     return done.stdout.strip()
 
 
+def engine_cache() -> str:
+    """Compile the matching engine once, as a first run leaves it in the cache; say where it is kept."""
+    code = "from firmware_audit.analyze.matching import engine, stored; engine(); print(stored.folder())"
+    done = subprocess.run([sys.executable, "-c", code], check=True, cwd=WORK, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
 def import_time(code: str = "import firmware_audit", runs: int = 7) -> float:
     """Median wall time of `code` (an import) in a fresh interpreter, less a bare interpreter's."""
 
@@ -264,6 +272,7 @@ def main() -> None:
     image = (args.image or build_image()).resolve()
     print(f"image: {image.name}: {describe(image)}")
     print(f"bytecode compiled for {bytecode()} (as an install or a first run leaves it)")
+    print(f"matching engine kept in {engine_cache()} (None: the cache is off)")
     ours_t, theirs_t, ratios, peak = [], [], [], 0
     for _ in range(args.rounds):
         t, rss = cli("audit", str(image), "--format", "json")
