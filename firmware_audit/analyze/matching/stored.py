@@ -23,6 +23,7 @@ import os
 import platform
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,11 @@ MAX_ENTRY_BYTES = 64 << 20
 """An entry larger than this is not read (the shipped analyzers' two databases take 0.35 MiB)."""
 MAX_ENTRIES = 16
 """Entries kept in the folder; the oldest beyond are removed when one is written."""
+LEFT_SECONDS = 3600
+"""A temporary file older than this was left by a process that died writing it."""
 _DIGEST = hashlib.sha256().digest_size
 _SUFFIX = ".hsdb"
+_TEMPORARY = ".tmp"
 
 
 def folder() -> Path | None:
@@ -99,7 +103,7 @@ def store(hs: ModuleType, name: str, database: object) -> None:
     try:
         payload = hs.dumpb(database)
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor, made = tempfile.mkstemp(dir=where, prefix=".", suffix=".tmp")
+        descriptor, made = tempfile.mkstemp(dir=where, prefix=".", suffix=_TEMPORARY)
         temporary = Path(made)
         with os.fdopen(descriptor, "wb") as out:
             out.write(hashlib.sha256(payload).digest() + payload)
@@ -129,7 +133,13 @@ def _read(path: Path) -> bytes | None:
 
 
 def _prune(where: Path) -> None:
-    """Remove the oldest entries beyond `MAX_ENTRIES` (each change of the patterns writes new ones)."""
+    """Remove the oldest entries beyond `MAX_ENTRIES` (each change of the patterns writes new ones).
+
+    And what a process killed while writing left (another may be writing its own temporary file now).
+    """
     entries = sorted(where.glob(f"*{_SUFFIX}"), key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in entries[MAX_ENTRIES:]:
         stale.unlink(missing_ok=True)
+    for left in where.glob(f".*{_TEMPORARY}"):
+        if time.time() - left.stat().st_mtime > LEFT_SECONDS:
+            left.unlink(missing_ok=True)

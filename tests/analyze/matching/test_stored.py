@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import platformdirs
@@ -227,3 +229,15 @@ def test_only_the_newest_entries_are_kept(cache: Path, monkeypatch: pytest.Monke
     kept = _entries(cache)
     assert len(first) == len(kept) == 1
     assert first != kept
+
+
+def test_what_a_killed_writer_left_is_removed_later(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.mkdir(parents=True)
+    left, writing = cache / ".left.tmp", cache / ".writing.tmp"
+    for temporary in (left, writing):
+        temporary.write_bytes(b"part of a database")
+    hours_ago = time.time() - 2 * stored.LEFT_SECONDS
+    os.utime(left, (hours_ago, hours_ago))
+    _fresh(monkeypatch)
+    assert not left.exists()
+    assert writing.exists()
