@@ -10,11 +10,8 @@ import time
 from typing import TYPE_CHECKING
 
 from firmware_audit._version import __version__
-from firmware_audit.analyze import ANALYZERS, IMAGE_STEPS
-from firmware_audit.analyze.merge import merge
-from firmware_audit.analyze.run import analyze_tree
-from firmware_audit.analyze.unverifiable import reason
 from firmware_audit.extract import FileTree, Limits, unpack
+from firmware_audit.extract.ahead import ReadAhead
 from firmware_audit.extract.containers import containers
 from firmware_audit.extract.coverage import summarise
 from firmware_audit.model import Report, Tool, Verdict
@@ -32,10 +29,20 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
     started = time.monotonic()
     limits = options.limits or Limits()
     tree = subject if isinstance(subject, FileTree) else unpack(subject, limits=limits)
-    analyzers = ANALYZERS if options.analyzers is None else tuple(options.analyzers)
-    findings, issues, rejected = analyze_tree(
-        tree, analyzers, deadline=started + limits.time_budget, jobs=options.jobs
-    )
+    ahead = ReadAhead(tree)
+    try:
+        # The analyzers load (on the first audit of a process) while the files' contents decode.
+        from firmware_audit.analyze import ANALYZERS, IMAGE_STEPS  # noqa: PLC0415
+        from firmware_audit.analyze.merge import merge  # noqa: PLC0415
+        from firmware_audit.analyze.run import analyze_tree  # noqa: PLC0415
+        from firmware_audit.analyze.unverifiable import reason  # noqa: PLC0415
+
+        analyzers = ANALYZERS if options.analyzers is None else tuple(options.analyzers)
+        findings, issues, rejected = analyze_tree(
+            tree, analyzers, deadline=started + limits.time_budget, jobs=options.jobs, ahead=ahead
+        )
+    finally:
+        ahead.stop()
     why = reason(tree)
     coverage, summarised = summarise(tree.coverage)
     report = Report(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.base import Analyzer
     from firmware_audit.extract import FileTree, Node
+    from firmware_audit.extract.ahead import ReadAhead
 
 MAX_ANALYZED_FILE = 64 * 1024 * 1024
 """Files larger than this are listed but not analysed (an Issue says so): the analyzers hold about ten
@@ -40,7 +41,11 @@ image took 2.1 GB; no camera binary comes near 64 MiB."""
 
 
 def analyze_tree(
-    tree: FileTree, analyzers: Sequence[Analyzer], deadline: float, jobs: int | None = 1
+    tree: FileTree,
+    analyzers: Sequence[Analyzer],
+    deadline: float,
+    jobs: int | None = 1,
+    ahead: ReadAhead | None = None,
 ) -> tuple[list[Finding], list[Issue], Counter[str]]:
     """Every analyzer's findings over every file of the tree, the problems met, and what was set aside.
 
@@ -48,7 +53,8 @@ def analyze_tree(
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
     `jobs` is how many worker processes analyse the distinct contents (`workers.processes`): 1 (or
     a platform without `fork`) analyses them here, None chooses by the size of the image; the report
-    is the same whatever the number.
+    is the same whatever the number. `ahead`, the tree's contents being decoded since the unpack, is
+    stopped here and its contents used, once what workers share is ready.
     """
     findings: dict[str, Finding] = {}
     issues: list[Issue] = []
@@ -59,6 +65,10 @@ def analyze_tree(
     nodes = [n for n in tree.files() if n.withheld is None] or [tree.root]
     plan = Plan(tree, nodes, analyzers)
     processes = workers.processes(jobs, sum(n.size for n in nodes if n.size <= MAX_ANALYZED_FILE))
+    if processes > 1:
+        workers.prepare(plan)  # while the contents go on decoding
+    if ahead is not None:
+        plan.decoded = ahead.stop()
     results = plan.results(
         _inline(plan, deadline) if processes == 1 else workers.analyze(plan, processes, deadline)
     )
@@ -132,6 +142,8 @@ class Plan:
         self.patterns = matching.declared(analyzers)
         """What the analyzers search strings for (the matching engine is compiled from it)."""
         self.steps: list[Step | None] = [None] * len(nodes)
+        self.decoded: dict[str, bytes] = {}
+        """Contents decoded ahead of planning (`ReadAhead`), by path: each is taken when its file is."""
         self._done: dict[Hashable, int] = {}
 
     def next(self, index: int) -> Task | None:
@@ -141,6 +153,7 @@ class Plan:
 
     def _step(self, index: int) -> Step:
         node = self.nodes[index]
+        decoded = self.decoded.pop(node.path, None)
         if node.size > MAX_ANALYZED_FILE:
             message = f"not analysed: {node.size} bytes, more than {MAX_ANALYZED_FILE}"
             return Done(
@@ -148,7 +161,7 @@ class Plan:
                 (),
                 (Issue(kind=IssueKind.LIMIT, location=Location(path=node.path), message=message),),
             )
-        ctx = FileContext(self.tree, node)
+        ctx = FileContext(self.tree, node, _data=decoded)
         wanted = []
         for place, analyzer in enumerate(self.analyzers):
             try:

@@ -100,6 +100,7 @@ def analyze(plan: Plan, count: int, deadline: float) -> dict[int, Done]:
 
     Returns the results of the contents analysed, by the index of the file they were planned at.
     """
+    prepare(plan)
     context = multiprocessing.get_context("fork")
     analysed: dict[int, Done] = {}
     waiting: deque[list[Task]] = deque()
@@ -207,11 +208,18 @@ def existing_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: float) -> _Worker | None:
-    """Fork a worker that shares the plan's tree; None when the system refuses another process."""
+def prepare(plan: Plan) -> None:
+    """Read the reference data and compile the plan's matching engine, for the workers to share.
+
+    Each is made once a process: calling again costs nothing.
+    """
     for load in SHARED_DATA:
         load()
     matching_engine(plan.patterns)
+
+
+def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: float) -> _Worker | None:
+    """Fork a worker that shares the plan's tree; None when the system refuses another process."""
     parent, child = context.Pipe()
     # The worker's collector must not touch the objects it shares with the audit: each touch copies
     # a page (a worker took 170 MiB of its own without this). The audit's own collector resumes.

@@ -1,14 +1,20 @@
 """Each distinct content is analysed once; its findings and issues are moved to every copy."""
 
+import dataclasses
 import io
+import time
 import zipfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from firmware_audit.analyze import FileContext
+from firmware_audit.analyze.run import analyze_tree
 from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
 from firmware_audit.audit import audit
-from firmware_audit.extract import Node, unpack
+from firmware_audit.extract import FileTree, Node, unpack
+from firmware_audit.extract.ahead import ReadAhead
+from firmware_audit.extract.formats.base import Lazy
 from firmware_audit.model import Category, Finding, IssueKind, Location, Severity, TracePayload
 
 
@@ -101,3 +107,36 @@ def test_a_folder_an_analyzer_reads_keeps_copies_apart() -> None:
     analyzer = BuildEnvironmentAnalyzer()
     releases = [f for f in audit(image, analyzers=(analyzer,)).findings if f.trace.kind == "kernel-release"]
     assert [[loc.path for loc in f.locations] for f in releases] == [["/lib/modules/4.9.37/xm.ko"]]
+
+
+def _counting_reads(tree: FileTree, reads: list[str]) -> FileTree:
+    """The tree with every lazy content's reads written down in `reads`."""
+
+    def counted(node: Node) -> Node:
+        content = node.content
+        if not isinstance(content, Lazy):
+            return node
+
+        def read(n: int | None) -> bytes:
+            reads.append(node.path)
+            return content.read(n)
+
+        return dataclasses.replace(node, content=dataclasses.replace(content, read=read))
+
+    nodes = {path: counted(node) for path, node in tree.nodes.items()}
+    return FileTree(tree.image, tree.root, nodes, tree.issues, tree.coverage)
+
+
+def test_contents_decoded_ahead_are_analysed_without_decoding_them_again() -> None:
+    image = Path(__file__).parent.parent / "data" / "fs" / "squashfs-xz.sqfs"
+    plain = _Counting()
+    expected = analyze_tree(unpack(image), (plain,), deadline=time.monotonic() + 600)
+    reads: list[str] = []
+    tree = _counting_reads(unpack(image), reads)
+    ahead = ReadAhead(tree, least=0)
+    while ahead.running:  # a tree of seven small files: decoded in a moment
+        time.sleep(0.01)
+    counting = _Counting()
+    assert analyze_tree(tree, (counting,), deadline=time.monotonic() + 600, ahead=ahead) == expected
+    assert counting.read == plain.read
+    assert reads == []  # every content came from the child that read ahead: none was decoded here

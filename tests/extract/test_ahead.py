@@ -1,0 +1,144 @@
+"""Reading ahead: the contents the analysis will read, decoded in a child and handed over on stop."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from firmware_audit.extract import ContentUnavailableError, FileTree, Node, unpack
+from firmware_audit.extract import ahead as ahead_module
+from firmware_audit.extract.ahead import MAX_CONTENT, ReadAhead
+from firmware_audit.extract.formats.base import Lazy, NodeKind
+from firmware_audit.model import Coverage, ImageInfo
+
+_FS = Path(__file__).parent.parent / "data" / "fs"
+
+
+def _finished(ahead: ReadAhead) -> ReadAhead:
+    """Wait until the child has decoded all it will (a small tree: well under a minute)."""
+    deadline = time.monotonic() + 60
+    while ahead.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not ahead.running
+    return ahead
+
+
+def _lazy(path: str, data: bytes, identity: bytes | None = None) -> Node:
+    def read(n: int | None) -> bytes:
+        return data if n is None else data[:n]
+
+    return _node(path, Lazy(size=len(data), read=read, identity=identity), len(data))
+
+
+def _node(path: str, content: Lazy, size: int, withheld: str | None = None) -> Node:
+    return Node(
+        path=path,
+        name=path.rsplit("/", 1)[-1].encode(),
+        kind=NodeKind.FILE,
+        size=size,
+        mode=None,
+        link=None,
+        provenance=(),
+        content=content,
+        withheld=withheld,
+    )
+
+
+def _tree(*nodes: Node) -> FileTree:
+    info = ImageInfo(path="", name="fw.bin", size=10, sha256="0" * 64)
+    root = Node(path="", name=b"fw.bin", kind=NodeKind.FILE, size=10, mode=None, link=None, provenance=())
+    cov = Coverage(bytes_total=10, bytes_explained=10, explained_ratio=1.0)
+    return FileTree(image=info, root=root, nodes={n.path: n for n in nodes}, issues=(), coverage=cov)
+
+
+def test_every_file_of_a_filesystem_is_decoded_as_the_tree_reads_it() -> None:
+    tree = unpack(_FS / "squashfs-xz.sqfs")
+    decoded = _finished(ReadAhead(tree, least=0)).stop()
+    wanted = {n.path for n in tree.files() if n.withheld is None and n.size > 0}
+    assert set(decoded) == wanted
+    assert "/lib/numbers.txt" in decoded  # a file of several blocks and a fragment tail
+    for path, data in decoded.items():
+        assert data == tree.read(path)
+
+
+def test_no_more_than_the_budget_is_held() -> None:
+    tree = unpack(_FS / "squashfs-xz.sqfs")
+    decoded = _finished(ReadAhead(tree, budget=1000, least=0)).stop()
+    assert decoded
+    assert sum(map(len, decoded.values())) <= 1000
+    assert "/lib/numbers.txt" not in decoded  # 13,893 bytes: left to be read when needed
+
+
+def test_equal_identities_are_decoded_once_and_withheld_or_empty_files_never() -> None:
+    tree = _tree(
+        _lazy("/a", b"same bytes", identity=b"id"),
+        _lazy("/b", b"same bytes", identity=b"id"),
+        _lazy("/c", b""),
+        _node("/d", Lazy(size=4, read=lambda _n: b"nope"), 4, withheld="withheld by the ratio limit"),
+        _lazy("/e", b"other"),
+    )
+    assert _finished(ReadAhead(tree, least=0)).stop() == {"/a": b"same bytes", "/e": b"other"}
+
+
+def test_large_contents_are_left_to_the_analysis() -> None:
+    big = Lazy(size=MAX_CONTENT + 1, read=lambda _n: b"big")
+    tree = _tree(_node("/big", big, MAX_CONTENT + 1), _lazy("/small", b"small"))
+    assert _finished(ReadAhead(tree, least=0)).stop() == {"/small": b"small"}
+
+
+def test_a_content_that_fails_is_left_for_the_analysis_to_meet() -> None:
+    def broken(_n: int | None) -> bytes:
+        raise ValueError("corrupt block")
+
+    tree = _tree(_node("/bad", Lazy(size=3, read=broken), 3), _lazy("/good", b"good"))
+    assert _finished(ReadAhead(tree, least=0)).stop() == {"/good": b"good"}
+    with pytest.raises(ContentUnavailableError, match="corrupt block"):
+        tree.read("/bad")
+
+
+def test_a_child_that_dies_hands_over_what_it_finished() -> None:
+    tree = _tree(
+        _lazy("/first", b"first"),
+        _node("/fatal", Lazy(size=5, read=lambda _n: os._exit(3)), 5),
+        _lazy("/x", b"x"),
+    )
+    assert _finished(ReadAhead(tree, least=0)).stop() == {"/first": b"first"}
+
+
+def test_without_fork_nothing_is_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead_module, "available", lambda: False)
+    ahead = ReadAhead(_tree(_lazy("/a", b"a")), least=0)
+    assert not ahead.running
+    assert ahead.stop() == {}
+
+
+def test_stopping_ends_the_child_and_hands_over_once() -> None:
+    tree = unpack(_FS / "squashfs-gzip.sqfs")
+    ahead = ReadAhead(tree, least=0)
+    first = ahead.stop()
+    assert not ahead.running
+    assert ahead.stop() == {}
+    for path, data in first.items():  # whatever was decoded before the stop is whole
+        assert data == tree.read(path)
+
+
+def test_a_tree_with_little_to_decode_starts_no_child() -> None:
+    ahead = ReadAhead(_tree(_lazy("/a", b"a" * 1000)), least=1001)
+    assert not ahead.running
+    assert ahead.stop() == {}
+
+
+def test_a_child_stuck_on_a_content_is_killed_and_what_it_finished_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ahead_module, "STOP_WAIT", 0.1)
+    stuck = _node("/stuck", Lazy(size=5, read=lambda _n: time.sleep(120) or b""), 5)
+    ahead = ReadAhead(_tree(_lazy("/first", b"first"), stuck), least=0)
+    started = time.monotonic()
+    # The child reaches the stuck content at once (the first is five bytes); if not, it is killed
+    # before it and hands over less: the first content is kept only if it was finished.
+    decoded = ahead.stop()
+    assert time.monotonic() - started < 120  # not waited for
+    assert not ahead.running
+    assert decoded in ({"/first": b"first"}, {})
