@@ -1,6 +1,7 @@
 """Each distinct content is analysed once; its findings and issues are moved to every copy."""
 
 import dataclasses
+import hashlib
 import io
 import time
 import zipfile
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from firmware_audit.analyze import FileContext
-from firmware_audit.analyze.run import analyze_tree
+from firmware_audit.analyze.run import _content_key, analyze_tree
 from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
 from firmware_audit.audit import audit
 from firmware_audit.extract import FileTree, Node, unpack
@@ -140,3 +141,10 @@ def test_contents_decoded_ahead_are_analysed_without_decoding_them_again() -> No
     assert analyze_tree(tree, (counting,), deadline=time.monotonic() + 600, ahead=ahead) == expected
     assert counting.read == plain.read
     assert reads == []  # every content came from the child that read ahead: none was decoded here
+
+
+def test_a_content_is_keyed_by_its_one_byte_value_or_its_digest() -> None:
+    assert _content_key(b"\x00" * 10) == ("run", 0, 10)
+    assert _content_key(b"x") == ("run", ord("x"), 1)
+    for data in (b"", b"axa", b"ab", b"\x00\x01\x00"):  # equal ends or not, not one value throughout
+        assert _content_key(data) == hashlib.sha256(data).digest()
