@@ -25,7 +25,7 @@ import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING
 
@@ -143,8 +143,27 @@ def _dispatch(workers: list[_Worker], waiting: deque[list[Task]]) -> list[_Worke
             worker.pending.extend(chunk)
             # A worker that just died cannot take it: its death is seen next and the chunk moves on.
             with contextlib.suppress(OSError):
-                worker.conn.send(chunk)
+                _send_chunk(worker.conn, chunk)
     return [w for w in workers if w.pending]
+
+
+def _send_chunk(conn: Connection, chunk: list[Task]) -> None:
+    """Send the tasks without their bytes, then each task's bytes as a message of its own.
+
+    Inside the pickle the bytes were copied once more on each side (into the pickle, out of it):
+    0.05 s of CPU for the 114 MB of contents of the benchmark image.
+    """
+    conn.send([replace(task, data=b"") for task in chunk])
+    for task in chunk:
+        conn.send_bytes(task.data)
+
+
+def _receive_chunk(conn: Connection) -> list[Task] | None:
+    """A chunk `_send_chunk` sent, or None when the worker is told to end."""
+    tasks: list[Task] | None = conn.recv()
+    if tasks is None:
+        return None
+    return [replace(task, data=conn.recv_bytes()) for task in tasks]
 
 
 def _plan_chunk(plan: Plan, upcoming: Iterator[int], deadline: float, waiting: deque[list[Task]]) -> bool:
@@ -297,7 +316,7 @@ def _serve(conn: Connection, plan: Plan, deadline: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
-            chunk: list[Task] | None = conn.recv()
+            chunk = _receive_chunk(conn)
         except (EOFError, OSError):
             return
         if chunk is None:
