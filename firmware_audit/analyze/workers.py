@@ -1,9 +1,9 @@
 """Analyse the distinct contents of a large image in worker processes, one per core.
 
 The parent plans (`run.Plan`): it walks the files in order, reads and keys each content, and ships
-each new one, in chunks, to a worker; the worker analyses it and sends back its result, one message
-per content. The parent puts the results together in the files' order (`Plan.results`), so the report
-is the same as from one process whatever worker finished first.
+each new one, in chunks, to a worker; the worker analyses the chunk's contents and sends back their
+results in one message. The parent puts the results together in the files' order (`Plan.results`), so
+the report is the same as from one process whatever worker finished first.
 
 Workers are forked once the image is unpacked: they share the tree (and the mapped image) with the
 parent copy-on-write, and get only the bytes of the contents they analyse. Where `fork` is not
@@ -11,13 +11,14 @@ available (Windows; macOS is left to its default too, where forking a process th
 frameworks is unsafe) the analysis stays in one process. A worker inherits the parent's limits
 (`RLIMIT_AS` of a batch child applies to each worker), stops at the audit's deadline, and dies
 with the parent. A worker that dies (a native library crashing on hostile bytes, the memory limit)
-costs the content it was analysing, which becomes an Issue; the rest of its chunk goes to a new
-worker.
+costs the content it was analysing, which becomes an Issue: the worker writes which one it is on in
+memory it shares with the parent. The rest of its chunk, analysed or not, goes to a new worker.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -88,10 +89,15 @@ def _usable_cores() -> int:
 
 @dataclass(slots=True)
 class _Worker:
-    """A worker process, its end of the pipe, and the contents it was sent and has not answered."""
+    """A worker process, its end of the pipe, and the contents it was sent and has not answered.
+
+    `current` is shared with the process: the file index of the content it is analysing (or last
+    analysed).
+    """
 
     process: BaseProcess
     conn: Connection
+    current: ctypes.c_longlong
     pending: deque[Task] = field(default_factory=deque)
 
 
@@ -240,41 +246,49 @@ def prepare(plan: Plan) -> None:
 def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: float) -> _Worker | None:
     """Fork a worker that shares the plan's tree; None when the system refuses another process."""
     parent, child = context.Pipe()
+    current = context.RawValue(ctypes.c_longlong, -1)
     # The worker's collector must not touch the objects it shares with the audit: each touch copies
     # a page (a worker took 170 MiB of its own without this). The audit's own collector resumes.
     with existing_objects_frozen():
         try:
-            process = context.Process(target=_serve, args=(child, plan, deadline), daemon=True)  # type: ignore[attr-defined]
+            process = context.Process(target=_serve, args=(child, current, plan, deadline), daemon=True)  # type: ignore[attr-defined]
             process.start()
         except OSError:
             parent.close()
             child.close()
             return None
     child.close()
-    return _Worker(process, parent)
+    return _Worker(process, parent, current)
 
 
 def _collect(worker: _Worker, analysed: dict[int, Done]) -> bool:
     """Take every answer the worker has sent; False when it is gone (it died or closed its pipe)."""
     try:
         while worker.conn.poll():
-            index, result = worker.conn.recv()
-            task = worker.pending.popleft()
-            if index != task.index:
-                return False  # a worker that answers out of turn is not to be trusted
-            if result is not None:
-                analysed[index] = result
+            for index, result in worker.conn.recv():
+                if not worker.pending or index != worker.pending[0].index:
+                    return False  # a worker that answers out of turn is not to be trusted
+                worker.pending.popleft()
+                if result is not None:
+                    analysed[index] = result
     except (EOFError, OSError):
         return False
     return worker.process.is_alive()
 
 
 def _bury(worker: _Worker, plan: Plan, analysed: dict[int, Done], waiting: deque[list[Task]]) -> None:
-    """A worker died: the content it was on becomes an Issue, the rest of its chunk waits for another."""
+    """A worker died: the content it was on becomes an Issue, the rest of its chunk waits for another.
+
+    The content it was on is the one it last said it began among those not answered, else the first
+    of them (it died before beginning one): every death takes one content out, so a content that kills
+    every worker cannot keep the audit going round.
+    """
     _stop(worker, wait_for=0)
     if not worker.pending:
         return
-    task = worker.pending.popleft()
+    on = [task for task in worker.pending if task.index == worker.current.value]
+    task = on[0] if on else worker.pending[0]
+    worker.pending.remove(task)
     node = plan.nodes[task.index]
     message = f"not analysed: the worker process analysing this file died ({_why(worker.process.exitcode)})"
     from firmware_audit.analyze.run import Done  # noqa: PLC0415  (run imports this module)
@@ -306,10 +320,13 @@ def _stop(worker: _Worker, wait_for: float = 5) -> None:
         worker.process.join()
 
 
-def _serve(conn: Connection, plan: Plan, deadline: float) -> None:
-    """The worker: analyse each content it is sent, answer (file index, result or None when late).
+def _serve(conn: Connection, current: ctypes.c_longlong, plan: Plan, deadline: float) -> None:
+    """The worker: analyse each chunk it is sent, answer [(file index, result or None when late)].
 
-    It ends when sent None, or when the pipe closes.
+    One answer a chunk rather than one a content: a message costs the worker and the parent about
+    0.1 ms (2,529 contents on the benchmark image). Before each content the worker writes its index
+    in `current`, which tells the parent what it was on should it die. It ends when sent None, or
+    when the pipe closes.
     """
     die_with_parent()
     # An interrupt is the parent's to handle: it stops the workers.
@@ -321,6 +338,9 @@ def _serve(conn: Connection, plan: Plan, deadline: float) -> None:
             return
         if chunk is None:
             return
+        answers: list[tuple[int, Done | None]] = []
         for task in chunk:
+            current.value = task.index
             late = time.monotonic() >= deadline
-            conn.send((task.index, None if late else plan.run(task)))
+            answers.append((task.index, None if late else plan.run(task)))
+        conn.send(answers)

@@ -97,6 +97,22 @@ def test_a_worker_that_dies_costs_its_content_which_becomes_an_issue() -> None:
 
 
 @needs_fork
+def test_a_worker_that_dies_within_a_chunk_costs_only_the_content_it_was_on() -> None:
+    # One chunk of seven contents, the crasher fourth: the three analysed before it, whose results
+    # had not been sent, and the three after it are analysed again by another worker.
+    files = {f"etc/app{i}.conf": b"[cloud]\nurl=https://secu%d.xmeye.net/fw\n" % i for i in range(6)}
+    files["etc/app2b.bin"] = b"POISON" + bytes(range(256))
+    image = tar_of(dict(sorted(files.items())))
+    assert len(files) <= workers.CHUNK_CONTENTS
+    report = audit(image, analyzers=(*ANALYZERS, _Poison()), jobs=2)
+    (died,) = [i for i in report.issues if "worker process" in i.message]
+    assert died.location.path == "/etc/app2b.bin"
+    alone = audit(image, jobs=1)
+    assert len({f.location.path for f in alone.findings}) == 6
+    assert [f.model_dump() for f in report.findings] == [f.model_dump() for f in alone.findings]
+
+
+@needs_fork
 def test_a_spent_time_budget_counts_every_file_with_workers() -> None:
     image = tar_of({f"etc/app{i}.conf": b"url=http://a%d.example.cn/\n" % i for i in range(5)})
     report = audit(unpack(image), limits=Limits(time_budget=-1.0), jobs=2)
