@@ -8,9 +8,10 @@ that time, in the order the analysis reads them, and hands them over when it is 
 The decoding runs in a forked child process, which shares the tree with the audit copy-on-write and
 writes each content into memory shared with it. A thread was tried first: the codecs release the
 GIL, but every block takes it twice, and the start-up beside it holds the GIL nearly all along, so
-the thread decoded less than half as much in the same time. The child reads nothing but the tree; it
-ends when asked, after the content it is on (or is killed after `STOP_WAIT`), or when the memory
-given to it is full, and it dies with the audit. A content the child fails to decode (or a child
+the thread decoded less than half as much in the same time. The child runs only where a core is idle
+(`_idle_priority`), so a busy machine's start-up never waits for it. It reads nothing but the tree; it
+is killed when the analysis starts, ends by itself when the memory given to it is full, and dies
+with the audit. A content the child fails to decode (or a child
 that dies on hostile bytes) is left out: the analysis reads the content again and meets the
 failure itself, as without reading ahead. Where `fork` is not available (Windows, macOS), or the
 tree holds little to decode (`MIN_BYTES`), nothing is read ahead.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import multiprocessing
+import os
 import signal
 import struct
 import sys
@@ -42,15 +44,8 @@ MIN_BYTES = 4 * 1024 * 1024
 MAX_CONTENT = 16 * 1024 * 1024
 """Contents larger than this are left to be decoded when read: stopping waits for the content being
 decoded, and a large one decodes on every core anyway (its blocks side by side)."""
-STOP_WAIT = 2.0
-"""Seconds the child is given to finish the content it is on when stopped, before it is killed: a
-content that decodes slowly (hostile, or a loaded machine) must not hold the audit up."""
-_STOP = 0
-"""Where the shared memory holds the stop flag: a byte the audit sets."""
 _COUNT = struct.Struct("<I")
-"""The count of records the child has written, at `_COUNT_AT`: a word of its own, apart from the flag
-(the child never writes the audit's byte)."""
-_COUNT_AT = 4
+"""The count of records the child has written, at the start of the shared memory."""
 _RECORDS_AT = 8
 _RECORD = struct.Struct("<IQQ")
 """One content read ahead: the file's place in `FileTree.files()`, where its bytes are, their length."""
@@ -95,14 +90,16 @@ class ReadAhead:
         return self._child is not None and self._child.is_alive()
 
     def stop(self) -> dict[str, bytes]:
-        """Stop the child (after the content it is on) and hand over the contents decoded, by path."""
+        """End the child and hand over the contents it finished decoding, by path.
+
+        The child is killed, not asked: it runs only on an idle core, so on a busy machine the content
+        it is on could take long to finish; a record is counted once its bytes are written, so what it
+        counted is whole.
+        """
         if self._child is None or self._shared is None:
             return {}
-        self._shared[_STOP] = 1
-        self._child.join(timeout=STOP_WAIT)
-        if self._child.is_alive():  # still on one content: what it finished before stays good
-            self._child.kill()
-            self._child.join()
+        self._child.kill()
+        self._child.join()
         self._child = None
         try:
             return dict(_records(self._tree, self._shared))
@@ -126,10 +123,23 @@ def _lazy_bytes(tree: FileTree, enough: int) -> int:
     return total
 
 
+def _idle_priority() -> None:
+    """Run only on a core nothing else wants: the start-up beside the child must not wait for it.
+
+    The child's decoding threads would otherwise take a share of the audit's own core (measured: the
+    start-up took longer than the decoding saved). Linux has an idle class; elsewhere the lowest nice.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
+    with contextlib.suppress(OSError):
+        os.nice(19)
+
+
 def _records(tree: FileTree, shared: mmap.mmap) -> Iterator[tuple[str, bytes]]:
     """The contents the child wrote, by path (a record is counted once its bytes are written)."""
     files = list(tree.files())
-    (count,) = _COUNT.unpack_from(shared, _COUNT_AT)
+    (count,) = _COUNT.unpack_from(shared, 0)
     for number in range(min(count, _MAX_RECORDS)):
         place, start, length = _RECORD.unpack_from(shared, _RECORDS_AT + number * _RECORD.size)
         if place < len(files) and start >= _DATA and start + length <= len(shared):
@@ -140,10 +150,11 @@ def _decode(tree: FileTree, shared: mmap.mmap) -> None:
     """The child: decode the contents the analysis will read, in its order, into the shared memory."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the audit's to handle
+    _idle_priority()
     at, count = _DATA, 0
     seen: set[bytes] = set()
     for place, node in enumerate(tree.files()):
-        if shared[_STOP] or count >= _MAX_RECORDS:
+        if count >= _MAX_RECORDS:
             return
         content = node.content
         # The analysis reads the files that are not withheld; a content with an identity seen before
@@ -163,4 +174,4 @@ def _decode(tree: FileTree, shared: mmap.mmap) -> None:
             _RECORD.pack_into(shared, _RECORDS_AT + count * _RECORD.size, place, at, len(data))
             at += len(data)
             count += 1
-            _COUNT.pack_into(shared, _COUNT_AT, count)
+            _COUNT.pack_into(shared, 0, count)
