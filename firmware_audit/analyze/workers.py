@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import mmap
 import multiprocessing
 import os
 import signal
@@ -246,7 +247,7 @@ def prepare(plan: Plan) -> None:
 def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: float) -> _Worker | None:
     """Fork a worker that shares the plan's tree; None when the system refuses another process."""
     parent, child = context.Pipe()
-    current = context.RawValue(ctypes.c_longlong, -1)
+    current = _shared_index()
     # The worker's collector must not touch the objects it shares with the audit: each touch copies
     # a page (a worker took 170 MiB of its own without this). The audit's own collector resumes.
     with existing_objects_frozen():
@@ -259,6 +260,13 @@ def _start(context: multiprocessing.context.BaseContext, plan: Plan, deadline: f
             return None
     child.close()
     return _Worker(process, parent, current)
+
+
+def _shared_index() -> ctypes.c_longlong:
+    """A number in memory a forked process shares with this one (anonymous, no file), set to -1."""
+    index = ctypes.c_longlong.from_buffer(mmap.mmap(-1, ctypes.sizeof(ctypes.c_longlong)))
+    index.value = -1
+    return index
 
 
 def _collect(worker: _Worker, analysed: dict[int, Done]) -> bool:
