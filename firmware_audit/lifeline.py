@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+
+
+def can_fork() -> bool:
+    """True where this process may fork children that share its memory.
+
+    Not on macOS (forking a process that loaded system frameworks is unsafe) nor where `fork` is
+    missing (Windows), and not in a daemonic process (a `multiprocessing.Pool` worker), which
+    `multiprocessing` forbids to have children.
+    """
+    return (
+        sys.platform != "darwin"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def die_with_parent() -> None:

@@ -24,7 +24,6 @@ import mmap
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -32,7 +31,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING
 
 from firmware_audit.analyze.matching.database import engine as matching_engine
-from firmware_audit.lifeline import die_with_parent, killed_by
+from firmware_audit.lifeline import can_fork, die_with_parent, killed_by
 from firmware_audit.model import Issue, IssueKind, Location
 from firmware_audit.refdata import geo
 from firmware_audit.signatures.endpoints import endpoint_data
@@ -63,8 +62,8 @@ CHUNK_CONTENTS = 16
 
 
 def available() -> bool:
-    """True where workers can be forked from an unpacked tree (Linux and other Unix but macOS)."""
-    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+    """True where workers can be forked from an unpacked tree (`lifeline.can_fork`)."""
+    return can_fork()
 
 
 def processes(jobs: int | None, size: int) -> int:

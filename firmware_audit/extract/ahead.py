@@ -13,8 +13,8 @@ the thread decoded less than half as much in the same time. The child runs only 
 is killed when the analysis starts, ends by itself when the memory given to it is full, and dies
 with the audit. A content the child fails to decode (or a child
 that dies on hostile bytes) is left out: the analysis reads the content again and meets the
-failure itself, as without reading ahead. Where `fork` is not available (Windows, macOS), or the
-tree holds little to decode (`MIN_BYTES`), nothing is read ahead.
+failure itself, as without reading ahead. Where no child can be forked (`lifeline.can_fork`), or
+the tree holds little to decode (`MIN_BYTES`), nothing is read ahead.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from firmware_audit.extract.formats.base import Lazy
-from firmware_audit.lifeline import die_with_parent
+from firmware_audit.lifeline import can_fork, die_with_parent
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,11 +54,6 @@ _MAX_RECORDS = 65536
 _DATA = _RECORDS_AT + _MAX_RECORDS * _RECORD.size
 
 
-def available() -> bool:
-    """True where a child can be forked from an unpacked tree (Linux and other Unix but macOS)."""
-    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
-
-
 class ReadAhead:
     """A child process decoding the lazy contents of a tree's files, in file order, until stopped."""
 
@@ -67,7 +62,7 @@ class ReadAhead:
         self._tree = tree
         self._shared: mmap.mmap | None = None
         self._child: multiprocessing.process.BaseProcess | None = None
-        if budget <= 0 or not available() or _lazy_bytes(tree, least) < least:
+        if budget <= 0 or not can_fork() or _lazy_bytes(tree, least) < least:
             return
         try:
             self._shared = mmap.mmap(-1, _DATA + budget)

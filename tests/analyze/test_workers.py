@@ -3,6 +3,7 @@
 import gc
 import importlib
 import io
+import multiprocessing
 import os
 import signal
 import zipfile
@@ -164,3 +165,18 @@ def test_the_collector_is_left_as_the_host_set_it() -> None:
             assert gc.get_freeze_count() > 0  # (some frozen objects may have been freed meanwhile)
     finally:
         gc.unfreeze()
+
+
+def _audit_json(image: bytes) -> str:
+    return audit(image, jobs=2).model_dump_json()
+
+
+@needs_fork
+def test_an_audit_in_a_daemonic_process_stays_in_it() -> None:
+    # A `multiprocessing.Pool` worker may not have children: two processes asked for, one is used.
+    image = tar_of(
+        {f"bin/app{i}": b"\x7fELF" + bytes([i]) * 5000 + b"http://cloud.example.com/" for i in range(4)}
+    )
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        (got,) = pool.map(_audit_json, [image])
+    assert got == audit(image, jobs=1).model_dump_json()

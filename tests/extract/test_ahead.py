@@ -1,5 +1,6 @@
 """Reading ahead: the contents the analysis will read, decoded in a child and handed over on stop."""
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -107,7 +108,7 @@ def test_a_child_that_dies_hands_over_what_it_finished() -> None:
 
 
 def test_without_fork_nothing_is_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ahead_module, "available", lambda: False)
+    monkeypatch.setattr(ahead_module, "can_fork", lambda: False)
     ahead = ReadAhead(_tree(_lazy("/a", b"a")), least=0)
     assert not ahead.running
     assert ahead.stop() == {}
@@ -146,3 +147,13 @@ def test_the_child_decodes_only_on_a_core_nothing_else_wants() -> None:
     policy = Lazy(size=1, read=lambda _n: bytes([os.sched_getscheduler(0)]))
     decoded = _finished(ReadAhead(_tree(_node("/policy", policy, 1)), least=0)).stop()
     assert decoded == {"/policy": bytes([os.SCHED_IDLE])}
+
+
+def _read_ahead_in(path: Path) -> dict[str, bytes]:
+    return ReadAhead(unpack(path), least=0).stop()
+
+
+def test_a_daemonic_process_reads_nothing_ahead_and_does_not_fail() -> None:
+    # A `multiprocessing.Pool` worker may not have children: the audit goes on without reading ahead.
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_read_ahead_in, [_FS / "squashfs-xz.sqfs"]) == [{}]
