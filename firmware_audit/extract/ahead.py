@@ -42,8 +42,8 @@ decoded when read, as without reading ahead."""
 MIN_BYTES = 4 * 1024 * 1024
 """Bytes of lazy content below which nothing is read ahead: decoding them costs less than a process."""
 MAX_CONTENT = 16 * 1024 * 1024
-"""Contents larger than this are left to be decoded when read: stopping waits for the content being
-decoded, and a large one decodes on every core anyway (its blocks side by side)."""
+"""Contents larger than this are left to be decoded when read: a large one decodes on every core then
+(its blocks side by side), and one the child is still on when the analysis starts is work lost."""
 _COUNT = struct.Struct("<I")
 """The count of records the child has written, at the start of the shared memory."""
 _RECORDS_AT = 8
