@@ -272,7 +272,8 @@ def main() -> None:
     image = (args.image or build_image()).resolve()
     print(f"image: {image.name}: {describe(image)}")
     print(f"bytecode compiled for {bytecode()} (as an install or a first run leaves it)")
-    print(f"matching engine kept in {engine_cache()} (None: the cache is off)")
+    kept = engine_cache()
+    print("matching engine: the cache is off" if kept == "None" else f"matching engine kept in {kept}")
     ours_t, theirs_t, ratios, peak = [], [], [], 0
     for _ in range(args.rounds):
         t, rss = cli("audit", str(image), "--format", "json")
