@@ -7,6 +7,9 @@ import io
 import random
 import tarfile
 
+from firmware_audit.extract import FileTree, Hop, Node
+from firmware_audit.extract.formats.base import Lazy, NodeKind
+from firmware_audit.model import Coverage, ImageInfo
 from firmware_audit.writers.uimage import COMPRESSION, TYPE, build_uimage
 
 
@@ -58,3 +61,35 @@ def tar_of(files: dict[str, bytes]) -> bytes:
             info.mtime = 0
             tar.addfile(info, io.BytesIO(data))
     return out.getvalue()
+
+
+def tree_node(
+    path: str,
+    kind: NodeKind = NodeKind.FILE,
+    content: bytes | Lazy | None = None,
+    link: bytes | None = None,
+    *,
+    provenance: tuple[Hop, ...] = (),
+    withheld: str | None = None,
+) -> Node:
+    """An entry of a synthetic tree: named after its path, as large as its content says (0 for none)."""
+    size = content.size if isinstance(content, Lazy) else len(content) if content is not None else 0
+    return Node(
+        path=path,
+        name=path.rsplit("/", 1)[-1].encode(),
+        kind=kind,
+        size=size,
+        mode=None,
+        link=link,
+        provenance=provenance,
+        content=content,
+        withheld=withheld,
+    )
+
+
+def tree_of(*nodes: Node) -> FileTree:
+    """A synthetic unpacked tree holding `nodes`, its image a 10-byte `fw.bin` all explained."""
+    info = ImageInfo(path="", name="fw.bin", size=10, sha256="0" * 64)
+    root = Node(path="", name=b"fw.bin", kind=NodeKind.FILE, size=10, mode=None, link=None, provenance=())
+    cov = Coverage(bytes_total=10, bytes_explained=10, explained_ratio=1.0)
+    return FileTree(image=info, root=root, nodes={n.path: n for n in nodes}, issues=(), coverage=cov)

@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 
 import pytest
+from builders import tree_node, tree_of
 
-from firmware_audit.extract import ContentUnavailableError, FileTree, Node, unpack
+from firmware_audit.extract import ContentUnavailableError, Node, unpack
 from firmware_audit.extract import ahead as ahead_module
 from firmware_audit.extract.ahead import MAX_CONTENT, ReadAhead
-from firmware_audit.extract.formats.base import Lazy, NodeKind
-from firmware_audit.model import Coverage, ImageInfo
+from firmware_audit.extract.formats.base import Lazy
 
 _FS = Path(__file__).parent.parent / "data" / "fs"
 
@@ -29,28 +29,7 @@ def _lazy(path: str, data: bytes, identity: bytes | None = None) -> Node:
     def read(n: int | None) -> bytes:
         return data if n is None else data[:n]
 
-    return _node(path, Lazy(size=len(data), read=read, identity=identity), len(data))
-
-
-def _node(path: str, content: Lazy, size: int, withheld: str | None = None) -> Node:
-    return Node(
-        path=path,
-        name=path.rsplit("/", 1)[-1].encode(),
-        kind=NodeKind.FILE,
-        size=size,
-        mode=None,
-        link=None,
-        provenance=(),
-        content=content,
-        withheld=withheld,
-    )
-
-
-def _tree(*nodes: Node) -> FileTree:
-    info = ImageInfo(path="", name="fw.bin", size=10, sha256="0" * 64)
-    root = Node(path="", name=b"fw.bin", kind=NodeKind.FILE, size=10, mode=None, link=None, provenance=())
-    cov = Coverage(bytes_total=10, bytes_explained=10, explained_ratio=1.0)
-    return FileTree(image=info, root=root, nodes={n.path: n for n in nodes}, issues=(), coverage=cov)
+    return tree_node(path, content=Lazy(size=len(data), read=read, identity=identity))
 
 
 def test_every_file_of_a_filesystem_is_decoded_as_the_tree_reads_it() -> None:
@@ -72,11 +51,13 @@ def test_no_more_than_the_budget_is_held() -> None:
 
 
 def test_equal_identities_are_decoded_once_and_withheld_or_empty_files_never() -> None:
-    tree = _tree(
+    tree = tree_of(
         _lazy("/a", b"same bytes", identity=b"id"),
         _lazy("/b", b"same bytes", identity=b"id"),
         _lazy("/c", b""),
-        _node("/d", Lazy(size=4, read=lambda _n: b"nope"), 4, withheld="withheld by the ratio limit"),
+        tree_node(
+            "/d", content=Lazy(size=4, read=lambda _n: b"nope"), withheld="withheld by the ratio limit"
+        ),
         _lazy("/e", b"other"),
     )
     assert _finished(ReadAhead(tree, least=0)).stop() == {"/a": b"same bytes", "/e": b"other"}
@@ -84,7 +65,7 @@ def test_equal_identities_are_decoded_once_and_withheld_or_empty_files_never() -
 
 def test_large_contents_are_left_to_the_analysis() -> None:
     big = Lazy(size=MAX_CONTENT + 1, read=lambda _n: b"big")
-    tree = _tree(_node("/big", big, MAX_CONTENT + 1), _lazy("/small", b"small"))
+    tree = tree_of(tree_node("/big", content=big), _lazy("/small", b"small"))
     assert _finished(ReadAhead(tree, least=0)).stop() == {"/small": b"small"}
 
 
@@ -92,16 +73,16 @@ def test_a_content_that_fails_is_left_for_the_analysis_to_meet() -> None:
     def broken(_n: int | None) -> bytes:
         raise ValueError("corrupt block")
 
-    tree = _tree(_node("/bad", Lazy(size=3, read=broken), 3), _lazy("/good", b"good"))
+    tree = tree_of(tree_node("/bad", content=Lazy(size=3, read=broken)), _lazy("/good", b"good"))
     assert _finished(ReadAhead(tree, least=0)).stop() == {"/good": b"good"}
     with pytest.raises(ContentUnavailableError, match="corrupt block"):
         tree.read("/bad")
 
 
 def test_a_child_that_dies_hands_over_what_it_finished() -> None:
-    tree = _tree(
+    tree = tree_of(
         _lazy("/first", b"first"),
-        _node("/fatal", Lazy(size=5, read=lambda _n: os._exit(3)), 5),
+        tree_node("/fatal", content=Lazy(size=5, read=lambda _n: os._exit(3))),
         _lazy("/x", b"x"),
     )
     assert _finished(ReadAhead(tree, least=0)).stop() == {"/first": b"first"}
@@ -109,7 +90,7 @@ def test_a_child_that_dies_hands_over_what_it_finished() -> None:
 
 def test_without_fork_nothing_is_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ahead_module, "can_fork", lambda: False)
-    ahead = ReadAhead(_tree(_lazy("/a", b"a")), least=0)
+    ahead = ReadAhead(tree_of(_lazy("/a", b"a")), least=0)
     assert not ahead.running
     assert ahead.stop() == {}
 
@@ -125,14 +106,14 @@ def test_stopping_ends_the_child_and_hands_over_once() -> None:
 
 
 def test_a_tree_with_little_to_decode_starts_no_child() -> None:
-    ahead = ReadAhead(_tree(_lazy("/a", b"a" * 1000)), least=1001)
+    ahead = ReadAhead(tree_of(_lazy("/a", b"a" * 1000)), least=1001)
     assert not ahead.running
     assert ahead.stop() == {}
 
 
 def test_a_child_on_a_slow_content_is_not_waited_for() -> None:
-    stuck = _node("/stuck", Lazy(size=5, read=lambda _n: time.sleep(120) or b""), 5)
-    ahead = ReadAhead(_tree(_lazy("/first", b"first"), stuck), least=0)
+    stuck = tree_node("/stuck", content=Lazy(size=5, read=lambda _n: time.sleep(120) or b""))
+    ahead = ReadAhead(tree_of(_lazy("/first", b"first"), stuck), least=0)
     started = time.monotonic()
     # The child is on the slow content, or not yet past the first: whatever it finished is kept.
     decoded = ahead.stop()
@@ -145,7 +126,7 @@ def test_a_child_on_a_slow_content_is_not_waited_for() -> None:
 def test_the_child_decodes_only_on_a_core_nothing_else_wants() -> None:
     # The content is the scheduling policy of the process that decodes it.
     policy = Lazy(size=1, read=lambda _n: bytes([os.sched_getscheduler(0)]))
-    decoded = _finished(ReadAhead(_tree(_node("/policy", policy, 1)), least=0)).stop()
+    decoded = _finished(ReadAhead(tree_of(tree_node("/policy", content=policy)), least=0)).stop()
     assert decoded == {"/policy": bytes([os.SCHED_IDLE])}
 
 

@@ -1,40 +1,21 @@
 import hashlib
 
 import pytest
-from builders import gz, noise
+from builders import gz, noise, tree_node, tree_of
 
 from firmware_audit.extract import ContentUnavailableError, FileTree, Hop, Node, unpack
 from firmware_audit.extract.formats.base import Lazy, NodeKind
-from firmware_audit.model import Coverage, ImageInfo
 
 _HOP = (Hop("", "squashfs"),)
 
 
 def _node(path: str, kind: NodeKind = NodeKind.FILE, content=None, link: bytes | None = None, **kw) -> Node:
-    size = len(content) if isinstance(content, bytes) else 0
-    return Node(
-        path=path,
-        name=path.rsplit("/", 1)[-1].encode(),
-        kind=kind,
-        size=size,
-        mode=None,
-        link=link,
-        provenance=_HOP,
-        content=content,
-        **kw,
-    )
-
-
-def _tree(*nodes: Node) -> FileTree:
-    info = ImageInfo(path="", name="fw.bin", size=10, sha256="0" * 64)
-    root = Node(path="", name=b"fw.bin", kind=NodeKind.FILE, size=10, mode=None, link=None, provenance=())
-    cov = Coverage(bytes_total=10, bytes_explained=10, explained_ratio=1.0)
-    return FileTree(image=info, root=root, nodes={n.path: n for n in nodes}, issues=(), coverage=cov)
+    return tree_node(path, kind, content, link, provenance=_HOP, **kw)
 
 
 @pytest.fixture
 def tree() -> FileTree:
-    return _tree(
+    return tree_of(
         _node("/bin", NodeKind.DIRECTORY),
         _node("/bin/busybox", content=b"\x7fELF busybox"),
         _node("/bin/sh", NodeKind.SYMLINK, link=b"busybox"),
@@ -90,7 +71,7 @@ def test_failing_lazy_read_becomes_content_unavailable() -> None:
     def broken(_: int | None) -> bytes:
         raise ValueError("bad block")
 
-    tree = _tree(_node("/x", content=Lazy(size=3, read=broken)))
+    tree = tree_of(_node("/x", content=Lazy(size=3, read=broken)))
     with pytest.raises(ContentUnavailableError, match="ValueError: bad block"):
         tree.read("/x")
 
@@ -127,7 +108,7 @@ def test_ls_lists_a_directory_a_container_or_the_image(tree) -> None:
     assert [n.path for n in tree.ls("/img.bin!/etc")] == ["/img.bin!/etc/link", "/img.bin!/etc/shadow"]
     assert tree.ls("/bin/busybox") == [tree["/bin/busybox"]]  # a plain file lists itself
     assert [n.path for n in tree.ls("/etc")] == ["/etc/passwd"]
-    assert _tree(_node("/empty", NodeKind.DIRECTORY)).ls("/empty") == []
+    assert tree_of(_node("/empty", NodeKind.DIRECTORY)).ls("/empty") == []
     with pytest.raises(KeyError):
         tree.ls("/missing")
 
@@ -167,7 +148,7 @@ def test_sha256_is_computed_on_demand_once() -> None:
         reads.append(n)
         return b"hello"[:n]
 
-    tree = _tree(
+    tree = tree_of(
         _node("/lazy", content=Lazy(size=5, read=read)), _node("/hard", NodeKind.HARDLINK, link=b"lazy")
     )
     assert reads == []  # building the tree hashes nothing
