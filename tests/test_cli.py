@@ -1,4 +1,5 @@
 import json
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 from builders import gz, uimage
 
+from firmware_audit import cli
 from firmware_audit.cli import main
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.model import Report
@@ -115,3 +117,67 @@ def test_the_command_line_starts_without_the_unpacker_or_the_analyzers() -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_the_command_ends_at_once_with_its_whole_output(image, tmp_path) -> None:
+    command = [sys.executable, "-m", "firmware_audit.cli", "audit", str(image), "--format", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == ExitCode.AUDITED
+    assert Report.from_json(done.stdout).image.name == "fw.bin"
+    out = tmp_path / "r.json"
+    done = subprocess.run([*command, "-o", str(out)], capture_output=True, text=True, check=False)
+    assert done.returncode == ExitCode.AUDITED
+    assert Report.from_json(out.read_text()).files == 2
+    missing = [*command[:4], str(tmp_path / "missing.bin")]
+    usage = subprocess.run(missing, capture_output=True, text=True, check=False)
+    assert usage.returncode == ExitCode.USAGE
+    assert "missing.bin" in usage.stderr
+
+
+class _EndedError(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _ended_at_once(code: int) -> None:
+    raise _EndedError(code)
+
+
+def test_run_ends_the_process_at_once_after_flushing(monkeypatch) -> None:
+    monkeypatch.setattr(cli, "main", lambda: ExitCode.REVIEW)
+    monkeypatch.setattr(cli.os, "_exit", _ended_at_once)
+    with pytest.raises(_EndedError) as ended:
+        cli.run()
+    assert ended.value.code == ExitCode.REVIEW
+
+
+def test_run_exits_the_ordinary_way_while_a_child_lives(monkeypatch) -> None:
+    monkeypatch.setattr(cli, "main", lambda: ExitCode.REJECT)
+    monkeypatch.setattr(cli.os, "_exit", _ended_at_once)
+    stop = multiprocessing.get_context("spawn").Event()
+    child = multiprocessing.get_context("spawn").Process(target=stop.wait, daemon=True)
+    child.start()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.run()
+        assert exited.value.code == ExitCode.REJECT
+    finally:
+        stop.set()
+        child.join()
+
+
+class _ClosedPipe:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_run_exits_the_ordinary_way_when_the_output_cannot_be_flushed(monkeypatch) -> None:
+    monkeypatch.setattr(cli, "main", lambda: ExitCode.AUDITED)
+    monkeypatch.setattr(cli.os, "_exit", _ended_at_once)
+    monkeypatch.setattr(cli.sys, "stdout", _ClosedPipe())
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == ExitCode.AUDITED
