@@ -12,7 +12,7 @@ import os
 import stat
 import struct
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -44,6 +44,8 @@ _UNCOMPRESSED_METADATA = 1 << 15
 _UNCOMPRESSED_DATA = 1 << 24
 _KEEP_BYTES = 32 * 1024 * 1024
 _RECENT = 8
+_AHEAD = 8
+"""Fragment blocks decoded ahead of the one asked for (each at most one block, 1 MiB at most)."""
 
 # name, codec, and whether it is slow enough to decode a file's blocks in parallel, for each
 # compression id of the superblock (squashfs_fs.h)
@@ -264,7 +266,7 @@ class _SquashFS(SquashFS):  # type: ignore[misc]  # dissect ships no type inform
             sb.fragment_table_start: "fragment",
         }
         super().__init__(ViewFile(view))
-        self.fragment = _FragmentCache(self._fragment)
+        self.fragment = _FragmentCache(self._fragment, self._fragment_ahead if self.parallel else None)
 
     def _read_block(self, block: int, length: int | None = None) -> tuple[int, bytes]:
         view = self.view
@@ -322,22 +324,51 @@ class _SquashFS(SquashFS):  # type: ignore[misc]  # dissect ships no type inform
         _, data = _SquashFS._read_block(self, entry.start_block, entry.size)
         return data
 
+    def _fragment_ahead(self, index: int) -> Future[tuple[int, bytes]] | None:
+        """Start decoding fragment block `index` in the decoder threads; None when it cannot be.
+
+        The entry is looked up here, in the caller's thread (dissect's tables and caches are not
+        shared with the threads); only the decoding, from the image's bytes, runs in a thread. A
+        fragment whose entry cannot be read is not started: reading it (`_fragment`) reports why.
+        """
+        if not self.fragment_table or index >= self.sb.fragments:
+            return None
+        try:
+            entry = self._lookup_fragment(index)
+        except Exception:  # noqa: BLE001  (hostile tables: `_fragment` meets the same failure and reports it)
+            return None
+        return _decoders(os.getpid()).submit(_SquashFS._read_block, self, entry.start_block, entry.size)
+
 
 class _FragmentCache:
-    """Decompressed fragment blocks, within a byte budget.
+    """Decompressed fragment blocks, within a byte budget, the next ones decoded ahead.
 
     Small files share fragment blocks in the order they are listed, and an audit reads every
     file twice in that order: once while unpacking (to recognise it), once to analyse it. The
     first `_KEEP_BYTES` of fragments decoded stay for the second pass (for a camera rootfs, that
     is usually all of them); past that, only the last few stay, for neighbours sharing one. An
     LRU alone would evict exactly what the second pass needs first once the image outgrows it.
+
+    With `ahead`, a block decoded on demand starts the next `_AHEAD` ones in the decoder threads:
+    the unpack, which recognises the files one by one in one thread, otherwise decodes every
+    fragment block in that thread while the other cores wait (xz: half its time on a camera rootfs).
+    A block started ahead is taken from its thread when asked for, with the result or the failure
+    decoding it on demand gives. A forked process does not wait for its parent's threads: it
+    decodes on demand what its parent had started.
     """
 
-    def __init__(self, load: Callable[[int], bytes]) -> None:
+    def __init__(
+        self,
+        load: Callable[[int], bytes],
+        ahead: Callable[[int], Future[tuple[int, bytes]] | None] | None = None,
+    ) -> None:
         self._load = load
+        self._ahead = ahead
         self._kept: dict[int, bytes] = {}
         self._kept_bytes = 0
         self._recent: OrderedDict[int, bytes] = OrderedDict()
+        self._started: dict[int, Future[tuple[int, bytes]]] = {}
+        self._owner = os.getpid()
 
     def __call__(self, index: int) -> bytes:
         data = self._kept.get(index)
@@ -347,7 +378,11 @@ class _FragmentCache:
         if data is not None:
             self._recent.move_to_end(index)
             return data
-        data = self._load(index)
+        if self._owner != os.getpid():
+            self._started, self._owner = {}, os.getpid()
+        started = self._started.pop(index, None)
+        data = self._load(index) if started is None else started.result()[1]
+        self._start_after(index)
         if self._kept_bytes + len(data) <= _KEEP_BYTES:
             self._kept[index] = data
             self._kept_bytes += len(data)
@@ -356,6 +391,18 @@ class _FragmentCache:
             if len(self._recent) > _RECENT:
                 self._recent.popitem(last=False)
         return data
+
+    def _start_after(self, index: int) -> None:
+        """Start the `_AHEAD` blocks after `index` that are neither held nor started."""
+        if self._ahead is None:
+            return
+        for following in range(index + 1, index + 1 + _AHEAD):
+            if following in self._started or following in self._kept or following in self._recent:
+                continue
+            started = self._ahead(following)
+            if started is None:
+                return
+            self._started[following] = started
 
 
 @dataclass(frozen=True, slots=True)

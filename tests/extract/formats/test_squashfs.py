@@ -3,6 +3,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from concurrent.futures import Future
 
 import pytest
 from fstree import NUMBERS, check_partial_reads, check_tree, lazy_files
@@ -342,3 +343,83 @@ def test_carved_from_a_flash_dump_by_its_exact_length(data_dir) -> None:
     node = tree["/0x00001000.squashfs"]
     assert node.size == used
     assert tree.read("/0x00001000.squashfs!/lib/numbers.txt") == NUMBERS
+
+
+class _Blocks:
+    """Fragment blocks for `_FragmentCache`: what was decoded on demand, what was started ahead."""
+
+    def __init__(self, count: int, fail: int | None = None) -> None:
+        self.count, self.fail = count, fail
+        self.loaded: list[int] = []
+        self.started: list[int] = []
+
+    def block(self, index: int) -> bytes:
+        if index == self.fail:
+            raise squashfs.FsError(IssueKind.MALFORMED, f"fragment {index} is corrupt")
+        return bytes([index]) * 16
+
+    def load(self, index: int) -> bytes:
+        self.loaded.append(index)
+        return self.block(index)
+
+    def ahead(self, index: int) -> Future[tuple[int, bytes]] | None:
+        if index >= self.count:
+            return None
+        self.started.append(index)
+        done: Future[tuple[int, bytes]] = Future()
+        try:
+            done.set_result((0, self.block(index)))
+        except squashfs.FsError as exc:
+            done.set_exception(exc)
+        return done
+
+
+def test_fragment_blocks_after_one_read_are_started_ahead_and_taken_when_asked() -> None:
+    blocks = _Blocks(count=squashfs._AHEAD + 3)
+    cache = squashfs._FragmentCache(blocks.load, blocks.ahead)
+    assert [cache(i) for i in range(blocks.count)] == [blocks.block(i) for i in range(blocks.count)]
+    assert blocks.loaded == [0]  # every later block was started ahead and taken from there
+    assert blocks.started == list(range(1, blocks.count))  # none twice, none past the last
+    assert cache(2) == blocks.block(2)  # held: neither decoded nor started again
+    assert blocks.loaded == [0]
+    assert blocks.started == list(range(1, blocks.count))
+
+
+def test_a_fragment_block_started_ahead_fails_when_it_is_asked_for_as_on_demand() -> None:
+    blocks = _Blocks(count=4, fail=2)
+    cache = squashfs._FragmentCache(blocks.load, blocks.ahead)
+    assert cache(0) == blocks.block(0)
+    assert 2 in blocks.started  # its failure waits in its thread until the block is read
+    with pytest.raises(squashfs.FsError, match="fragment 2 is corrupt"):
+        cache(2)
+    assert cache(3) == blocks.block(3)
+
+
+class _InTheParent(Future[tuple[int, bytes]]):
+    """A block started by the parent's threads, which a forked process does not have."""
+
+    def result(self, timeout: float | None = None) -> tuple[int, bytes]:
+        raise AssertionError(f"a forked process waited (timeout {timeout}) for its parent's thread")
+
+
+def test_a_forked_process_decodes_what_its_parent_started(monkeypatch) -> None:
+    blocks = _Blocks(count=4)
+    cache = squashfs._FragmentCache(blocks.load, lambda _index: _InTheParent())
+    assert cache(0) == blocks.block(0)
+    monkeypatch.setattr(squashfs.os, "getpid", lambda: -1)
+    assert cache(1) == blocks.block(1)  # decoded here, not waited for
+    assert blocks.loaded == [0, 1]
+
+
+def test_fragment_blocks_are_decoded_ahead_from_the_image(data_dir) -> None:
+    data = memoryview((data_dir / "fs" / "squashfs-xz.sqfs").read_bytes())
+    found = squashfs._identify(data)
+    assert isinstance(found, squashfs._Super)
+    fs = squashfs._SquashFS(data, found)
+    assert fs.parallel
+    started = fs._fragment_ahead(0)
+    assert started is not None
+    assert started.result()[1] == fs._fragment(0)
+    assert fs._fragment_ahead(found.fragments) is None  # past the last: not started
+    fs.fragment_table = []
+    assert fs._fragment_ahead(0) is None  # a lost table: reading the fragment reports it
