@@ -1,5 +1,6 @@
 import os
 import random
+import re
 import string
 import subprocess
 import sys
@@ -108,3 +109,25 @@ def test_split_is_tldextracts_answer_for_any_name() -> None:
     ]
     assert found == expected
     assert 1000 < found.count(None) < len(found) - 1000
+
+
+def test_a_name_ending_in_a_label_no_suffix_ends_has_no_registrable_domain() -> None:
+    hosts = _hosts()
+    # (A name written with a final dot ends in the label before it, as tldextract reads it.)
+    ends = [domains.may_end_a_name(host.rstrip(".").rpartition(".")[2]) for host in hosts]
+    assert all(domains.split(host) is None for host, end in zip(hosts, ends, strict=True) if not end)
+    assert 500 < ends.count(False) < len(ends) - 500
+    assert domains.may_end_a_name("COM")
+    assert domains.may_end_a_name("xn--fiqs8s")  # 中国, which tldextract reads decoded
+    assert not domains.may_end_a_name("bin")
+
+
+def test_the_last_label_pattern_matches_exactly_the_suffixes_last_labels() -> None:
+    pattern = re.compile(domains.last_label_pattern(), re.IGNORECASE)
+    labels = {label for label in domains._last_labels() if label.isascii()}
+    rng = random.Random(11)
+    words = [label for label in labels for label in (label, label[:-1], label + "a", label.upper())]
+    alphabet = string.ascii_lowercase + string.digits + "-"
+    words += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(50_000)]
+    assert [bool(pattern.fullmatch(w)) for w in words] == [w.lower() in labels for w in words]
+    assert sum(w in labels for w in words) > 1000

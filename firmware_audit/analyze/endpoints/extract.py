@@ -5,7 +5,9 @@ positions are byte offsets, or one UTF-16 string): no per-string loop. URLs are 
 e-mail addresses; a host or address inside either is not reported again on its own. Host names are
 matched in any case; `validate` rejects mixed-case names whose registered domain is not in one case
 (`NetWork.Nat` is an identifier, `a1x9K2mZ3qP.iot-as-mqtt.cn-shanghai.aliyuncs.com` a server).
-Whether a candidate is a real endpoint is decided by `validate`; this module only finds and parses.
+Whether a candidate is a real endpoint is decided by `validate`; this module only finds and parses,
+but a plain host name whose last label ends no public suffix (`event.target`, `config.bin`: most dotted
+words in firmware) is no candidate at all: it could never have a registrable domain.
 
 Names built at run time are found too, with the pattern they are built from (`Candidate.built`): a
 suffix in quotes or a C string of its own (`'.cpplusddns.com'`, joined to a user's name in script), a
@@ -410,8 +412,11 @@ def _plain(text: str, where: Ranges, claimed: _Spans) -> Iterator[Candidate]:
             start = m.start()
             if claimed and claimed.covers(start):
                 continue
+            host = m.group("host")
+            if kind is EndpointKind.HOSTNAME and not domains.may_end_a_name(host.rpartition(".")[2]):
+                continue  # `event.protocol`, `config.bin`: never a name with a registrable domain
             port = _port(m.group("port")) if ported else None
-            candidate = Candidate(kind, m.group(), m.group("host"), port, start, m.end())
+            candidate = Candidate(kind, m.group(), host, port, start, m.end())
             if kind is not EndpointKind.HOSTNAME:
                 yield candidate
                 continue

@@ -2,7 +2,8 @@
 
 The endpoint analyzer's expressions (`extract`'s URLs, e-mail addresses, names, addresses, suffixes,
 templates; `p2p`'s init strings and device IDs) are declared to the matching engine, which scans
-each file's strings once, in C, and names the strings each expression may match in (a superset). The
+each file's strings once, in C, and names the strings each expression may match in (a superset; for
+`HOST`, where a match `extract` keeps may be: its last label ends a public suffix). The
 analyzer then cuts into stretches (`extract.regions`) only the printable runs holding a named string,
 searches each stretch only with the expressions named for a string in it and only over those
 strings, and reads UTF-16LE text only in the UTF-16LE strings named: most of a binary's dotted words
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from firmware_audit.analyze import matching
 from firmware_audit.analyze.endpoints import extract, p2p
+from firmware_audit.refdata import domains
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,8 +51,10 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
 """Every expression the endpoint analyzer searches a stretch with."""
 _AUTHORITY_CHAR = r"[^\s/?#\"'<>\\^`{|}\x00-\x1f\x7f-\xff]"
 _ASKED = {pattern: pattern for pattern in PATTERNS} | {
-    # A name's last dot, with the character before it and the first two of its TLD.
-    extract.HOST: re.compile(r"[a-z0-9]\.[a-z][a-z0-9-]", re.IGNORECASE | re.ASCII),
+    # A name's last dot, the character before it, and its last label, which ends a public suffix (a
+    # plain name ending otherwise is no candidate) or is an IDNA label. Not the label's end: a text
+    # searched may be cut from a string the engine scanned whole (a UTF-16LE run), and end in it.
+    extract.HOST: re.compile(rf"[a-z0-9]\.(?:xn--|{domains.last_label_pattern()})", re.IGNORECASE | re.ASCII),
     # The suffix's dot, its first label, and the dot and two characters after it.
     extract.SUFFIX: re.compile(r"\.[a-z0-9][a-z0-9-]*\.[a-z][a-z0-9-]", re.IGNORECASE | re.ASCII),
     # The scheme's last character, `://` and the authority's first character.
