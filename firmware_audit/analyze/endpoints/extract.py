@@ -6,8 +6,9 @@ e-mail addresses; a host or address inside either is not reported again on its o
 matched in any case; `validate` rejects mixed-case names whose registered domain is not in one case
 (`NetWork.Nat` is an identifier, `a1x9K2mZ3qP.iot-as-mqtt.cn-shanghai.aliyuncs.com` a server).
 Whether a candidate is a real endpoint is decided by `validate`; this module only finds and parses,
-but a plain host name whose last label ends no public suffix (`event.target`, `config.bin`: most dotted
-words in firmware) is no candidate at all: it could never have a registrable domain.
+but a plain host name or a suffix whose last label ends no public suffix (`event.protocol`,
+`config.bin`, `'.cfg.bin'`: most dotted words in firmware) is no candidate at all: it could never
+have a registrable domain.
 
 Names built at run time are found too, with the pattern they are built from (`Candidate.built`): a
 suffix in quotes or a C string of its own (`'.cpplusddns.com'`, joined to a user's name in script), a
@@ -397,8 +398,10 @@ def _suffixes(text: str, ranges: Sequence[tuple[int, int]], claimed: _Spans) -> 
         if claimed.covers(m.start()):
             continue
         claimed.add(m.start(), m.end())
-        built = f"a suffix joined to a name at run time (*{m.group()})"
         host = m.group("host").lower()
+        if not domains.may_end_a_name(host.rpartition(".")[2]):
+            continue  # `'.cfg.bin'`: never a name with a registrable domain (its span is still claimed)
+        built = f"a suffix joined to a name at run time (*{m.group()})"
         yield Candidate(EndpointKind.HOSTNAME, m.group(), host, None, m.start(), m.end(), built=built)
 
 

@@ -3,7 +3,7 @@
 The endpoint analyzer's expressions (`extract`'s URLs, e-mail addresses, names, addresses, suffixes,
 templates; `p2p`'s init strings and device IDs) are declared to the matching engine, which scans
 each file's strings once, in C, and names the strings each expression may match in (a superset; for
-`HOST`, where a match `extract` keeps may be: its last label ends a public suffix). The
+`HOST` and `SUFFIX`, where a match `extract` keeps may be: its last label ends a public suffix). The
 analyzer then cuts into stretches (`extract.regions`) only the printable runs holding a named string,
 searches each stretch only with the expressions named for a string in it and only over those
 strings, and reads UTF-16LE text only in the UTF-16LE strings named: most of a binary's dotted words
@@ -55,8 +55,10 @@ _ASKED = {pattern: pattern for pattern in PATTERNS} | {
     # plain name ending otherwise is no candidate) or is an IDNA label. Not the label's end: a text
     # searched may be cut from a string the engine scanned whole (a UTF-16LE run), and end in it.
     extract.HOST: re.compile(rf"[a-z0-9]\.(?:xn--|{domains.last_label_pattern()})", re.IGNORECASE | re.ASCII),
-    # The suffix's dot, its first label, and the dot and two characters after it.
-    extract.SUFFIX: re.compile(r"\.[a-z0-9][a-z0-9-]*\.[a-z][a-z0-9-]", re.IGNORECASE | re.ASCII),
+    # A dot, a label of the suffix, and the dot and last label after it (as `HOST`'s).
+    extract.SUFFIX: re.compile(
+        rf"\.[a-z0-9][a-z0-9-]*\.(?:xn--|{domains.last_label_pattern()})", re.IGNORECASE | re.ASCII
+    ),
     # The scheme's last character, `://` and the authority's first character.
     extract.URL: re.compile(rf"[A-Za-z0-9+.-]://{_AUTHORITY_CHAR}", re.ASCII),
     # `//` with the quote before it (the look-behind's, in the string too) and the next character.

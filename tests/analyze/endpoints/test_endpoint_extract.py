@@ -168,3 +168,4 @@ def test_a_dotted_word_ending_in_no_public_suffix_is_no_candidate() -> None:
     found = extract.scan("cfg.value.bin event.protocol WWW.EXAMPLE.COM:80 shop.xn--fiqs8s cam.example.cn")
     assert [c.host.lower() for c in found] == ["www.example.com", "shop.xn--fiqs8s", "cam.example.cn"]
     assert extract.scan('ip = "8.8.8.8"; url = "http://cfg.value.bin/x"')[1].host == "cfg.value.bin"
+    assert [c.host for c in extract.scan("'.cfg.value.bin' '.cdn.example.com'")] == ["cdn.example.com"]

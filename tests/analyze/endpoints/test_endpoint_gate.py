@@ -34,6 +34,8 @@ HOSTS = [
     b"cfg.value.bin",
     b"WWW.EXAMPLE.COM:80",
     b"shop.xn--fiqs8s",
+    b"'.cfg.value.bin'",
+    b'".cdn.example.comx"',
 ]
 SEPARATORS = [b"\x00", b"\n", b"\r\n", b"\x01", b'"', b" ", b"\t", b"\n::\n", b"\x00.a.example.com\x00"]
 
@@ -126,9 +128,10 @@ def _lines() -> list[str]:
 
 def _kept(pattern, text: str, lo: int = 0, hi: int | None = None) -> bool:
     """Whether `pattern` matches in `text[lo:hi]` where the analyzer keeps the match: a plain host
-    name only when its last label can end a name with a registrable domain."""
+    name or a suffix only when its last label can end a name with a registrable domain."""
     return any(
-        pattern is not extract.HOST or domains.may_end_a_name(m.group("host").rpartition(".")[2])
+        pattern not in {extract.HOST, extract.SUFFIX}
+        or domains.may_end_a_name(m.group("host").rpartition(".")[2])
         for m in pattern.finditer(text, lo, len(text) if hi is None else hi)
     )
 
@@ -137,8 +140,8 @@ def test_every_match_is_in_a_string_holding_what_the_engine_is_asked_for() -> No
     """Searched from any place to any place of a string, or as a text of its own cut from one.
 
     (An expression asked whole is compiled in prefilter mode, its look-arounds widened: the engine
-    names every string holding a match of the rest of it. A plain host name whose last label ends
-    no public suffix is no candidate, and the engine is not asked for it.)
+    names every string holding a match of the rest of it. A plain host name or a suffix whose last
+    label ends no public suffix is no candidate, and the engine is not asked for it.)
     """
     rng = random.Random(5)
     lines = _lines()
