@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Sequence
 
+    from numpy.typing import NDArray
+
     from firmware_audit.analyze.matching.registry import Patterns
     from firmware_audit.analyze.texts import Text
 
@@ -65,6 +67,7 @@ class Candidates:
         self.lines = lines
         self._engine = engine(sources)
         self._found: dict[bool, dict[int, list[int]]] = {}
+        self._buffer: bytes | None = None
 
     def indices(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> Sequence[int]:
         """Indices, in file order, of the strings `pattern` may match in (a superset of those it does).
@@ -83,12 +86,22 @@ class Candidates:
         return scanned.get(found, ())
 
     def _scan(self, *, squeezed: bool) -> dict[int, list[int]]:
-        buffer = self.lines.text.encode("ascii", "replace")
+        if self._buffer is None:
+            self._buffer = self.lines.text.encode("ascii", "replace")
+        buffer = self._buffer
         unsqueeze: Callable[[int], int] = int
         if squeezed:
-            kept = np.flatnonzero(_KEPT[np.frombuffer(buffer, np.uint8)])
+            text = buffer
+            kept: list[NDArray[np.intp]] = []
+
+            def unsqueeze(end: int) -> int:
+                # Where each kept character stands in the text: made at the first match only (most
+                # files have none, and the map is 8 bytes a character).
+                if not kept:
+                    kept.append(np.flatnonzero(_KEPT[np.frombuffer(text, np.uint8)]))
+                return int(kept[0][end - 1]) + 1
+
             buffer = buffer.translate(None, SEPARATORS)
-            unsqueeze = lambda end: int(kept[end - 1]) + 1  # noqa: E731  (one line, used once)
         found: dict[int, list[int]] = {}
         covered: dict[int, int] = {}
         starts, size = self.lines.starts, len(self.lines.text)
