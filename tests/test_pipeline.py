@@ -83,6 +83,31 @@ def test_import_is_light() -> None:
     assert done.stdout.strip() == ""
 
 
+def test_lief_loads_with_the_first_elf_file_and_before_workers_fork() -> None:
+    # A boot loader, a kernel or a web partition holds no ELF file: its audit never imports LIEF.
+    code = (
+        "import gzip, sys\n"
+        "from firmware_audit import audit\n"
+        "audit(gzip.compress(b'root:x:0:0:root:/root:/bin/sh\\n' * 40), jobs=1)\n"
+        "print('lief' in sys.modules)\n"
+        "audit(sys.argv[1], jobs=1)\n"
+        "print('lief' in sys.modules)\n"
+    )
+    command = [sys.executable, "-c", code, str(IMAGE)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"], done.stderr
+    # Workers share what the audit loads before forking them: LIEF among it.
+    code = (
+        "import sys\n"
+        "from firmware_audit.analyze import workers\n"
+        "print('lief' in sys.modules)\n"
+        "[load() for load in workers.SHARED_DATA]\n"
+        "print('lief' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"], done.stderr
+
+
 def test_the_package_audit_stays_the_function_after_its_module_is_imported() -> None:
     code = (
         "import firmware_audit, firmware_audit.audit, firmware_audit.notebook.compare\n"

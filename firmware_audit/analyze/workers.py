@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze.context import load_elf_parser
 from firmware_audit.analyze.matching.database import engine as matching_engine
 from firmware_audit.lifeline import can_fork, die_with_parent, killed_by
 from firmware_audit.model import Issue, IssueKind, Location
@@ -44,11 +45,12 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.run import Done, Plan, Task
 
-SHARED_DATA: tuple[Callable[[], object], ...] = (geo.load, endpoint_data, yara_rules)
-"""Reference data read and engines compiled in the audit process before it forks workers, so that
-they share one copy instead of each making its own (the GeoIP database alone is 1 s and 107 MiB a
-process); the matching engine of the plan's analyzers (0.18 s to compile, or loaded from the user's
-cache: `matching.stored`) is made there too."""
+SHARED_DATA: tuple[Callable[[], object], ...] = (geo.load, endpoint_data, yara_rules, load_elf_parser)
+"""Reference data read, engines compiled and LIEF imported in the audit process before it forks
+workers, so that they share one copy instead of each making its own (the GeoIP database alone is 1 s
+and 107 MiB a process; LIEF 0.4 s, which an audit in one process pays only with its first ELF file);
+the matching engine of the plan's analyzers (0.18 s to compile, or loaded from the user's cache:
+`matching.stored`) is made there too."""
 MAX_AUTO_PROCESSES = 2
 """Worker processes chosen when none is asked for (each holds its own contents and caches)."""
 MIN_PARALLEL_BYTES = 16 * 1024 * 1024

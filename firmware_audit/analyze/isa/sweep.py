@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import capstone
-import lief
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import lief
 
     from firmware_audit.analyze.isa import Scanned
 
@@ -71,6 +72,8 @@ class Sweep:
     @classmethod
     def start(cls, data: bytes, binary: lief.ELF.Binary, budget: int) -> Sweep | None:
         """The code of an ELF file, ready to sweep `budget` instructions; None when it is not read."""
+        import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
         header = binary.header
         if header.file_type not in {lief.ELF.Header.FILE_TYPE.EXEC, lief.ELF.Header.FILE_TYPE.DYN}:
             return None  # relocatable objects (kernel modules) reference strings through relocations
@@ -147,6 +150,8 @@ class Sweep:
 
         Read-only data often shares the executable segment, so sections decide when there are any.
         """
+        import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
         sections = [
             Segment(s.virtual_address, s.file_offset, s.size, executable=False)
             for s in self.binary.sections
@@ -218,6 +223,8 @@ class Sweep:
 
     def _regions(self) -> Iterator[tuple[str, int, bytes, bool]]:
         """(section, address, code, thumb) for every executable section, split where ARM/Thumb changes."""
+        import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
         sections = [
             s
             for s in self.binary.sections
@@ -381,6 +388,8 @@ def _text(name: str | bytes) -> str:
 
 def _function_symbols(binary: lief.ELF.Binary) -> list[tuple[int, str | bytes, bool]]:
     """(value, name, whether it is defined in the file) of every function symbol with a value: one pass."""
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     function = lief.ELF.Symbol.TYPE.FUNC
     return [
         (symbol.value, symbol.name, symbol.shndx != 0)
@@ -426,6 +435,8 @@ def _dynamic(binary: lief.ELF.Binary, tag: lief.ELF.DynamicEntry.TAG) -> int | N
 
 
 def _mips_gp(binary: lief.ELF.Binary) -> int | None:
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     got = _dynamic(binary, lief.ELF.DynamicEntry.TAG.PLTGOT)
     if got is None:
         section = binary.get_section(".got")
@@ -435,6 +446,8 @@ def _mips_gp(binary: lief.ELF.Binary) -> int | None:
 
 def _mips_got_slots(binary: lief.ELF.Binary, sweep: Sweep) -> dict[int, str]:
     """MIPS GOT: entries past `DT_MIPS_LOCAL_GOTNO` belong to the dynamic symbols from `DT_MIPS_GOTSYM`."""
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     got = _dynamic(binary, lief.ELF.DynamicEntry.TAG.PLTGOT)
     local = _dynamic(binary, lief.ELF.DynamicEntry.TAG.MIPS_LOCAL_GOTNO)
     first = _dynamic(binary, lief.ELF.DynamicEntry.TAG.MIPS_GOTSYM)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, ClassVar
 
-import lief
-
 from firmware_audit.analyze.lineage import components
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.components import Recognised, recognise
@@ -36,6 +34,7 @@ from firmware_audit.signatures.traces import signatures as trace_signatures
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    import lief
     import numpy as np
     from numpy.typing import NDArray
 
@@ -108,7 +107,11 @@ class LineageAnalyzer:
             if found.whole:
                 return
         binary = ctx.elf()
-        if binary is None or binary.header.file_type == lief.ELF.Header.FILE_TYPE.REL:
+        if binary is None:
+            return
+        import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
+        if binary.header.file_type == lief.ELF.Header.FILE_TYPE.REL:
             return
         indexes = self.indexes()
         if self._problem is not None:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import capstone
-import lief
 import numpy as np
 import tlsh  # type: ignore[import-not-found]  # py-tlsh ships no type information
 
@@ -44,6 +43,7 @@ from firmware_audit.analyze.lineage.tokens import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    import lief
     from numpy.typing import NDArray
 
 MIN_INSTRUCTIONS = 8
@@ -95,6 +95,8 @@ def tlsh_of(data: bytes) -> str | None:
 
 def digest(data: bytes, binary: lief.ELF.Binary) -> FileDigest | None:
     """Digest an ELF file LIEF has parsed; None for an architecture this does not read."""
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     machine = _machine(binary)
     if machine is None:
         return None
@@ -231,6 +233,8 @@ class _Known:
 
 
 def _machine(binary: lief.ELF.Binary) -> tuple[str, capstone.Cs] | None:
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     header = binary.header
     big = header.identity_data == lief.ELF.Header.ELF_DATA.MSB
     machine = header.machine_type
@@ -271,6 +275,8 @@ _DECODERS: dict[tuple[str, bool], capstone.Cs] = {}
 
 def _code(data: bytes, binary: lief.ELF.Binary) -> Iterator[tuple[int, int, bytes]]:
     """(file offset, address, bytes) of the code: `.text`, or the executable segments without sections."""
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     text = [s for s in binary.sections if s.name == ".text" and s.type != lief.ELF.Section.TYPE.NOBITS]
     if text:
         for section in text:

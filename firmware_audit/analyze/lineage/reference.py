@@ -17,7 +17,6 @@ import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import lief
 import numpy as np
 
 from firmware_audit.analyze.context import FileContext
@@ -75,6 +74,8 @@ def add_reference(
     Raises:
         ValueError: the reference id is not usable as a file name, or the image holds no maker binary.
     """
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     if not lineage_index.valid_id(reference_id):
         raise ValueError(f"reference id {reference_id!r}: use lower case letters, digits, '.', '_' and '-'")
     maker = canonical_maker(maker)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
-import lief
+if TYPE_CHECKING:
+    import lief
 
 MAX_SYMBOLS = 200_000
 """Symbols read per table; more is not a real binary (and would only cost time)."""
@@ -71,6 +73,8 @@ def elf_facts(binary: lief.ELF.Binary) -> ElfFacts:
 
 
 def _facts(binary: lief.ELF.Binary) -> ElfFacts:
+    import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
+
     header = binary.header
     imported: list[str] = []
     exported: list[str] = []
