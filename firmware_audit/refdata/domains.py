@@ -98,8 +98,9 @@ def _alternatives(node: _Tree) -> str:
     branches = [re.escape(char) + _alternatives(child) for char, child in sorted(node.items()) if char]
     if not branches:
         return ""
-    body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
-    return f"(?:{'|'.join(branches)})?" if "" in node else body
+    if "" in node:  # a word ends here: what follows is optional
+        return f"(?:{'|'.join(branches)})?"
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
 
 _PLAIN_NAME = re.compile(r"(?!.*\bxn--)[a-z0-9-]+(?:\.[a-z0-9-]+)*")
