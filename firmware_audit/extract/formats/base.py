@@ -12,7 +12,7 @@ import stat
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from firmware_audit.extract.limits import LimitExceeded
 
@@ -223,13 +223,14 @@ class Detection:
 class Handler(ABC):
     """One format: how to recognise it by content, and how to list what it holds."""
 
-    name: ClassVar[str]
+    # Class attributes of each format's handler; a `Deferred` one sets them on the instance.
+    name: str
     """Short id used in provenance and reports, e.g. `squashfs`."""
-    magics: ClassVar[tuple[bytes, ...]]
+    magics: tuple[bytes, ...]
     """Byte strings that anchor a search for this format anywhere in a blob."""
-    magic_offset: ClassVar[int] = 0
+    magic_offset: int = 0
     """Where the magic sits inside the structure (e.g. 0x438 for ext, 257 for tar)."""
-    wrapper: ClassVar[bool] = False
+    wrapper: bool = False
     """The format wraps one payload (uImage, gzip): claims about it pass on to that payload."""
 
     @abstractmethod
@@ -243,3 +244,46 @@ class Handler(ABC):
         Returns:
             The number of bytes the structure spans, when unpacking learned it (else None).
         """
+
+
+class Deferred(Handler):
+    """A format whose module is imported when it is first asked to probe or unpack.
+
+    A filesystem reader's library costs tens of milliseconds to import (dissect's structure
+    definitions are parsed when its module loads), and an image holds one or two of the formats
+    the registry knows: the registry lists such a handler by what finds it (name, magics, where they
+    sit), which is what the unpacker reads of every handler up front, and by a function that
+    imports its module and returns its handler. `tests/extract/formats/test_registry.py` holds the
+    two to the same values.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Handler],
+        *,
+        name: str,
+        magics: tuple[bytes, ...],
+        magic_offset: int = 0,
+        wrapper: bool = False,
+    ) -> None:
+        """A handler that `load` gives, found by these magics at `magic_offset`."""
+        self.name = name
+        self.magics = magics
+        self.magic_offset = magic_offset
+        self.wrapper = wrapper
+        self._load = load
+        self._handler: Handler | None = None
+
+    def handler(self) -> Handler:
+        """The format's own handler (its module imported on the first call)."""
+        if self._handler is None:
+            self._handler = self._load()
+        return self._handler
+
+    def probe(self, data: memoryview) -> Detection | None:
+        """The format's own `probe`."""
+        return self.handler().probe(data)
+
+    def unpack(self, data: memoryview, out: Output) -> int | None:
+        """The format's own `unpack`."""
+        return self.handler().unpack(data, out)
