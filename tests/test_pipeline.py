@@ -83,19 +83,20 @@ def test_import_is_light() -> None:
     assert done.stdout.strip() == ""
 
 
-def test_lief_loads_with_the_first_elf_file_and_before_workers_fork() -> None:
-    # A boot loader, a kernel or a web partition holds no ELF file: its audit never imports LIEF.
+def test_lief_and_capstone_load_with_the_first_elf_file_and_lief_before_workers_fork() -> None:
+    # A boot loader, a kernel or a web partition holds no ELF file: its audit never imports LIEF or
+    # capstone.
     code = (
         "import gzip, sys\n"
         "from firmware_audit import audit\n"
         "audit(gzip.compress(b'root:x:0:0:root:/root:/bin/sh\\n' * 40), jobs=1)\n"
-        "print('lief' in sys.modules)\n"
+        "print('lief' in sys.modules, 'capstone' in sys.modules)\n"
         "audit(sys.argv[1], jobs=1)\n"
-        "print('lief' in sys.modules)\n"
+        "print('lief' in sys.modules, 'capstone' in sys.modules)\n"
     )
     command = [sys.executable, "-c", code, str(IMAGE)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "True"], done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "True"], done.stderr
     # Workers share what the audit loads before forking them: LIEF among it.
     code = (
         "import sys\n"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from firmware_audit.analyze.code import CodeView
 from firmware_audit.analyze.matching import Candidates, Lines
 from firmware_audit.analyze.texts import MIN_STRING, Strings, Text
 from firmware_audit.model import Issue, IssueKind, Location
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 
     import lief
 
+    from firmware_audit.analyze.code import CodeView
     from firmware_audit.analyze.matching import Patterns
     from firmware_audit.extract import FileTree, Node
 
@@ -48,7 +48,9 @@ def load_elf_parser() -> None:
     Importing LIEF takes 0.4 s, more than auditing most of a firmware package's partitions: a kernel, a
     boot loader, a web or configuration partition holds no ELF file (24 of the 34 pieces of the
     real-firmware set), and its audit never pays it. The modules that read a parsed file import LIEF
-    where they use it, which costs nothing once it is loaded.
+    where they use it, which costs nothing once it is loaded. capstone (0.09 s) is imported the same
+    way, with the first file disassembled or digested (`FileContext.code`, the lineage digests); it
+    is small enough for each worker to import its own.
     """
     import lief  # noqa: PLC0415  (the reason above)
 
@@ -195,6 +197,10 @@ class FileContext:
             self._code_tried = True
             binary = self.elf()
             if binary is not None:
+                # capstone loads with the first file disassembled: most of a firmware package's
+                # partitions hold no ELF file (as for LIEF, `load_elf_parser`)
+                from firmware_audit.analyze.code import CodeView  # noqa: PLC0415
+
                 try:
                     self._code = CodeView.build(self.data(), binary)
                 except Exception as exc:  # noqa: BLE001  (capstone and LIEF meet hostile bytes here)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, ClassVar
 from firmware_audit.analyze.lineage import components
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.components import Recognised, recognise
-from firmware_audit.analyze.lineage.digest import digest
 from firmware_audit.analyze.lineage.match import Match, best_match, common_functions
 from firmware_audit.model import (
     Category,
@@ -129,6 +128,9 @@ class LineageAnalyzer:
 
 def _digest(ctx: FileContext, binary: lief.ELF.Binary) -> FileDigest | None:
     """The file's digests; packed code and a sweep cut short are Issues."""
+    # capstone loads with the first ELF file digested, as LIEF with the first parsed
+    from firmware_audit.analyze.lineage.digest import digest  # noqa: PLC0415
+
     digests = digest(ctx.data(), binary)
     if digests is not None and digests.packed:
         ctx.issue(IssueKind.UNSUPPORTED, "lineage: the code looks packed; compared by TLSH only")

@@ -1,4 +1,6 @@
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from cryptography import x509
@@ -141,3 +143,18 @@ def test_the_hikvision_image() -> None:
 
 def test_nothing_in_the_clean_image() -> None:
     assert run_all(ANALYZER, clean_tree()) == []
+
+
+def test_cryptography_is_imported_with_the_first_certificate_or_key_only() -> None:
+    # Most images hold no certificate: their audit does not import cryptography's X.509 modules.
+    pem = _certificate("Acme Security", "US").public_bytes(serialization.Encoding.PEM)
+    code = (
+        "import gzip, sys\n"
+        "from firmware_audit import audit\n"
+        "audit(gzip.compress(b'-----BEGIN NOTHING-----\\n' + b'\\x30\\x82\\x01' * 40), jobs=1)\n"
+        "print('cryptography.x509' in sys.modules)\n"
+        "audit(gzip.compress(bytes.fromhex(sys.argv[1])), jobs=1)\n"
+        "print('cryptography.x509' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, pem.hex()], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"], done.stderr
