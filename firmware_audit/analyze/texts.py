@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 
 MIN_STRING = 4
 """Shortest run of printable characters kept as a string (the `strings` default)."""
-# Class maps for `bytes.translate` (in C, faster than a numpy table look-up): 1 where a byte is an
-# ASCII string's character; for UTF-16LE, 1 for a character byte and 2 for a NUL.
-_ASCII = bytes(0x20 <= b <= 0x7E or b == 0x09 for b in range(256))
-_WIDE = bytes(1 if 0x20 <= b <= 0x7E else 2 if b == 0 else 0 for b in range(256))
-_WIDE_CHARACTER = 0x0201
-"""A UTF-16LE character in the wide class map read as little-endian 16-bit words: 1, then 2."""
+# One class map for `bytes.translate` (in C, faster than a numpy table look-up; one pass over the
+# file serves both kinds of string): bit 0 where a byte is an ASCII string's character (tab and
+# 0x20-0x7E), bit 1 where it is a UTF-16LE string's character byte (0x20-0x7E), 4 for a NUL.
+_CLASSES = bytes(3 if 0x20 <= b <= 0x7E else 1 if b == 0x09 else 4 if b == 0 else 0 for b in range(256))
+_ASCII_CHARACTER = 1
+_WIDE_CHARACTER = 0x0403
+"""A UTF-16LE character in the class map read as little-endian 16-bit words: 3, then 4."""
 SMALL = 4096
 """Files up to this size are searched by regular expressions (`_small`), larger ones by numpy."""
 _ASCII_RUN = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_STRING)
@@ -74,11 +75,12 @@ class Strings(Sequence[Text]):
         if len(data) <= SMALL:
             self._starts, self._ends, self._wide = _small(data)
             return
-        ascii_starts, ascii_ends = _runs(np.frombuffer(data.translate(_ASCII), np.bool_), MIN_STRING)
+        classes = data.translate(_CLASSES)
+        ascii_flags = (np.frombuffer(classes, np.uint8) & _ASCII_CHARACTER).view(np.bool_)
+        ascii_starts, ascii_ends = _runs(ascii_flags, MIN_STRING)
         # A UTF-16LE character is a printable byte followed by a NUL. Such pairs never overlap (the
         # second byte of one would be the first of the next), so the runs of each alignment, read
         # as 16-bit words, are found apart and are the runs a left-to-right scan finds.
-        classes = data.translate(_WIDE)
         wide = [_wide_runs(classes, parity) for parity in (0, 1)]
         starts = np.concatenate([ascii_starts, *(2 * s + p for p, (s, _) in enumerate(wide))])
         ends = np.concatenate([ascii_ends, *(2 * e + p for p, (_, e) in enumerate(wide))])
@@ -204,7 +206,7 @@ def _gather(
 
 
 def _wide_runs(classes: bytes, parity: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(starts, ends), in 16-bit words from byte `parity`, of the UTF-16LE strings of a wide class map."""
+    """(starts, ends), in 16-bit words from byte `parity`, of the UTF-16LE strings of a class map."""
     words = (len(classes) - parity) // 2
     if words < MIN_STRING:
         return np.empty(0, np.int64), np.empty(0, np.int64)
