@@ -705,6 +705,10 @@ def _size(content: Content | None) -> int:
 def _probe(handler: Handler, view: memoryview) -> Detection | None:
     try:
         return handler.probe(view)
+    except ImportError:
+        # A format's library that cannot be imported (`Deferred` loads it here) is a broken
+        # install, not bytes the probe did not recognise: it must not pass for "not this format".
+        raise
     except Exception:  # noqa: BLE001  (a probe that trips on garbage simply did not recognise it)
         return None
 

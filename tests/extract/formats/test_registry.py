@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from firmware_audit.extract import engine
 from firmware_audit.extract.formats import HANDLERS
 from firmware_audit.extract.formats.base import Deferred, Detection, Handler, Output
 from firmware_audit.extract.limits import Budget, Limits
@@ -80,3 +81,12 @@ def test_the_unpacker_imports_a_filesystem_library_only_for_an_image_that_holds_
     assert _loaded_after("unpack(b'no filesystem here ' * 100)") == set()
     squashfs = DATA / "squashfs-xz.sqfs"
     assert _loaded_after(f"assert len(unpack({str(squashfs)!r})) > 1") == {"dissect.squashfs"}
+
+
+def test_a_format_whose_library_cannot_be_imported_is_not_taken_for_another_format() -> None:
+    def missing() -> Handler:
+        raise ModuleNotFoundError("No module named 'dissect.nothing'")
+
+    deferred = Deferred(missing, name="nothing", magics=(b"NONE",))
+    with pytest.raises(ModuleNotFoundError, match=r"dissect\.nothing"):
+        engine._probe(deferred, memoryview(b"NONE" + bytes(60)))
