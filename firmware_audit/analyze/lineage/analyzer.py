@@ -3,7 +3,9 @@
 For every ELF file: an open-source component (named by its file name, or embedded, by its banner) is
 a `component` finding and, when the file is the component itself, nothing more; any other file is
 digested (`digest`) and compared with the reference indexes (`match`): the shipped one and the
-user's local one (`firmware-audit signatures add-reference`). The best match is a `maker-build`
+user's local one (`firmware-audit signatures add-reference`). A file is compared only with references
+of its instruction set, so a file of a set no reference is of is not digested at all (Thumb-2
+libraries and programs, while every reference is ARM or MIPS code). The best match is a `maker-build`
 finding naming the reference, the index that matched, the score and the matching functions.
 Relocatable files (kernel modules, objects) are not compared: they are mostly chip makers' drivers.
 """
@@ -63,6 +65,7 @@ class LineageAnalyzer:
         self._state: tuple[object, ...] = ()
         self._problem: str | None = None
         self._common: NDArray[np.uint64] | None = None
+        self._arches: frozenset[str] = frozenset()
 
     def indexes(self) -> tuple[Index, ...]:
         """The indexes compared with: the given ones, or the shipped and the local one.
@@ -117,7 +120,8 @@ class LineageAnalyzer:
             ctx.issue(IssueKind.ANALYZER_ERROR, self._problem)
         if self._common is None:
             self._common = common_functions(indexes)
-        digests = _digest(ctx, binary)
+            self._arches = frozenset().union(*(index.arches for index in indexes))
+        digests = _digest(ctx, binary, self._arches)
         if digests is None:
             return
         match = best_match(digests, indexes, self._common)
@@ -126,12 +130,12 @@ class LineageAnalyzer:
             yield _maker_build(path, match, offsets)
 
 
-def _digest(ctx: FileContext, binary: lief.ELF.Binary) -> FileDigest | None:
-    """The file's digests; packed code and a sweep cut short are Issues."""
+def _digest(ctx: FileContext, binary: lief.ELF.Binary, arches: frozenset[str]) -> FileDigest | None:
+    """The file's digests when it is of one of `arches`; packed code and a sweep cut short are Issues."""
     # capstone loads with the first ELF file digested, as LIEF with the first parsed
     from firmware_audit.analyze.lineage.digest import digest  # noqa: PLC0415
 
-    digests = digest(ctx.data(), binary)
+    digests = digest(ctx.data(), binary, arches)
     if digests is not None and digests.packed:
         ctx.issue(IssueKind.UNSUPPORTED, "lineage: the code looks packed; compared by TLSH only")
     if digests is not None and digests.truncated:

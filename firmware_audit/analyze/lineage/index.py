@@ -100,6 +100,7 @@ class Index:
     _keys: NDArray[np.uint64] = field(init=False)
     _owners: NDArray[np.int64] = field(init=False)
     _tlsh: dict[tuple[str, int], list[tuple[str, int]]] = field(init=False)
+    _other_arch: dict[str, NDArray[np.bool_]] = field(init=False)
 
     def __post_init__(self) -> None:
         """Build the inverted index and the TLSH buckets."""
@@ -112,6 +113,8 @@ class Index:
         self._keys = keys[order]
         self._owners = owners[order]
         self._tlsh = {}
+        archs = np.array([b.arch for b in self.binaries], dtype=object)
+        self._other_arch = {arch: archs != arch for arch in set(archs.tolist())}
         for number, binary in enumerate(self.binaries):
             if binary.tlsh is not None:
                 self._tlsh.setdefault((binary.arch, tlsh_length(binary.tlsh)), []).append(
@@ -127,8 +130,19 @@ class Index:
         """Function digests held, over all binaries."""
         return len(self._keys)
 
-    def shared(self, functions: NDArray[np.uint64]) -> NDArray[np.int64]:
-        """For each reference binary, how many of these (distinct) function digests it holds."""
+    @property
+    def arches(self) -> frozenset[str]:
+        """The instruction sets of the reference binaries."""
+        return frozenset(self._other_arch)
+
+    def shared(self, functions: NDArray[np.uint64], arch: str) -> NDArray[np.int64]:
+        """For each reference binary, how many of these (distinct) function digests of `arch` it holds.
+
+        A binary of another instruction set holds none: its digests are of other instructions.
+        """
+        other = self._other_arch.get(arch)
+        if other is None:
+            return np.zeros(len(self.binaries), dtype=np.int64)
         left = np.searchsorted(self._keys, functions, side="left")
         right = np.searchsorted(self._keys, functions, side="right")
         runs = right - left
@@ -138,7 +152,9 @@ class Index:
         # Expand every [left, right) run into its positions without a Python loop.
         starts = np.repeat(left - np.concatenate(([0], np.cumsum(runs)[:-1])), runs)
         positions = starts + np.arange(total)
-        return np.bincount(self._owners[positions], minlength=len(self.binaries))
+        counts = np.bincount(self._owners[positions], minlength=len(self.binaries))
+        counts[other] = 0
+        return counts
 
     def tlsh_candidates(self, arch: str, digest: str, reach: int) -> Iterable[tuple[str, int]]:
         """(TLSH, binary number) of the references of `arch` whose TLSH length byte is within `reach`."""

@@ -1,9 +1,10 @@
 """Compare one file's digests with the reference indexes and judge how strong the best match is.
 
 **Functions.** The file's function digests, less the common ones (open-source components), are
-looked up in each index's inverted index; a reference binary's score is the share of the file's
-functions it holds. **Whole file.** TLSH distance to the references of the same architecture whose
-length byte is within reach (`TLSH_REACH`): a length further off alone costs more than `TLSH_WEAK`.
+looked up in each index's inverted index; a reference binary of the same instruction set scores the
+share of the file's functions it holds. **Whole file.** TLSH distance to the references of the same
+architecture whose length byte is within reach (`TLSH_REACH`): a length further off alone costs more
+than `TLSH_WEAK`.
 
 A match is **strong** (maker-specific evidence) when at least `STRONG_SHARED` functions and
 `STRONG_SCORE` of the file's functions are the reference's, or the whole files are within
@@ -96,7 +97,7 @@ def best_match(digest: FileDigest, indexes: Sequence[Index], common: NDArray[np.
         functions = functions[common[at] != functions]
     candidates: dict[tuple[str, int], _Candidate] = {}
     for index in indexes:
-        counts = index.shared(functions) if len(functions) >= MIN_FUNCTIONS else None
+        counts = index.shared(functions, digest.arch) if len(functions) >= MIN_FUNCTIONS else None
         if counts is not None:
             for found in np.flatnonzero(counts >= WEAK_SHARED).tolist():
                 candidates[(index.name, found)] = _Candidate(

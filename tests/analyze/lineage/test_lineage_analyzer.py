@@ -12,6 +12,7 @@ import firmware_audit
 from firmware_audit.analyze import ANALYZERS
 from firmware_audit.analyze.attribution import candidates
 from firmware_audit.analyze.lineage import LineageAnalyzer
+from firmware_audit.analyze.lineage import digest as digest_module
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.index import Source
 from firmware_audit.analyze.lineage.reference import add_reference
@@ -165,3 +166,31 @@ def test_a_broken_local_index_is_an_issue(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(lineage_index.LOCAL_ENV, str(tmp_path))
     report = firmware_audit.audit((DATA / "other_app").read_bytes(), analyzers=[LineageAnalyzer()])
     assert any("local lineage index not used" in i.message for i in report.issues)
+
+
+def test_a_file_is_digested_only_for_references_of_its_instruction_set(index, tmp_path, monkeypatch) -> None:
+    swept: list[int] = []
+    thumb_pieces = digest_module._thumb_pieces
+
+    def counted(*args):
+        swept.append(1)
+        return thumb_pieces(*args)
+
+    monkeypatch.setattr(digest_module, "_thumb_pieces", counted)
+    library = (DATA / "maker_lib_thumb.so").read_bytes()
+    # The index holds ARM code only: the Thumb-2 library is not swept, and matches nothing.
+    report = firmware_audit.audit(library, analyzers=[LineageAnalyzer([index])])
+    assert _maker_builds(report) == []
+    assert swept == []
+    # With a Thumb reference (the library itself), it is swept and named.
+    thumb = tmp_path / "thumb"
+    add_reference(
+        DATA / "maker_lib_thumb.so", folder=thumb, reference_id="tvt-lib-1", maker=MAKER, source=SOURCE
+    )
+    report = firmware_audit.audit(
+        library, analyzers=[LineageAnalyzer([index, lineage_index.load(thumb, f"local:{thumb}")])]
+    )
+    (found,) = _maker_builds(report)
+    assert found.lineage is not None
+    assert found.lineage.reference == "tvt-lib-1"
+    assert swept

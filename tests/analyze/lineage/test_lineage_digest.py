@@ -71,6 +71,8 @@ def test_packed_code_gives_no_function_digest() -> None:
     found = _digest(bytes(data))
     assert found.packed
     assert len(found.functions) == 0
+    # Packed bytes say nothing of the instruction set: the file stays ARM (TLSH compares by it).
+    assert found.arch == "arm"
 
 
 def test_words_remembered_from_earlier_files_give_the_same_digests(monkeypatch) -> None:
@@ -81,3 +83,28 @@ def test_words_remembered_from_earlier_files_give_the_same_digests(monkeypatch) 
     again = _digest(data)
     assert fresh.functions.tolist() == again.functions.tolist()
     assert fresh.offsets.tolist() == again.offsets.tolist()
+
+
+def test_a_thumb2_library_with_an_even_entry_point_is_read_as_thumb() -> None:
+    data = (DATA / "maker_lib_thumb.so").read_bytes()
+    binary = lief.ELF.parse(io.BytesIO(data))
+    assert binary is not None
+    assert binary.entrypoint & 1 == 0  # what the entry point alone would read as ARM words
+    found = _digest(data)
+    assert found.arch == "thumb"
+    assert len(found.functions) >= 10
+    # ARM code stays ARM (its words are nearly all "always" or unconditional).
+    assert _digest((DATA / "maker_app_v1").read_bytes()).arch == "arm"
+
+
+def test_a_file_of_an_instruction_set_not_asked_for_is_not_digested(monkeypatch) -> None:
+    data = (DATA / "maker_lib_thumb.so").read_bytes()
+    binary = lief.ELF.parse(io.BytesIO(data))
+    assert binary is not None
+
+    def swept(*_args: object) -> None:
+        raise AssertionError("swept code it was not asked to")
+
+    monkeypatch.setattr(digest_module, "_thumb_pieces", swept)
+    monkeypatch.setattr(digest_module, "_word_pieces", swept)
+    assert digest(data, binary, {"arm", "mips"}) is None

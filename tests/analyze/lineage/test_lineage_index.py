@@ -54,7 +54,7 @@ def test_loaded_index_counts_shared_functions(tmp_path) -> None:
     assert len(loaded) == 2
     assert {b.reference.id for b in loaded.binaries} == {"tvt-app-1", "other-1"}
     own = loaded.binaries[[b.reference.id for b in loaded.binaries].index("tvt-app-1")].functions
-    counts = loaded.shared(own)
+    counts = loaded.shared(own, "arm")
     assert max(counts.tolist()) == len(own)
 
 
@@ -88,7 +88,8 @@ def test_a_missing_folder_is_an_empty_index(tmp_path) -> None:
     loaded = lineage_index.load(tmp_path / "absent", "local:absent")
     assert len(loaded) == 0
     assert loaded.functions == 0
-    assert loaded.shared(np.array([1, 2], dtype=np.uint64)).tolist() == []
+    assert loaded.shared(np.array([1, 2], dtype=np.uint64), "arm").tolist() == []
+    assert loaded.arches == frozenset()
 
 
 def test_the_shipped_index_loads_and_names_public_sources() -> None:
@@ -113,7 +114,22 @@ def test_index_of_synthetic_rows() -> None:
         for i in range(5)
     ]
     built = Index(name="synthetic", binaries=rows)
-    assert built.shared(np.array([2], dtype=np.uint64)).tolist() == [0, 1, 1, 0, 0]
+    assert built.shared(np.array([2], dtype=np.uint64), "arm").tolist() == [0, 1, 1, 0, 0]
+
+
+def test_only_binaries_of_the_file_s_instruction_set_share_its_functions() -> None:
+    reference = Reference("r", "TVT", "", "", "", SOURCE)
+    arches = ("arm", "arm", "arm", "mips", "arm")
+    rows = [
+        RefBinary(reference, f"/b{i}", "0" * 64, 1, arch, None, np.array([i, i + 1], dtype=np.uint64))
+        for i, arch in enumerate(arches)
+    ]
+    built = Index(name="synthetic", binaries=rows)
+    assert built.arches == {"arm", "mips"}
+    three = np.array([3], dtype=np.uint64)
+    assert built.shared(three, "arm").tolist() == [0, 0, 1, 0, 0]
+    assert built.shared(three, "mips").tolist() == [0, 0, 0, 1, 0]
+    assert built.shared(three, "thumb").tolist() == [0, 0, 0, 0, 0]
 
 
 def test_the_local_index_follows_the_user_s_data_folder(monkeypatch, tmp_path) -> None:
