@@ -18,11 +18,11 @@ ones are decoded and tokenised in batches (`tokens.word_tokens`). Thumb code,
 whose instructions are 2 or 4 bytes long, is swept in order. An ARM file is Thumb code when its entry
 point is odd, or when its code (not packed) does not read as ARM words: in ARM code most words carry
 the condition "always" (0xE) or the unconditional space (0xF) in their top four bits, 69-93 % in the
-ARM builds of the real-firmware set, where Thumb-2 code read as words gives 10-40 % (Debian's armhf
-libraries, a Dahua glibc); a Thumb-2 shared library's entry point is even or none. A word capstone
-cannot decode (data in code) is a token of its own; the sweep is bounded by `MAX_INSTRUCTIONS`.
-Code whose bytes look packed or compressed (entropy above `MAX_CODE_ENTROPY`) gives no function
-digest: what capstone would print there is noise.
+ARM builds of the real-firmware set and a Xiongmai Hi3516A build, where Thumb-2 code read as words
+gives 12-40 % (Debian's armhf libraries, a Dahua glibc); a Thumb-2 shared library's entry point is
+even or none. A word capstone cannot decode (data in code) is a token of its own; the sweep is
+bounded by `MAX_INSTRUCTIONS`. Code whose bytes look packed or compressed (entropy above
+`MAX_CODE_ENTROPY`) gives no function digest: what capstone would print there is noise.
 """
 
 from __future__ import annotations
