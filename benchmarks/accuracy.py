@@ -190,7 +190,7 @@ def _declared(entry: dict[str, Any]) -> Declared | None:
     return Declared(**declared) if declared else None
 
 
-def _audit(path: Path, entry: dict[str, Any]) -> Report:
+def audit_entry(path: Path, entry: dict[str, Any]) -> Report:
     """Audit one image with its declared identity under the example policy."""
     return audit(path, declared=_declared(entry), policy=CORPUS / "policy-example.toml")
 
@@ -203,7 +203,7 @@ def evaluate(manifest: dict[str, Any], only: Sequence[str] = ()) -> Result:
         if only and name[:2] not in only:
             continue
         path = CORPUS / "images" / name
-        report = _audit(path, entry)
+        report = audit_entry(path, entry)
         findings = report.findings
         scores = {
             "files": score_files(entry, unpack(path).nodes),
