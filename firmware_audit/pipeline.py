@@ -38,7 +38,7 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         from firmware_audit.analyze.unverifiable import reason  # noqa: PLC0415
 
         analyzers = ANALYZERS if options.analyzers is None else tuple(options.analyzers)
-        findings, issues, rejected = analyze_tree(
+        analysed = analyze_tree(
             tree, analyzers, deadline=started + limits.time_budget, jobs=options.jobs, ahead=ahead
         )
     finally:
@@ -52,10 +52,16 @@ def run(subject: str | os.PathLike[str] | bytes | FileTree, options: AuditOption
         image=tree.image,
         declared=options.declared,
         files=len(tree),
-        coverage=coverage.model_copy(update={"rejected": dict(sorted(rejected.items()))}),
+        # sorted here: `model_copy` runs no validator
+        coverage=coverage.model_copy(
+            update={
+                "rejected": dict(sorted(analysed.rejected.items())),
+                "passed_over": dict(sorted(analysed.passed_over.items())),
+            }
+        ),
         containers=containers(tree),
-        findings=tuple(merge(findings)),
-        issues=(*tree.issues, *issues, *summarised),
+        findings=tuple(merge(analysed.findings)),
+        issues=(*tree.issues, *analysed.issues, *summarised),
         verdict=Verdict() if why is None else Verdict(unverifiable=True, unverifiable_reason=why),
     )
     for step in IMAGE_STEPS:

@@ -67,6 +67,9 @@ class FileContext:
         issues: Problems the analyzers met with this file.
         rejected: Candidates the analyzers judged not to be what they looked like, counted by
             reason (`endpoint: a version number`); the report sums them in its coverage.
+        passed_over: Files the analyzers did not look into although they apply to them, counted by
+            reason (`lineage: thumb code, and no reference index holds thumb builds`): 1 for this
+            file under each reason; the report sums them in its coverage.
         patterns: The pattern sources the matching engine is compiled from: those the audit's
             analyzers declare (`matching.declared`); None for the shipped analyzers'.
     """
@@ -75,6 +78,7 @@ class FileContext:
     node: Node
     issues: list[Issue] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)
+    passed_over: Counter[str] = field(default_factory=Counter)
     patterns: tuple[Patterns, ...] | None = None
     _data: bytes | None = None
     _strings: Strings | None = None

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from firmware_audit.analyze import matching, workers
 from firmware_audit.analyze.base import PathReader
@@ -40,16 +40,28 @@ times a file's size at once (its bytes, its text, its strings, the match scans),
 image took 2.1 GB; no camera binary comes near 64 MiB."""
 
 
+class Analysed(NamedTuple):
+    """What the analyzers found in a tree, the problems they met, and what they set aside or passed over."""
+
+    findings: list[Finding]
+    issues: list[Issue]
+    rejected: Counter[str]
+    """Candidates judged not to be what they looked like, by reason (`FileContext.rejected`, summed)."""
+    passed_over: Counter[str]
+    """Files an analyzer did not look into, by reason (`FileContext.passed_over`, summed)."""
+
+
 def analyze_tree(
     tree: FileTree,
     analyzers: Sequence[Analyzer],
     deadline: float,
     jobs: int | None = 1,
     ahead: ReadAhead | None = None,
-) -> tuple[list[Finding], list[Issue], Counter[str]]:
+) -> Analysed:
     """Every analyzer's findings over every file of the tree, the problems met, and what was set aside.
 
-    What the analyzers set aside is counted by reason (`FileContext.rejected`, summed over the files).
+    What the analyzers set aside or pass over is counted by reason, summed over the files (a content
+    found at several places counts at each).
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
     `jobs` is how many worker processes analyse the distinct contents (`workers.processes`): 1 (or
     a platform without `fork`) analyses them here, None chooses by the size of the image; the report
@@ -59,8 +71,9 @@ def analyze_tree(
     findings: dict[str, Finding] = {}
     issues: list[Issue] = []
     rejected: Counter[str] = Counter()
+    passed_over: Counter[str] = Counter()
     if not analyzers:
-        return [], issues, rejected
+        return Analysed([], issues, rejected, passed_over)
     # An image nothing could open is still read, as one file: its strings may be all there is.
     nodes = [n for n in tree.files() if n.withheld is None] or [tree.root]
     plan = Plan(tree, nodes, analyzers)
@@ -79,12 +92,13 @@ def analyze_tree(
             findings.setdefault(finding.id, finding)
         issues.extend(result.issues)
         rejected.update(dict(result.rejected))
+        passed_over.update(dict(result.passed_over))
     missed = [index for index, result in enumerate(results) if result is None]
     if missed:
         message = f"analysis time budget spent; {len(missed)} files not analysed"
         first = Location(path=nodes[missed[0]].path)
         issues.append(Issue(kind=IssueKind.LIMIT, location=first, message=message))
-    return list(findings.values()), issues, rejected
+    return Analysed(list(findings.values()), issues, rejected, passed_over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,7 @@ class Done:
     findings: tuple[Finding, ...]
     issues: tuple[Issue, ...]
     rejected: tuple[tuple[str, int], ...] = ()
+    passed_over: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +257,13 @@ def _run(ctx: FileContext, analyzers: Sequence[Analyzer]) -> Done:
                 ctx.issue(IssueKind.ANALYZER_ERROR, _failed(analyzer, exc))
     for message in warned:
         ctx.issue(IssueKind.PARSER_ERROR, f"a library warned while reading this file: {message}")
-    return Done(ctx.node.path, tuple(found), tuple(ctx.issues), tuple(sorted(ctx.rejected.items())))
+    return Done(
+        ctx.node.path,
+        tuple(found),
+        tuple(ctx.issues),
+        tuple(sorted(ctx.rejected.items())),
+        tuple(sorted(ctx.passed_over.items())),
+    )
 
 
 def _failed(analyzer: Analyzer, exc: Exception) -> str:
@@ -295,6 +316,7 @@ def _moved(result: Done, path: str, issues: Sequence[Issue]) -> Done:
         tuple(_move(f, result.path, path) for f in result.findings),
         (*issues, *(_move_issue(i, result.path, path) for i in result.issues)),
         result.rejected,
+        result.passed_over,
     )
 
 

@@ -14,7 +14,7 @@ from firmware_audit.model.finding import Finding
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Tool(Frozen):
@@ -97,10 +97,16 @@ class Coverage(Frozen):
         description="Candidates the analyzers judged not to be what they looked like (strings shaped "
         "like servers that are versions, file names, random bytes ...), counted by reason.",
     )
+    passed_over: dict[str, int] = Field(
+        default_factory=dict,
+        description="Files an analyzer applies to but did not look into, counted by reason (ELF files "
+        "of an instruction set no lineage reference is of: nothing to compare them with). Since "
+        "schema 1.3.",
+    )
 
-    @field_validator("rejected")
+    @field_validator("rejected", "passed_over")
     @classmethod
-    def _sort_rejected(cls, value: dict[str, int]) -> dict[str, int]:
+    def _sort_counts(cls, value: dict[str, int]) -> dict[str, int]:
         return dict(sorted(value.items()))
 
     @field_validator("unexplained")

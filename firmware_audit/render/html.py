@@ -47,6 +47,7 @@ def render(report: Report) -> str:
             _findings(report.findings),
             _unexplained(report),
             _set_aside(report),
+            _passed_over(report),
             _issues(report),
         ]
     )
@@ -290,6 +291,17 @@ def _set_aside(report: Report) -> str:
         f"<h2>Set aside ({sum(c for _, c in rejected):,})</h2><p>Candidates the analyzers judged not to "
         "be what they looked like (strings shaped like servers that are versions, file names ...), by "
         f"reason.</p><table><tr><th>candidates</th><th>reason</th></tr>{rows}</table>"
+    )
+
+
+def _passed_over(report: Report) -> str:
+    passed = sorted(report.coverage.passed_over.items(), key=lambda item: (-item[1], item[0]))
+    if not passed:
+        return ""
+    rows = "".join(f"<tr><td>{count:,}</td><td>{esc(reason)}</td></tr>" for reason, count in passed)
+    return (
+        "<h2>Passed over</h2><p>Files an analyzer applies to but did not look into, by reason.</p>"
+        f"<table><tr><th>files</th><th>reason</th></tr>{rows}</table>"
     )
 
 

@@ -53,6 +53,7 @@ def render(report: Report) -> str:
     lines += _findings(report.findings)
     lines += _regions(report)
     lines += _set_aside(report)
+    lines += _passed_over(report)
     lines += _issues(report)
     return "\n".join(lines) + "\n"
 
@@ -244,6 +245,17 @@ def _set_aside(report: Report) -> list[str]:
         lines.append(f"  {count:>8,}  {reason}")
     if len(rejected) > _MAX_REGIONS:
         lines.append(f"  and {len(rejected) - _MAX_REGIONS} more reasons (the JSON report lists all)")
+    return lines
+
+
+def _passed_over(report: Report) -> list[str]:
+    """The files an analyzer did not look into, counted by reason, most first."""
+    passed = report.coverage.passed_over
+    if not passed:
+        return []
+    lines = ["", "Passed over (files an analyzer applies to but did not look into):"]
+    for reason, count in sorted(passed.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {count:>8,}  {reason}")
     return lines
 
 

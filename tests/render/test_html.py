@@ -165,3 +165,13 @@ def test_what_was_set_aside_is_listed_by_reason_and_escaped():
         assert f"<td>{reason}</td>" in document
     odd = report.coverage.model_copy(update={"rejected": {"endpoint: a file name (<b>x</b>)": 3}})
     assert "a file name (&lt;b&gt;x&lt;/b&gt;)" in html.render(report.model_copy(update={"coverage": odd}))
+
+
+def test_files_passed_over_are_listed_by_reason_and_escaped():
+    report = audit(CORPUS / "images" / "01-xm-hi3516ev300-general.bin")
+    assert "Passed over" not in html.render(report)
+    odd = report.coverage.model_copy(update={"passed_over": {"lineage: not compared: <b>x</b> code": 3}})
+    document = html.render(report.model_copy(update={"coverage": odd}))
+    _markup(document)
+    assert "<h2>Passed over</h2>" in document
+    assert "<tr><td>3</td><td>lineage: not compared: &lt;b&gt;x&lt;/b&gt; code</td></tr>" in document

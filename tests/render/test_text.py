@@ -94,3 +94,13 @@ def test_what_was_set_aside_is_counted_by_reason_most_first(rebranded) -> None:
     assert lines[at + 10].split() == ["3", "endpoint:", "reason", "02"]
     assert lines[at + 11] == "  and 2 more reasons (the JSON report lists all)"
     assert "Set aside" not in text.render(_with_rejected(rebranded, {}))
+
+
+def test_files_passed_over_are_counted_by_reason_most_first(rebranded) -> None:
+    passed = {"lineage: not compared: thumb code, and no reference index holds thumb builds": 314, "x: y": 2}
+    coverage = rebranded.coverage.model_copy(update={"passed_over": passed})
+    lines = text.render(rebranded.model_copy(update={"coverage": coverage})).splitlines()
+    at = lines.index("Passed over (files an analyzer applies to but did not look into):")
+    assert lines[at + 1].split()[:2] == ["314", "lineage:"]
+    assert lines[at + 2].split() == ["2", "x:", "y"]
+    assert "Passed over" not in text.render(rebranded)

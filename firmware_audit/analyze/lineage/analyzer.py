@@ -5,9 +5,11 @@ a `component` finding and, when the file is the component itself, nothing more; 
 digested (`digest`) and compared with the reference indexes (`match`): the shipped one and the
 user's local one (`firmware-audit signatures add-reference`). A file is compared only with references
 of its instruction set, so a file of a set no reference is of is not digested at all (Thumb-2
-libraries and programs, while every reference is ARM or MIPS code). The best match is a `maker-build`
-finding naming the reference, the index that matched, the score and the matching functions.
-Relocatable files (kernel modules, objects) are not compared: they are mostly chip makers' drivers.
+libraries and programs, while every reference is ARM or MIPS code); such a file, and one of an
+architecture the digests do not read, is counted in the report's `coverage.passed_over` by its
+instruction set. The best match is a `maker-build` finding naming the reference, the index that
+matched, the score and the matching functions. Relocatable files (kernel modules, objects) are not
+compared: they are mostly chip makers' drivers.
 """
 
 from __future__ import annotations
@@ -131,16 +133,31 @@ class LineageAnalyzer:
 
 
 def _digest(ctx: FileContext, binary: lief.ELF.Binary, arches: frozenset[str]) -> FileDigest | None:
-    """The file's digests when it is of one of `arches`; packed code and a sweep cut short are Issues."""
+    """The file's digests when it is of one of `arches`; packed code and a sweep cut short are Issues.
+
+    A file not digested is counted by why (`FileContext.passed_over`): one per file would bury the
+    Issues under a Debian root filesystem's 311 Thumb-2 libraries.
+    """
     # capstone loads with the first ELF file digested, as LIEF with the first parsed
-    from firmware_audit.analyze.lineage.digest import digest  # noqa: PLC0415
+    from firmware_audit.analyze.lineage.digest import NotDigested, digest  # noqa: PLC0415
 
     digests = digest(ctx.data(), binary, arches)
-    if digests is not None and digests.packed:
+    if isinstance(digests, NotDigested):
+        ctx.passed_over[_not_compared(digests.arch, binary)] += 1
+        return None
+    if digests.packed:
         ctx.issue(IssueKind.UNSUPPORTED, "lineage: the code looks packed; compared by TLSH only")
-    if digests is not None and digests.truncated:
+    if digests.truncated:
         ctx.issue(IssueKind.LIMIT, f"lineage: code sweep stopped after {digests.instructions:,} instructions")
     return digests
+
+
+def _not_compared(arch: str | None, binary: lief.ELF.Binary) -> str:
+    """Why a file was not compared with makers' builds, in the words of `coverage.passed_over`."""
+    if arch is None:
+        machine = str(binary.header.machine_type).rsplit(".", 1)[-1]  # `ARCH.I386`
+        return f"lineage: not compared: {machine} code, which the function digests do not read"
+    return f"lineage: not compared: {arch} code, and no reference index holds {arch} builds"
 
 
 def _component(path: str, found: Recognised) -> Finding:

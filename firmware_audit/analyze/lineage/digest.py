@@ -93,6 +93,18 @@ class FileDigest:
     packed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class NotDigested:
+    """Why a file was not digested.
+
+    Attributes:
+        arch: The instruction set its code reads as, one not asked for; None for an architecture
+            this does not read.
+    """
+
+    arch: str | None
+
+
 def tlsh_of(data: bytes) -> str | None:
     """TLSH of the bytes, or None when TLSH gives none (too short or too uniform)."""
     if len(data) < MIN_TLSH_BYTES:
@@ -101,11 +113,13 @@ def tlsh_of(data: bytes) -> str | None:
     return value if value.startswith("T1") else None
 
 
-def digest(data: bytes, binary: lief.ELF.Binary, arches: Container[str] | None = None) -> FileDigest | None:
+def digest(
+    data: bytes, binary: lief.ELF.Binary, arches: Container[str] | None = None
+) -> FileDigest | NotDigested:
     """Digest an ELF file LIEF has parsed.
 
-    None for an architecture this does not read, and for one not in `arches` when given (the audit
-    gives the instruction sets its references are of: a file is compared with those alone).
+    `NotDigested` for an architecture this does not read, and for an instruction set not in `arches`
+    when given (the audit gives the sets its references are of: a file is compared with those alone).
     """
     import lief  # noqa: PLC0415  (loaded with the first ELF file: `context.load_elf_parser`)
 
@@ -113,7 +127,7 @@ def digest(data: bytes, binary: lief.ELF.Binary, arches: Container[str] | None =
     pieces = [(at, vaddr, code, _entropy(code) > MAX_CODE_ENTROPY) for at, vaddr, code in _code(data, binary)]
     arch = _arch(binary, [code for _, _, code, packed in pieces if not packed], big)
     if arch is None or (arches is not None and arch not in arches):
-        return None
+        return NotDigested(arch)
     cs = _decoder(arch, big)
     found: dict[int, int] = {}
     count = 0

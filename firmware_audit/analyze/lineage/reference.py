@@ -22,7 +22,7 @@ import numpy as np
 from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.lineage import index as lineage_index
 from firmware_audit.analyze.lineage.components import recognise
-from firmware_audit.analyze.lineage.digest import digest
+from firmware_audit.analyze.lineage.digest import NotDigested, digest
 from firmware_audit.extract import Limits, unpack
 from firmware_audit.signatures.sdk import signatures as sdk_signatures
 from firmware_audit.signatures.traces import signatures as trace_signatures
@@ -103,7 +103,7 @@ def add_reference(
             skipped.append(path)
             continue
         digests = digest(data, binary)
-        if digests is None:
+        if isinstance(digests, NotDigested):
             skipped.append(path)
             continue
         chosen = not maker_files or any(fnmatch.fnmatchcase(path, p) for p in maker_files)

@@ -182,6 +182,10 @@ def test_a_file_is_digested_only_for_references_of_its_instruction_set(index, tm
     report = firmware_audit.audit(library, analyzers=[LineageAnalyzer([index])])
     assert _maker_builds(report) == []
     assert swept == []
+    # ... and the report says so, counted
+    assert report.coverage.passed_over == {
+        "lineage: not compared: thumb code, and no reference index holds thumb builds": 1
+    }
     # With a Thumb reference (the library itself), it is swept and named.
     thumb = tmp_path / "thumb"
     add_reference(
@@ -194,3 +198,16 @@ def test_a_file_is_digested_only_for_references_of_its_instruction_set(index, tm
     assert found.lineage is not None
     assert found.lineage.reference == "tvt-lib-1"
     assert swept
+    assert report.coverage.passed_over == {}
+
+
+def test_files_not_compared_are_counted_by_why_at_every_place(index) -> None:
+    x86 = bytearray((DATA / "maker_app_v1").read_bytes())
+    x86[18:20] = (3).to_bytes(2, "little")  # e_machine: EM_386
+    library = (DATA / "maker_lib_thumb.so").read_bytes()
+    image = tar_of({"lib/a.so": library, "lib/b.so": library, "bin/x86": bytes(x86)})
+    report = firmware_audit.audit(image, analyzers=[LineageAnalyzer([index])])
+    assert report.coverage.passed_over == {
+        "lineage: not compared: I386 code, which the function digests do not read": 1,
+        "lineage: not compared: thumb code, and no reference index holds thumb builds": 2,
+    }

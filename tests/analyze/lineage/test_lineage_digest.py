@@ -10,14 +10,14 @@ from lineage_fixtures import DATA
 
 from firmware_audit.analyze.lineage import digest as digest_module
 from firmware_audit.analyze.lineage import index as lineage_index
-from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS, digest, tlsh_of
+from firmware_audit.analyze.lineage.digest import MIN_INSTRUCTIONS, FileDigest, NotDigested, digest, tlsh_of
 
 
 def _digest(data: bytes):
     binary = lief.ELF.parse(io.BytesIO(data))
     assert binary is not None
     found = digest(data, binary)
-    assert found is not None
+    assert isinstance(found, FileDigest)
     return found
 
 
@@ -107,4 +107,12 @@ def test_a_file_of_an_instruction_set_not_asked_for_is_not_digested(monkeypatch)
 
     monkeypatch.setattr(digest_module, "_thumb_pieces", swept)
     monkeypatch.setattr(digest_module, "_word_pieces", swept)
-    assert digest(data, binary, {"arm", "mips"}) is None
+    assert digest(data, binary, {"arm", "mips"}) == NotDigested("thumb")
+
+
+def test_a_file_of_an_architecture_the_digests_do_not_read_is_not_digested() -> None:
+    data = bytearray((DATA / "maker_app_v1").read_bytes())
+    data[18:20] = (3).to_bytes(2, "little")  # e_machine: EM_386
+    binary = lief.ELF.parse(io.BytesIO(bytes(data)))
+    assert binary is not None
+    assert digest(bytes(data), binary) == NotDigested(None)
