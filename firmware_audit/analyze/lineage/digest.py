@@ -4,9 +4,10 @@ A function digest hashes the function's instructions as capstone prints them, wi
 (immediates, addresses, branch targets, offsets) replaced by `#`: the same source built by the same
 compiler at another address, or beside other code, gives the same digest, while the mnemonics and
 registers still tell one function from another. Functions are cut where the code returns (`bx lr`,
-`pop {..., pc}`, `ret`, `jr $ra` and its delay slot), which needs no symbols: a stripped file is cut
-the same way as its unstripped build. Pieces shorter than `MIN_INSTRUCTIONS` are left out: prologue
-stubs and one-line accessors are the same in everyone's code.
+`pop {..., pc}` and `pop.w`, Thumb-2's `ldr pc, [sp], #4`, `ret`, `jr $ra` and its delay slot),
+which needs no symbols: a stripped file is cut the same way as its unstripped build. Pieces shorter
+than `MIN_INSTRUCTIONS` are left out: prologue stubs and one-line accessors are the same in
+everyone's code.
 
 Fixed-width code (ARM, AArch64, MIPS) is read as an array of words: capstone decodes each distinct
 word once (a camera application of 380,000 instructions has about 80,000; words that differ only in

@@ -38,7 +38,9 @@ BATCH = 8192
 MASKED_LIMIT = 1 << 18
 """Masked texts whose token is remembered across files."""
 _MASKED: dict[bytes, int] = {}
-_ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)\s.*\bpc\b)")
+_ARM_RETURN = re.compile(r"^(?:bx(?:al)?\s+lr|(?:pop|ldm\w*)(?:\.w)?\s.*\bpc\b|ldr(?:\.w)?\s+pc,\s*\[sp\],)")
+"""ARM and Thumb returns as capstone prints them: `bx lr`; `pop`/`ldm` into `pc`, also Thumb-2's
+wide `pop.w {r4-r11, pc}`; and Thumb-2's one-register pop `ldr pc, [sp], #4` (ARM prints it `pop {pc}`)."""
 # Capstone's binding has no public way to read the records of a decoded batch at once: read the
 # C structures where its ctypes declaration says they are (sizes and offsets come from it).
 _RECORD = capstone._cs_insn  # noqa: SLF001

@@ -87,3 +87,20 @@ def test_capstone_is_given_no_more_code_than_the_budget_can_use(budget: int, mon
     digest_module._thumb_pieces(_thumb(), code, _VADDR, budget)
     assert given
     assert max(given) <= 4 * (budget + 1) < len(code)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "returns"),
+    [
+        ("10bd", True),  # pop {r4, pc}
+        ("7047", True),  # bx lr
+        ("bde8f08f", True),  # pop.w {r4-r11, pc}: Thumb-2's wide form
+        ("5df804fb", True),  # ldr pc, [sp], #4: Thumb-2's one-register pop
+        ("bde81040", False),  # pop.w {r4, lr}: restores, does not return
+        ("5df8040b", False),  # ldr r0, [sp], #4
+        ("dff804f0", False),  # ldr.w pc, [pc, #4]: a jump through a literal, not a return
+    ],
+)
+def test_thumb_returns_are_told_from_capstone_s_text(encoding: str, returns: bool) -> None:
+    ((mnemonic, operands),) = [(i[2], i[3]) for i in _thumb().disasm_lite(bytes.fromhex(encoding), 0)]
+    assert returns_text("thumb", f"{mnemonic} {operands}") is returns
