@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.analyze.matching.registry import Patterns
-    from firmware_audit.extract import Node
+    from firmware_audit.extract import FileTree, Node
     from firmware_audit.model import Finding, Report
     from firmware_audit.options import AuditOptions
 
@@ -50,6 +50,20 @@ class PathReader(Protocol):
 
     def path_key(self, path: str) -> Hashable:
         """What this analyzer reads from `path` beyond the file's name (equal values, equal findings)."""
+        ...
+
+
+@runtime_checkable
+class EntryReader(Protocol):
+    """An analyzer that also reads the entries no file is: folders and symbolic links.
+
+    Their paths and a link's target can say what no file's bytes do: a kernel's module folder
+    `/lib/modules/<release>` is often a link into another partition, or empty. Called once an audit,
+    in the audit's process, after the files; an exception it raises is an Issue, as from `analyze`.
+    """
+
+    def analyze_entries(self, tree: FileTree) -> Iterable[Finding]:
+        """Return the findings the tree's folders and links give (its files are analysed apart)."""
         ...
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from firmware_audit.analyze import matching, workers
-from firmware_audit.analyze.base import PathReader
+from firmware_audit.analyze.base import EntryReader, PathReader
 from firmware_audit.analyze.context import FileContext
 from firmware_audit.analyze.endpoints.overrides import kind_of
 from firmware_audit.extract import ContentUnavailableError
@@ -63,6 +63,7 @@ def analyze_tree(
     What the analyzers set aside or pass over is counted by reason, summed over the files (a content
     found at several places counts at each).
     Files not reached before `deadline` (a `time.monotonic()` value) are counted in one Issue.
+    Analyzers that read folders and links (`EntryReader`) read them last, here.
     `jobs` is how many worker processes analyse the distinct contents (`workers.processes`): 1 (or
     a platform without `fork`) analyses them here, None chooses by the size of the image; the report
     is the same whatever the number. `ahead`, the tree's contents being decoded since the unpack, is
@@ -93,12 +94,29 @@ def analyze_tree(
         issues.extend(result.issues)
         rejected.update(dict(result.rejected))
         passed_over.update(dict(result.passed_over))
+    for finding in _entries(tree, analyzers, issues):
+        findings.setdefault(finding.id, finding)
     missed = [index for index, result in enumerate(results) if result is None]
     if missed:
         message = f"analysis time budget spent; {len(missed)} files not analysed"
         first = Location(path=nodes[missed[0]].path)
         issues.append(Issue(kind=IssueKind.LIMIT, location=first, message=message))
     return Analysed(list(findings.values()), issues, rejected, passed_over)
+
+
+def _entries(tree: FileTree, analyzers: Sequence[Analyzer], issues: list[Issue]) -> list[Finding]:
+    """The findings of the analyzers that read folders and links; a failure is added to `issues`."""
+    found: list[Finding] = []
+    for analyzer in analyzers:
+        if isinstance(analyzer, EntryReader):
+            try:
+                found.extend(analyzer.analyze_entries(tree))
+            except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
+                failed = Issue(
+                    kind=IssueKind.ANALYZER_ERROR, location=Location(path=""), message=_failed(analyzer, exc)
+                )
+                issues.append(failed)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,9 @@ What build systems leave in what they build, whatever the maker:
 * `build-job` — continuous-integration job names (`jenkins-IPC_DH3.X1002_HDCameraS2LM-642`);
 * `vcs` — version-control leftovers: `.svn/entries` and `.git/` files with their repository URLs and
   authors;
-* `kernel-release` — the kernel release a module directory or `vermagic` names (`3.10.14__isvp_swan_1.0__`).
+* `kernel-release` — the kernel release a module directory or `vermagic` names (`3.10.14__isvp_swan_1.0__`);
+  a module directory that is a symbolic link (into another partition, as cameras mount their modules)
+  or holds no file is read too (`analyze_entries`).
 
 None of these names a maker by itself (that is for the maker base, when a user, host or job names one):
 they are the lineage a buyer compares across products. One finding per file, kind and value.
@@ -32,7 +34,8 @@ from firmware_audit.analyze.traces._common import (
     string_evidence,
     trace_finding,
 )
-from firmware_audit.model import Severity
+from firmware_audit.extract.formats.base import NodeKind
+from firmware_audit.model import Category, Evidence, Finding, Location, Severity, TracePayload
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Hashable, Iterator
 
     from firmware_audit.analyze.context import FileContext
-    from firmware_audit.model import Finding
+    from firmware_audit.extract import FileTree, Node
 
 RULE = "trace/build-environment"
 _COMPILER = re.compile(r"GCC: \(((?:[^()\n]|\([^()\n]{0,80}\)){2,160})\) ([0-9][\w.+-]{0,40})")
@@ -99,6 +102,30 @@ class BuildEnvironmentAnalyzer(ContentTrace):
             if counts[kind] <= MAX_HITS:
                 yield _finding(ctx, kind, value, found)
 
+    def analyze_entries(self, tree: FileTree) -> Iterator[Finding]:
+        """The kernel release of each module folder that is a link, or that holds no file.
+
+        A folder that holds files is left to them: each file's path names the release already.
+        """
+        folders: dict[str, tuple[Node, str]] = {}
+        for node in tree.nodes.values():
+            if node.kind in {NodeKind.DIRECTORY, NodeKind.SYMLINK}:
+                named = _RELEASE.search(node.path)
+                if named is not None and named.group(1) and named.end() == len(node.path):
+                    folders[node.path] = (node, named.group(1))
+        if not folders:
+            return
+        held = {path for path, (node, _) in folders.items() if node.kind is NodeKind.DIRECTORY}
+        for node in tree.files():
+            # `/lib/modules/<release>/kernel/x.ko`: its folder and every folder above it hold a file
+            cut = node.path.rfind("/")
+            while cut > 0 and held:
+                held.discard(node.path[:cut])
+                cut = node.path.rfind("/", 0, cut)
+        for path, (node, release) in sorted(folders.items()):
+            if node.kind is NodeKind.SYMLINK or path in held:
+                yield _entry_finding(node, release)
+
 
 def _is_vcs(path: str) -> bool:
     return "/.svn/" in path or "/.git/" in path
@@ -131,6 +158,28 @@ def _vcs(ctx: FileContext, hits: dict[tuple[str, str], list[tuple[str, int]]]) -
         hits["vcs", match.group()].append((match.group(), match.start()))
     for match in _SVN_AUTHOR.finditer(text):
         hits["vcs", f"author {match.group(1)}"].append((match.group(1), match.start(1)))
+
+
+def _entry_finding(node: Node, release: str) -> Finding:
+    """A kernel release named by a module folder that no file in it names."""
+    title = f"kernel release {clip(release, 100)}"
+    location = Location(path=node.path)
+    if node.kind is NodeKind.SYMLINK:
+        target = (node.link or b"").decode("utf-8", "replace")
+        context = f"a symbolic link to {clip(target, 200)}"
+    else:
+        context = "a folder that holds no file"
+    return Finding(
+        id=Finding.fingerprint(RULE, location, f"kernel-release\x00{release}"),
+        category=Category.REBRANDING,
+        rule=RULE,
+        title=title,
+        severity=Severity.INFO,
+        confidence=0.8,
+        location=location,
+        evidence=(Evidence(kind="path", value=node.path, location=location, context=context),),
+        trace=TracePayload(kind="kernel-release", detail=title),
+    )
 
 
 def _finding(ctx: FileContext, kind: str, value: str, found: list[tuple[str, int]]) -> Finding:

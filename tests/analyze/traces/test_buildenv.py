@@ -1,5 +1,9 @@
+import io
+import tarfile
+
 from traces_data import run
 
+import firmware_audit
 from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
 
 ANALYZER = BuildEnvironmentAnalyzer()
@@ -43,6 +47,72 @@ def test_svn_leftovers_give_the_repository_and_its_author() -> None:
 def test_a_kernel_release_from_a_module_path() -> None:
     found = _values(run(ANALYZER, {"lib/modules/3.10.14__isvp_swan_1.0__/tx-isp.ko": b"\x00\x01\x02"}))
     assert found["kernel-release"] == {"kernel release 3.10.14__isvp_swan_1.0__"}
+
+
+def _tree_of(entries: list[tarfile.TarInfo], files: dict[str, bytes]) -> bytes:
+    """A ustar archive of folders and links (`entries`) and of files."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for info in entries:
+            archive.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _entry(name: str, kind: bytes, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, link, 0o755
+    return info
+
+
+def _releases(report) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    return [
+        (f.title, tuple(loc.path for loc in f.locations), tuple(e.context or "" for e in f.evidence))
+        for f in report.findings
+        if f.trace is not None and f.trace.kind == "kernel-release"
+    ]
+
+
+def test_a_module_folder_that_is_a_link_or_empty_names_its_kernel_release() -> None:
+    # Cameras keep their modules on another partition and link the folder there (a Wyze Cam v3 root
+    # filesystem: /lib/modules/3.10.14__isvp_swan_1.0__ -> /system/lib/modules): no file's path
+    # names the release.
+    image = _tree_of(
+        [
+            _entry("lib/modules/3.10.14__isvp_swan_1.0__", tarfile.SYMTYPE, "/system/lib/modules"),
+            _entry("old/lib/modules/2.6.35", tarfile.DIRTYPE),
+            _entry("usr/lib/modules/4.9.84", tarfile.DIRTYPE),
+        ],
+        {"usr/lib/modules/4.9.84/kernel/tx-isp.ko": b"\x7fELF\x01"},
+    )
+    found = sorted(_releases(firmware_audit.audit(image, analyzers=[ANALYZER])))
+    assert found == [
+        ("kernel release 2.6.35", ("/old/lib/modules/2.6.35",), ("a folder that holds no file",)),
+        (
+            "kernel release 3.10.14__isvp_swan_1.0__",
+            ("/lib/modules/3.10.14__isvp_swan_1.0__",),
+            ("a symbolic link to /system/lib/modules",),
+        ),
+        # a folder that holds a file: the file's path names the release, the folder adds nothing
+        ("kernel release 4.9.84", ("/usr/lib/modules/4.9.84/kernel/tx-isp.ko",), ("",)),
+    ]
+
+
+def test_an_analyzer_failing_on_the_folders_is_an_issue_and_the_audit_goes_on(monkeypatch) -> None:
+    def broken(_tree):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(ANALYZER, "analyze_entries", broken)
+    report = firmware_audit.audit(
+        _tree_of([], {"bin/app": b"GCC: (Buildroot 2012.02) 4.4.0"}), analyzers=[ANALYZER]
+    )
+    assert [f.trace.kind for f in report.findings] == ["compiler"]
+    assert [(i.location.path, i.message) for i in report.issues if i.kind == "analyzer-error"] == [
+        ("", f"analyzer {ANALYZER.name} {ANALYZER.version} failed: RuntimeError: no")
+    ]
 
 
 def test_a_user_named_like_a_maker_is_its_build_host() -> None:
