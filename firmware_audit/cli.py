@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import select
 import sys
 import traceback
 from contextlib import nullcontext
@@ -55,10 +56,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return ExitCode.INTERNAL
+    except BrokenPipeError:
+        return _broken_pipe()
     except Exception:  # noqa: BLE001  (the last line of defence: say it is our bug, keep the trace)
-        traceback.print_exc()
-        _err("firmware-audit: internal error; please report it with the trace above")
-        return ExitCode.INTERNAL
+        return _internal_error()
+
+
+def _internal_error() -> ExitCode:
+    traceback.print_exc()
+    _err("firmware-audit: internal error; please report it with the trace above")
+    return ExitCode.INTERNAL
+
+
+def _broken_pipe() -> ExitCode:
+    """The reader of the output went away (`| head`): no trace, nothing more written; else our bug."""
+    if not _reader_gone():
+        return _internal_error()
+    _discard_output()
+    return ExitCode.OUTPUT_CLOSED
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe its reader has closed (a broken pipe of our own is a bug)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return False
+    if not hasattr(select, "poll"):  # Windows: no way to ask; standard output is the likely pipe
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _discard_output() -> None:
+    """Point standard output at the null device: what is still buffered, and the final flush, go there."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    finally:
+        os.close(null)
 
 
 def run() -> NoReturn:

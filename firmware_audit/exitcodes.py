@@ -18,3 +18,9 @@ class ExitCode(IntEnum):
     """With a policy: at least one image needs review and none was rejected."""
     REJECT = 11
     """With a policy: at least one image was rejected."""
+    OUTPUT_CLOSED = 141
+    """The reader of standard output closed it early (`| head`); what was left unwritten is dropped.
+
+    141 is what a shell reports for a program a closed pipe ended (128 + SIGPIPE), as `cat` or `git log`
+    give under `| head`: a script with `set -o pipefail` sees the same from this command.
+    """

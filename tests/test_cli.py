@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +133,37 @@ def test_the_command_ends_at_once_with_its_whole_output(image, tmp_path) -> None
     usage = subprocess.run(missing, capture_output=True, text=True, check=False)
     assert usage.returncode == ExitCode.USAGE
     assert "missing.bin" in usage.stderr
+
+
+@pytest.mark.parametrize("command", [["extract", "--list"], ["audit", "--format", "json"], ["audit"]])
+def test_an_output_its_reader_closed_ends_the_command_quietly(image, command) -> None:
+    # `firmware-audit extract IMAGE --list | head -1`: the reader is gone before the command writes
+    # (its end of the pipe is closed before the command starts, so every write fails, whatever the timing).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "firmware_audit.cli", command[0], str(image), *command[1:]],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == ExitCode.OUTPUT_CLOSED == 141
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_a_bug(image, monkeypatch, capsys) -> None:
+    def broken(_args):
+        raise BrokenPipeError(32, "a pipe of our own")
+
+    monkeypatch.setattr(cli, "_extract", broken)
+    monkeypatch.setattr(cli, "_reader_gone", lambda: False)
+    assert main(["extract", str(image), "--list"]) == ExitCode.INTERNAL
+    assert "internal error" in capsys.readouterr().err
 
 
 class _EndedError(Exception):
