@@ -58,6 +58,7 @@ _AUTHOR = re.compile(
 _JOB = re.compile(r"\bjenkins-[\w.-]{3,120}|/jenkins/(?:workspace|jobs)/([\w.-]{2,120})")
 _RELEASE = re.compile(r"/lib/modules/([0-9][\w.+-]{2,80})(?:/|$)|\bvermagic=([0-9][\w.+-]{2,80})")
 _PATTERNS = (_COMPILER, _BANNER, _HOME, _AUTHOR, _JOB, _RELEASE)
+_MODULES = "/lib/modules/"
 _SVN_AUTHOR = re.compile(r"\n\d{4}-\d\d-\d\dT[\d:.]+Z\n\d+\n([^\n]{1,64})\n")
 _URL = re.compile(r"(?:svn\+ssh|svn|https?|git|ssh)://[^\s\x00\"'<>]{3,300}")
 GENERIC_USERS = frozenset(
@@ -105,11 +106,13 @@ class BuildEnvironmentAnalyzer(ContentTrace):
     def analyze_entries(self, tree: FileTree) -> Iterator[Finding]:
         """The kernel release of each module folder that is a link, or that holds no file.
 
-        A folder that holds files is left to them: each file's path names the release already.
+        A folder that holds files is left to them: each file's path names the release already. At
+        most `MAX_HITS` folders, in path order, as for the values of one kind in a file.
         """
         folders: dict[str, tuple[Node, str]] = {}
         for node in tree.nodes.values():
-            if node.kind in {NodeKind.DIRECTORY, NodeKind.SYMLINK}:
+            # the substring first: a hostile archive can hold a million folders
+            if node.kind in {NodeKind.DIRECTORY, NodeKind.SYMLINK} and _MODULES in node.path:
                 named = _RELEASE.search(node.path)
                 if named is not None and named.group(1) and named.end() == len(node.path):
                     folders[node.path] = (node, named.group(1))
@@ -117,14 +120,20 @@ class BuildEnvironmentAnalyzer(ContentTrace):
             return
         held = {path for path, (node, _) in folders.items() if node.kind is NodeKind.DIRECTORY}
         for node in tree.files():
+            if _MODULES not in node.path:
+                continue
             # `/lib/modules/<release>/kernel/x.ko`: its folder and every folder above it hold a file
             cut = node.path.rfind("/")
             while cut > 0 and held:
                 held.discard(node.path[:cut])
                 cut = node.path.rfind("/", 0, cut)
-        for path, (node, release) in sorted(folders.items()):
-            if node.kind is NodeKind.SYMLINK or path in held:
-                yield _entry_finding(node, release)
+        kept = [
+            (folder, release)
+            for path, (folder, release) in sorted(folders.items())
+            if folder.kind is NodeKind.SYMLINK or path in held
+        ]
+        for folder, release in kept[:MAX_HITS]:
+            yield _entry_finding(folder, release)
 
 
 def _is_vcs(path: str) -> bool:

@@ -5,6 +5,8 @@ from traces_data import run
 
 import firmware_audit
 from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
+from firmware_audit.analyze.traces.buildenv import MAX_HITS
+from firmware_audit.extract import unpack
 
 ANALYZER = BuildEnvironmentAnalyzer()
 
@@ -99,6 +101,14 @@ def test_a_module_folder_that_is_a_link_or_empty_names_its_kernel_release() -> N
         # a folder that holds a file: the file's path names the release, the folder adds nothing
         ("kernel release 4.9.84", ("/usr/lib/modules/4.9.84/kernel/tx-isp.ko",), ("",)),
     ]
+
+
+def test_module_folders_give_at_most_max_hits_findings() -> None:
+    # a hostile archive of many empty module folders, each of another release
+    folders = [_entry(f"d{i:03d}/lib/modules/3.{i}", tarfile.DIRTYPE) for i in range(3 * MAX_HITS)]
+    tree = unpack(_tree_of(folders, {}))
+    found = list(ANALYZER.analyze_entries(tree))
+    assert [f.location.path for f in found] == [f"/d{i:03d}/lib/modules/3.{i}" for i in range(MAX_HITS)]
 
 
 def test_an_analyzer_failing_on_the_folders_is_an_issue_and_the_audit_goes_on(monkeypatch) -> None:
