@@ -12,7 +12,8 @@ cache folder, where a first run leaves it (`FIRMWARE_AUDIT_CACHE_DIR` chooses an
 
 Printed, each with how it was measured:
 - the audit (`firmware-audit audit IMAGE --format json`, a fresh process) against `unsquashfs` to a
-  temporary folder plus reading every file once, alternating in each round; the medians, the median
+  temporary folder (in `benchmarks/.work/`, or `--unsquashfs-dir`: a tmpfs takes the disk out of that
+  side) plus reading every file once, alternating in each round; the medians, the median
   of the per-round ratios, the CPU time each side spent (user and system apart, with its children:
   the `unsquashfs` side's system time is the kernel writing its files, which moves from machine to
   machine and minute to minute), and the audit's peak RSS;
@@ -26,6 +27,7 @@ Needs squashfs-tools, and for building the image `dpkg --add-architecture armhf 
 `apt-get update` (for the benchmark only; firmware_audit itself never runs them).
 
     python benchmarks/audit_vs_unsquashfs.py [--rounds 5] [--image IMAGE] [--skip-real] [--skip-bomb]
+        [--unsquashfs-dir DIR]
 """
 
 from __future__ import annotations
@@ -186,12 +188,12 @@ def _spent(before: tuple[float, float]) -> tuple[float, float]:
     return user - before[0], system - before[1]
 
 
-def theirs(image: Path) -> tuple[float, tuple[float, float]]:
-    """unsquashfs to a temporary folder and read every file once; return seconds and (user, system) CPU.
+def theirs(image: Path, where: Path = WORK) -> tuple[float, tuple[float, float]]:
+    """unsquashfs to a temporary folder in `where` and read every file once; seconds and (user, system) CPU.
 
     Removing the folder afterwards is not counted.
     """
-    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+    with tempfile.TemporaryDirectory(dir=where) as tmp:
         start, cpu = time.perf_counter(), cpu_seconds()
         subprocess.run(
             ["unsquashfs", "-q", "-n", "-d", f"{tmp}/out", str(image)], check=True, stdout=subprocess.DEVNULL
@@ -283,10 +285,18 @@ def main() -> None:
     parser.add_argument("--image", type=Path, help="a squashfs image to use instead of the built one")
     parser.add_argument("--skip-real", action="store_true", help="leave out the real-firmware set")
     parser.add_argument("--skip-bomb", action="store_true", help="leave out the nested zip bomb")
+    parser.add_argument(
+        "--unsquashfs-dir",
+        type=Path,
+        default=WORK,
+        help="the folder unsquashfs writes into (default benchmarks/.work; a tmpfs such as /dev/shm "
+        "takes the disk out of its side)",
+    )
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     image = (args.image or build_image()).resolve()
     print(f"image: {image.name}: {describe(image)}")
+    print(f"unsquashfs writes into {args.unsquashfs_dir}")
     print(f"bytecode compiled for {bytecode()} (as an install or a first run leaves it)")
     kept = engine_cache()
     print("matching engine: the cache is off" if kept == "None" else f"matching engine kept in {kept}")
@@ -296,7 +306,7 @@ def main() -> None:
         before = cpu_seconds()
         t, rss = cli("audit", str(image), "--format", "json")
         ours_cpu.append(_spent(before))
-        u, spent = theirs(image)
+        u, spent = theirs(image, args.unsquashfs_dir)
         theirs_cpu.append(spent)
         ours_t.append(t)
         theirs_t.append(u)
