@@ -197,6 +197,8 @@ def _collect(findings: Sequence[Finding]) -> dict[str, _Evidence]:
             continue
         named = _named_makers(finding, kind, vendor)
         weighing = catalogue().weight(kind)
+        if weighing is not None and weighing.weight == 0:
+            continue  # a kind that never names a maker (an XML namespace, a build user) points to none
         # `signatures check` makes sure every kind the code emits has a row; one without counts nothing.
         decisive = weighing is not None and weighing.specific
         weight = (weighing.weight if weighing is not None else 0.0) * finding.confidence

@@ -174,6 +174,9 @@ MIN_START = 4
 """Letters of a name's first word searched for first."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 """Lower case that keeps every offset, for the rare text whose str.lower() is longer."""
+MIN_KEY = 16
+"""Capitals and digits in a row, mixing both, that make a token key material rather than words."""
+_KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 class _Matcher:
@@ -222,6 +225,8 @@ class _Matcher:
             if found is not None:
                 owner, spelt = found
                 end = start + spelt
+                if _in_key(text, start, end):
+                    continue
                 yield owner, NameMatch(owner, start, end, text[start:end])
                 resume = end
 
@@ -259,6 +264,27 @@ def _starts(words: tuple[str, ...]) -> set[str]:
             letters += len(piece)
         found.add(text)
     return found
+
+
+def _in_key(text: str, start: int, end: int) -> bool:
+    """Whether a name found at `start:end` lies in key material, not words.
+
+    A license key, serial or encoded blob (`...K4YS7LKC46LZV41U83...`) is a run of capitals and digits;
+    its letter/digit boundaries split it into atoms in which short names (`YS7`, `TVT`, `ZTE`) turn up
+    by chance. Such a run, `MIN_KEY` or more around the name with two digits and two letters at least,
+    names nobody. Only `MIN_KEY` characters on each side are read: a long run costs no more.
+    """
+    lo = start
+    while lo > max(0, start - MIN_KEY) and text[lo - 1] in _KEY_CHARACTERS:
+        lo -= 1
+    hi = end
+    while hi < min(len(text), end + MIN_KEY) and text[hi] in _KEY_CHARACTERS:
+        hi += 1
+    run = text[lo:hi]
+    if len(run) < MIN_KEY or any(c not in _KEY_CHARACTERS for c in text[start:end]):
+        return False
+    digits = sum(c.isdigit() for c in run)
+    return digits >= 2 and len(run) - digits >= 2
 
 
 def _camel(before: str, after: str) -> bool:

@@ -43,6 +43,13 @@ def test_brands_lead_to_the_company_that_makes_them(brand: str, maker: str) -> N
         ("ACTIVE", []),  # no boundary inside a word
         ("dahuatech", []),  # a domain label is no word; domains are matched as domains
         ("DaHuaTech", ["Dahua"]),  # "DaHua Tech" joined at a camel-case boundary
+        # key material: capitals and digits in a long run, where short names turn up by chance
+        ("WEEWAXHFAKY1ANK3H686ZG27FUE6GBZ7MBAH6UFR6U1EK4YS7LKC46LZV41U83B2SM7", []),
+        (
+            "2LVR4GGMN298Z9VYGRDJWTFXV76Z6CNU17P2EHJLSYA3ME9U7EN3CLNDR3ZDVG8UUPVBSN66WJTTNZT58XXN7815XMZJYJJY3TVT7C8LS",
+            [],
+        ),
+        ("HIKVISION2019", ["Hikvision"]),  # a name and a year: too short a run to be a key
     ],
 )
 def test_names_are_found_on_word_boundaries(text: str, named: list[str]) -> None:

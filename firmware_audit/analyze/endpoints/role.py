@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze.namespaces import in_namespace
 from firmware_audit.model import EndpointKind, EndpointRole
 
 if TYPE_CHECKING:
@@ -84,9 +85,6 @@ _LABEL_ROLES: tuple[tuple[re.Pattern[str], EndpointRole], ...] = (
 _TOKEN = re.compile(r"[A-Z][A-Z0-9]*(?![a-z])|[A-Z]?[a-z][a-z0-9]*")
 _KEY_REACH = 80
 _REFERENCE_SCHEMES = frozenset({"onvif", "urn", "xmlns", "dav", "tag"})
-_REFERENCE_BEFORE = re.compile(
-    r"(?i)(?:xmlns(?::[\w-]+)?|schemaLocation|targetNamespace|namespace|DOCTYPE[^<]*)\s*=?\s*[\"']?[^\"']*$"
-)
 _REFERENCE_WORDS = re.compile(
     r"(?i)licen[cs]e|copyright|\(c\)|\bGPL|\bLGPL|\bBSD\b|\bMIT\b|see\s+(?:also\s+)?$|documentation|homepage|"
     r"home page|written by|maintainer|report bugs"
@@ -242,7 +240,7 @@ def reference(candidate: Candidate, clues: Clues, data: EndpointData) -> str | N
         (candidate.scheme in _REFERENCE_SCHEMES, f"{candidate.scheme}: URI, an identifier"),
         (row is not None, row.what if row else ""),
         (path is not None, path.what if path else ""),
-        (bool(_REFERENCE_BEFORE.search(clues.before[-200:])), "an XML namespace or schema location"),
+        (in_namespace(clues.before), "an XML namespace or schema location"),
         (mail and not _MAIL_WORDS.search(clues.before + clues.window), "a contact address"),
         (bool(_REFERENCE_WORDS.search(clues.before[-120:])), "named in a licence or documentation text"),
     )

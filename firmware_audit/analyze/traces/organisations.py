@@ -12,6 +12,9 @@ the domains of its makers. What the place says decides the kind of the trace:
 * `web-title` — in a web page's `<title>`;
 * `module-author` — in a kernel module's `author=` or `description=`;
 * `maker-domain` — a maker's domain as a host name or e-mail domain (`zhaoqiting@XiongMaitech.com`);
+* `namespace` — a name or domain inside an XML namespace or schema URL
+  (`xmlns:tnshik="http://www.hikvision.com/2011/event/topics"`): the firmware speaks that maker's
+  vocabulary (other makers' ONVIF servers declare it for its recorders), which never names a maker;
 * `mention-text` — anywhere else in the firmware's own text files (scripts, configuration, web pages,
   UI string tables);
 * `mention` — anywhere else in a program or library (a name in a list of supported protocols says
@@ -34,6 +37,7 @@ from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze import matching
+from firmware_audit.analyze.namespaces import REACH, in_namespace
 from firmware_audit.analyze.traces._common import ContentTrace, clip, file_name, has_members, trace_finding
 from firmware_audit.model import Evidence, Location, Severity
 from firmware_audit.signatures.makers import MAX_NAME, Maker, Organisation, name_words
@@ -53,6 +57,7 @@ KIND_PHRASES = {
     "web-title": "a web page title",
     "module-author": "a kernel module's author",
     "maker-domain": "a host name or e-mail address",
+    "namespace": "an XML namespace",
     "mention-text": "the firmware's own text",
     "mention": "a program's strings",
     "organisation": "a copyright line",
@@ -62,6 +67,8 @@ REPORTED_ORGANISATIONS = frozenset({"chip", "cloud", "p2p"})
 """Organisation kinds reported (never as a maker): chip makers wherever they are named, clouds and P2P
 platforms in the places that say who made something."""
 _STRONG_PLACES = frozenset({"copyright", "banner", "web-title", "module-author"})
+_PASSING = frozenset({"mention", "namespace"})
+"""Places that say nothing of who built the firmware: a maker's name there is shown as information."""
 _COPYRIGHT = re.compile(r"(?i)copyright|\(c\)|©|\(r\)|®|all rights reserved|trademark")
 _WELCOME = re.compile(r"(?i)\bwelcome to\b")
 _PRINTED = re.compile(r"^\s*(?:echo|printf|puts)\s")
@@ -136,7 +143,7 @@ class OrganisationAnalyzer(ContentTrace):
         hits: dict[tuple[str, str], list[_Hit]] = defaultdict(list)
         for match, at in _named(strings):
             line, offset = strings.where(at)
-            kind = _kind(place, line, match.text)
+            kind = "namespace" if in_namespace(strings.before(at)) else _kind(place, line, match.text)
             who = match.who
             if isinstance(who, Organisation) and (
                 who.kind not in REPORTED_ORGANISATIONS or (kind not in _STRONG_PLACES and who.kind != "chip")
@@ -173,6 +180,12 @@ class _Strings:
     def candidates(self, pattern: re.Pattern[str], *, squeezed: bool = False) -> list[int]:
         """Indices of the searched strings a pattern may match in (ends in, squeezed)."""
         return [i for i in self.ctx.candidate_indices(pattern, squeezed=squeezed) if i < self.count]
+
+    def before(self, at: int) -> str:
+        """The text of the string holding a position of the joined text, up to it (`REACH` at most)."""
+        index = bisect_right(self.starts, at) - 1
+        inside = at - self.starts[index]
+        return self.texts[index].value[max(0, inside - REACH) : inside]
 
     def where(self, at: int) -> tuple[str, int]:
         """The text around a position of the joined text, and the file offset of that position.
@@ -212,9 +225,13 @@ def _named(strings: _Strings) -> Iterator[tuple[NameMatch, int]]:
 def _domain_hits(strings: _Strings, hits: dict[tuple[str, str], list[_Hit]]) -> None:
     """The makers' domains standing in the strings as host names or under one."""
     for index in strings.candidates(_domains()):
-        for maker, domain, at in maker_base().find_domains(strings.value(index)):
+        value = strings.value(index)
+        for maker, domain, at in maker_base().find_domains(value):
             line, offset = strings.where(strings.starts[index] + at)
-            hits["maker-domain", domain].append(_Hit("maker-domain", maker.name, maker, domain, line, offset))
+            kind = "namespace" if in_namespace(value[max(0, at - REACH) : at]) else "maker-domain"
+            hits[kind, domain if kind == "maker-domain" else maker.name].append(
+                _Hit(kind, maker.name, maker, domain, line, offset)
+            )
 
 
 def _banner(ctx: FileContext) -> Finding:
@@ -341,7 +358,7 @@ def _finding(ctx: FileContext, kind: str, hits: list[_Hit]) -> Finding:
         evidence=evidence,
         vendor=who.name,
         vendor_country=who.country or None,
-        severity=Severity.LOW if isinstance(who, Maker) and kind != "mention" else Severity.INFO,
+        severity=Severity.LOW if isinstance(who, Maker) and kind not in _PASSING else Severity.INFO,
         confidence=0.8,
         offset=first.offset,
     )

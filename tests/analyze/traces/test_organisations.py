@@ -1,5 +1,6 @@
 from traces_data import run
 
+from firmware_audit.analyze.attribution import candidates, decide
 from firmware_audit.analyze.traces import OrganisationAnalyzer
 from firmware_audit.model import Severity
 
@@ -79,3 +80,24 @@ def test_what_a_boot_script_prints_or_draws_is_a_banner() -> None:
 def test_a_variable_named_like_a_maker_is_no_banner() -> None:
     script = b'#!/bin/sh\nprintf "%02x" 0x${dahua// / 0x}\n'
     assert [f.trace.kind for f in run(ANALYZER, {"lib/functions/system.sh": script})] == ["mention-text"]
+
+
+def test_a_maker_s_xml_namespace_names_no_maker() -> None:
+    # An Anyka camera's ONVIF server declares Hikvision's event topics for Hikvision's recorders
+    # (HoffmannP/Camera, /bin/discovery): the maker's vocabulary, not its firmware.
+    wsdl = (
+        b'<wsnt:TopicSet xmlns:wsaw="http://www.w3.org/2006/05/addressing/wsdl" '
+        b'xmlns:tnshik="http://www.hikvision.com/2011/event/topics">\x00'
+        b'<xs:import namespace="http://www.dahuatech.com/schema" schemaLocation="http://www.dahuatech.com/x.xsd"/>\x00'
+    )
+    found = run(ANALYZER, {"bin/discovery": b"\x7fELF\x00" + wsdl})
+    assert sorted((f.trace.kind, f.trace.vendor, f.severity) for f in found) == [
+        ("namespace", "Dahua", Severity.INFO),
+        ("namespace", "Hikvision", Severity.INFO),
+    ]
+    assert candidates(found) == ()
+    assert decide(found)[1] == ()  # not even a candidate left undecided: the kind weighs nothing
+    # the same domain as a server is the maker's domain
+    server = run(ANALYZER, {"bin/app": b"\x7fELF\x00https://upgrade.hikvision.com/fw\x00"})
+    assert ("maker-domain", "Hikvision") in {(f.trace.kind, f.trace.vendor) for f in server}
+    assert [c.vendor for c in candidates(server)] == ["Hikvision"]
