@@ -209,7 +209,7 @@ class Plan:
         if stored is not None and (traits, stored) in self._done:
             return _Same(self._done[traits, stored], tuple(ctx.issues))
         try:
-            data = ctx.data()
+            data = self.tree.own_bytes(node, ctx.data())
         except ContentUnavailableError as exc:
             ctx.issue(IssueKind.PARSER_ERROR, str(exc))
             return Done(node.path, (), tuple(ctx.issues))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from firmware_audit.extract import magics
 from firmware_audit.extract.entropy import shannon
-from firmware_audit.extract.formats import HANDLERS
+from firmware_audit.extract.formats import HANDLERS, linux
 from firmware_audit.extract.formats.base import (
     Claim,
     Content,
@@ -40,6 +40,8 @@ _MIN_FILL = 64
 _WINDOW = 1024 * 1024
 """Bytes of a payload searched for magics at a time."""
 _FALLBACKS = tuple(h for h in HANDLERS if not h.magics)
+_STREAMS = frozenset({"gzip", "bzip2", "xz", "lzma", "lz4", "zstd", "carve"})
+"""Hops that pass a payload on without saying what it is: compressed streams, and carving."""
 
 
 # One expression per fill byte, written as a literal prefix: the regex engine then skips ahead to each
@@ -69,6 +71,8 @@ class _State:
     limits: Limits
     budget: Budget
     nodes: dict[str, Node] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    """What each opened container's header said, by path (the image's own under "")."""
     issues: list[Issue] = field(default_factory=list)
     unexplained: list[UnexplainedRegion] = field(default_factory=list)
     unexplained_image_bytes: float = 0.0
@@ -166,7 +170,12 @@ class _Unpacker:
         if tables:
             return self._expand_partitions(node, data, tables[0], depth=depth, weight=weight)
         regions = self._carve(node, data, depth=depth) or self._fallback(node, data, depth=depth)
-        self._account_gaps(node, data, regions, weight)
+        kernel = self._kernel(node, data) if regions and regions[0].start > 0 else None
+        if kernel is not None:
+            # The kernel's own code and data explain the bytes around what it embeds (an initramfs).
+            node = _replace(node, format=linux.RAW_KERNEL.name, label=kernel)
+        else:
+            self._account_gaps(node, data, regions, weight)
         if len(regions) == 1 and regions[0].start == 0:
             region = regions[0]
             node = _replace(node, format=region.handler.name, label=region.detection.label)
@@ -174,7 +183,8 @@ class _Unpacker:
             claims = self._check_claims(node, region.handler, claims)
             self._attach(node, region, data, depth=depth, weight=weight, claims=claims)
             return node
-        node = _replace(node, format="carved" if regions else None)
+        if kernel is None:
+            node = _replace(node, format="carved" if regions else None)
         self._add(node)
         if not regions or regions[0].start != 0:
             self._unmatched_claims(node, claims)
@@ -197,6 +207,26 @@ class _Unpacker:
             self._add(rnode)
             self._attach(rnode, region, data, depth=depth, weight=weight, claims=())
         return node
+
+    def _kernel(self, node: Node, data: memoryview) -> str | None:
+        """The label of a payload that is a kernel embedding other streams, or None.
+
+        A kernel is known by its banner only where it can be nothing else: in what a zImage or a
+        kernel uImage decompresses to (`linux.RawKernelHandler` otherwise claims a payload only when
+        nothing was found in it: a flash dump holding an uncompressed kernel is no kernel). Such a
+        kernel often embeds its initramfs, which carving finds; the rest of it is the kernel's code.
+        """
+        for hop in reversed(node.provenance):
+            if hop.format in _STREAMS:
+                continue
+            kernel_image = hop.format == "zimage" or (
+                hop.format == "uimage" and " kernel," in self.s.labels.get(hop.container, "")
+            )
+            if not kernel_image:
+                return None
+            detection = _probe(linux.RAW_KERNEL, data)
+            return detection.label if detection is not None else None
+        return None
 
     def _partition_tables(self, node: Node, data: memoryview) -> list[Table]:
         """Tables that fit this payload; none inside a partition (a kernel repeats the flash's table)."""
@@ -649,6 +679,8 @@ class _Unpacker:
             candidate = f"{path}~{n}"
 
     def _add(self, node: Node) -> None:
+        if node.label is not None:
+            self.s.labels[node.path] = node.label
         if node.path:
             self.s.nodes[node.path] = node
 

@@ -29,6 +29,12 @@ class ContentUnavailableError(Exception):
     """The entry's bytes cannot be read: a limit withheld them, or the container could not give them."""
 
 
+CODE_IMAGES = frozenset({"linux-kernel"})
+"""Formats of entries that are code embedding other contents (a kernel and its initramfs): such an entry
+is analysed for its own bytes, what it embeds blanked (`FileTree.own_bytes`), and what it embeds as
+files of their own."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hop:
     """One step of provenance: a container and the format it was read as."""
@@ -158,6 +164,9 @@ class FileTree:
     _gaps: dict[str, tuple[UnexplainedRegion, ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _embedded: dict[str, list[tuple[int, int]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         """Number of entries, the image itself not counted."""
@@ -188,6 +197,37 @@ class FileTree:
                 "" if node.layer == "/" else node.layer[: -len(CONTAINER_SEP)] for node in self.nodes.values()
             )
         return path in self._opened
+
+    def is_code_image(self, entry: str | Node) -> bool:
+        """Whether the entry is code that embeds other contents (`CODE_IMAGES`): read for its own bytes."""
+        node = self[entry] if isinstance(entry, str) else entry
+        return node.format in CODE_IMAGES
+
+    def own_bytes(self, entry: Node, data: bytes) -> bytes:
+        """An entry's bytes as the analyzers read it: a code image's with what it embeds blanked.
+
+        A kernel's initramfs is a file of the tree of its own; blanked (zeros, offsets kept) in the
+        kernel, it is neither read twice nor scanned there as chance text in compressed bytes. Any
+        other entry's bytes are returned as they are.
+        """
+        if entry.format not in CODE_IMAGES:
+            return data
+        if self._embedded is None:
+            embedded: dict[str, list[tuple[int, int]]] = {}
+            for node in self.nodes.values():
+                hop = node.provenance[-1] if node.provenance else None
+                if hop is not None and hop.format == "carve" and hop.offset is not None:
+                    embedded.setdefault(hop.container, []).append((hop.offset, node.size))
+            self._embedded = embedded
+        spans = self._embedded.get(entry.path)
+        if not spans:
+            return data
+        own = bytearray(data)
+        for offset, size in spans:
+            end = min(len(own), offset + size)
+            if offset < end:
+                own[offset:end] = bytes(end - offset)
+        return bytes(own)
 
     def unexplained_in(self, entry: str | Node) -> tuple[UnexplainedRegion, ...]:
         """The unexplained regions that lie in this entry, in offset order.

@@ -569,7 +569,8 @@ def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
     unexplained regions too, so that encrypted or compressed bytes are not scanned for chance text.
     """
     is_image = ctx.node is ctx.tree.root
-    if not is_image and (ctx.node.format is None or not ctx.tree.has_members(ctx.node)):
+    whole = ctx.node.format is None or ctx.tree.is_code_image(ctx.node) or not ctx.tree.has_members(ctx.node)
+    if not is_image and whole:
         return [(0, size)]
     return [
         (region.location.offset or 0, min(size, (region.location.offset or 0) + region.length))

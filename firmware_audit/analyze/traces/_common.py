@@ -31,9 +31,14 @@ class ContentTrace:
 def has_members(ctx: FileContext) -> bool:
     """Whether this file was opened as a container with members (which are analysed on their own).
 
-    A container's bytes hold its members', so reading both would report every trace twice.
+    A container's bytes hold its members', so reading both would report every trace twice. A code
+    image (a kernel embedding its initramfs) is read: what it embeds is blanked in its bytes.
     """
-    return ctx.node.format is not None and ctx.tree.has_members(ctx.node)
+    return (
+        ctx.node.format is not None
+        and not ctx.tree.is_code_image(ctx.node)
+        and ctx.tree.has_members(ctx.node)
+    )
 
 
 def file_name(ctx: FileContext) -> str:

@@ -1,6 +1,7 @@
 import io
 import tarfile
 
+from builders import gz, noise, tar_of, uimage
 from traces_data import run
 
 import firmware_audit
@@ -130,3 +131,18 @@ def test_a_user_named_like_a_maker_is_its_build_host() -> None:
     found = run(ANALYZER, {"Image": b"\x00\x00" + banner})
     hosts = [f for f in found if f.trace.kind == "build-host"]
     assert [f.trace.vendor for f in hosts] == ["Hikvision"]
+
+
+def test_a_kernel_is_read_for_its_own_bytes_and_what_it_embeds_once() -> None:
+    # A kernel uImage whose kernel embeds its initramfs: the banner is the kernel's; the initramfs's
+    # compiler banner is its file's alone (blanked in the kernel, not found there a second time).
+    banner = b"Linux version 3.10.14 (t31@mips-development) (gcc version 4.7.2) #1 PREEMPT Mon Jan 1\n"
+    initramfs = tar_of({"bin/app": b"\x00GCC: (Buildroot 2012.02) 4.4.0\x00"})
+    kernel = bytearray(noise(600 * 1024, seed=21))
+    kernel[1000 : 1000 + len(banner)] = banner
+    kernel[300_000 : 300_000 + len(initramfs)] = initramfs
+    report = firmware_audit.audit(uimage(gz(bytes(kernel)), comp=1), analyzers=[ANALYZER])
+    found = {f.trace.kind: [loc.path for loc in f.locations] for f in report.findings}
+    assert found["build-banner"] == ["/payload!/payload"]
+    assert found["compiler"] == ["/payload!/payload!/0x000493e0.tar!/bin/app"]
+    assert report.coverage.explained_ratio == 1.0

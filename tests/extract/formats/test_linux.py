@@ -1,6 +1,6 @@
 import struct
 
-from builders import gz, noise
+from builders import gz, noise, tar_of, uimage
 
 from firmware_audit.extract import unpack
 
@@ -52,3 +52,38 @@ def test_u_boot_binary_is_known_by_its_banner() -> None:
     tree = unpack(boot + b"\xff" * 10000)
     assert tree.root.format == "u-boot"
     assert tree.root.label == "U-Boot boot loader 2016.11 (Jun 03 2020 - 10:00:00 +0800) hi3516ev300"
+
+
+def _kernel_embedding(initramfs: bytes, size: int = 600 * 1024) -> bytes:
+    """A raw kernel with its banner and, in the middle, an embedded initramfs (as `.init.ramfs`)."""
+    kernel = bytearray(_raw_kernel(size))
+    kernel[300_000 : 300_000 + len(initramfs)] = initramfs
+    return bytes(kernel)
+
+
+INITRAMFS = tar_of({"init": b"#!/bin/sh\necho initramfs of the test kernel\n"})
+
+
+def test_a_kernel_that_embeds_its_initramfs_is_the_kernel_around_it() -> None:
+    # What a kernel uImage or a zImage decompresses to is the kernel: its own bytes are explained,
+    # and the initramfs carving finds in it is its member (an Ingenic T31 kernel, a Fullhan one).
+    for image in (
+        uimage(gz(_kernel_embedding(INITRAMFS)), comp=1),
+        _zimage(gz(_kernel_embedding(INITRAMFS))),
+    ):
+        tree = unpack(image)
+        (kernel,) = [n for n in tree if n.format == "linux-kernel"]
+        assert (kernel.label or "").startswith("Linux kernel 4.9.37")
+        assert tree[f"{kernel.path}!/0x000493e0.tar!/init"].size > 0
+        assert tree.coverage.explained_ratio == 1.0
+        own = tree.own_bytes(kernel, tree.read(kernel))
+        assert BANNER in own
+        assert own[300_000 : 300_000 + len(INITRAMFS)] == bytes(len(INITRAMFS))  # read as its own file
+
+
+def test_a_banner_in_a_payload_that_holds_formats_is_no_kernel_elsewhere() -> None:
+    # The same bytes in a flash dump (no kernel image around them) are no kernel: its gaps stay unknown.
+    tree = unpack(_kernel_embedding(INITRAMFS))
+    assert tree.root.format == "carved"
+    assert tree.coverage.explained_ratio < 0.1
+    assert tree.own_bytes(tree.root, b"abc") == b"abc"
