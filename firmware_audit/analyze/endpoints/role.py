@@ -90,6 +90,9 @@ _REFERENCE_WORDS = re.compile(
     r"home page|written by|maintainer|report bugs"
 )
 _MAIL_WORDS = re.compile(r"(?i)smtp|mail\s*(?:server|to|from)|sendmail|alarm|recipient|receiver|sender")
+_ASKED_TO_WRITE = re.compile(r"(?i)\b(?:please|contact|questions?|report\w*)\b[^.;:=\n]{0,60}$")
+"""A sentence asking its reader to write (`please send an email to`, `report problems to`): the address
+after it is a contact, whatever mail words the sentence holds."""
 
 
 def words(text: str) -> list[str]:
@@ -241,7 +244,14 @@ def reference(candidate: Candidate, clues: Clues, data: EndpointData) -> str | N
         (row is not None, row.what if row else ""),
         (path is not None, path.what if path else ""),
         (in_namespace(clues.before), "an XML namespace or schema location"),
-        (mail and not _MAIL_WORDS.search(clues.before + clues.window), "a contact address"),
+        (
+            mail
+            and (
+                _ASKED_TO_WRITE.search(clues.before[-100:])
+                or not _MAIL_WORDS.search(clues.before + clues.window)
+            ),
+            "a contact address",
+        ),
         (bool(_REFERENCE_WORDS.search(clues.before[-120:])), "named in a licence or documentation text"),
     )
     return next((why for applies, why in reasons if applies), None)

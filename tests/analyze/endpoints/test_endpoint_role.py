@@ -87,6 +87,13 @@ def test_merge_keeps_the_strongest() -> None:
         ("http://vendor.example-cam.cn/ver10/schema.xsd", "", "schema"),
         ("https://tracker.vendor-cam.cn/", "Report bugs to ", "licence or documentation"),
         ("support@vendor-cam.cn", "Contact: ", "contact address"),
+        # a sentence asking its reader to write (a Linux kernel's), although it says "email to"
+        (
+            "linux-mm@kvack.org",
+            "If you have one, please send an email to ",
+            "contact address",
+        ),
+        ("bugs@vendor-cam.cn", "Report problems with the mail server to ", "contact address"),
     ],
 )
 def test_references(text, before, why) -> None:
@@ -101,6 +108,7 @@ def test_references(text, before, why) -> None:
         ("http://logsvr.xmcsrv.net/upload", ""),
         ("http://120.92.92.241/list", ""),
         ("alarm@vendor-cam.cn", "smtp recipient "),
+        ("alarm@vendor-cam.cn", "Please check. mail to "),  # the sentence ended: a setting follows
         ("www.hikvision.com", "upgrade server "),
     ],
 )
