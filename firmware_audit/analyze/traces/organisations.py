@@ -8,7 +8,8 @@ the domains of its makers. What the place says decides the kind of the trace:
   `Amboot(R) Ambarella(R) Foscam(R)`);
 * `banner` — in a login banner, MOTD or profile (`/etc/issue`, `/etc/motd`, `/etc/profile`, telnet
   banners), a "Welcome to" line anywhere, or a line a script prints or draws at boot
-  (`echo ...`, `|_____2020_WYZE_CAM_V3_@HUALAI_____|`);
+  (`echo ...`, `|_____2020_WYZE_CAM_V3_@HUALAI_____|`; not a line it writes to a file or a pipe:
+  `echo "ssid=TP-LINK_gzy" > /tmp/wpa.conf` writes a configuration);
 * `web-title` — in a web page's `<title>`;
 * `module-author` — in a kernel module's `author=` or `description=`;
 * `maker-domain` — a maker's domain as a host name or e-mail domain (`zhaoqiting@XiongMaitech.com`);
@@ -73,6 +74,13 @@ _COPYRIGHT = re.compile(r"(?i)copyright|\(c\)|©|\(r\)|®|all rights reserved|tr
 _WELCOME = re.compile(r"(?i)\bwelcome to\b")
 _PRINTED = re.compile(r"^\s*(?:echo|printf|puts)\s")
 """A script line that prints to the console: what it prints at boot is a banner."""
+_QUOTED = re.compile(r"\"(?:\\.|[^\"\\])*\"|'[^']*'")
+_ELSEWHERE = re.compile(
+    r"(?:^|[^0-9&>])>>?\s*(?!&|/dev/(?:console|tty\w*|stdout|stderr)\b)\S"  # `> file`, `>> file`
+    r"|(?<!\|)\|(?!\|)"  # a pipe (not `||`)
+)
+"""Outside quotes, a redirection to a file or a pipe: what the line prints goes there, not to the console
+(`echo "ssid=\"TP-LINK_gzy\"" > /tmp/wpa.conf` writes a configuration)."""
 _DECORATION = re.compile(r"[_=*#|~-]")
 _WORD = re.compile(r"[\w.@-]+")
 _TITLE = re.compile(r"(?i)<title>([^<]{1,200})</title>")
@@ -290,8 +298,10 @@ def _kind(place: str, line: str, name: str) -> str:
 
 
 def _printed(line: str) -> bool:
-    """A line a script prints, or a line of ASCII art (a third or more of it decoration)."""
-    return bool(_PRINTED.match(line)) or len(_DECORATION.findall(line)) * 3 >= len(line.strip()) > 0
+    """A line a script prints to the console, or a line of ASCII art (a third or more of it decoration)."""
+    if _PRINTED.match(line):
+        return _ELSEWHERE.search(_QUOTED.sub("", line)) is None
+    return len(_DECORATION.findall(line)) * 3 >= len(line.strip()) > 0
 
 
 def _unrecognised(line: str, offset: int, hits: dict[tuple[str, str], list[_Hit]]) -> None:

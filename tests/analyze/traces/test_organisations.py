@@ -77,6 +77,19 @@ def test_what_a_boot_script_prints_or_draws_is_a_banner() -> None:
     assert found == {"Wyze": "banner", "Hualai": "banner"}
 
 
+def test_what_a_script_writes_to_a_file_or_a_pipe_is_no_banner() -> None:
+    # A Yi camera's wifi.sh writes a test network's configuration: a router's default SSID names
+    # TP-Link, and the camera is no TP-Link (kriskaminski/yi-1080-bfus-firmware, mtdblock3 /app/wifi.sh).
+    script = (
+        b'echo -e "ctrl_interface=/var/run/wpa_supplicant\\nnetwork={\\nssid=\\"TP-LINK_gzy\\"\\n}"'
+        b" > /tmp/wpa.conf\n"
+        b"echo Foscam | tee /tmp/brand\n"
+        b'echo "a > b: Hualai camera starting" >/dev/console\n'
+    )
+    found = {f.trace.vendor: f.trace.kind for f in run(ANALYZER, {"app/wifi.sh": script})}
+    assert found == {"TP-Link": "mention-text", "Foscam": "mention-text", "Hualai": "banner"}
+
+
 def test_a_variable_named_like_a_maker_is_no_banner() -> None:
     script = b'#!/bin/sh\nprintf "%02x" 0x${dahua// / 0x}\n'
     assert [f.trace.kind for f in run(ANALYZER, {"lib/functions/system.sh": script})] == ["mention-text"]
