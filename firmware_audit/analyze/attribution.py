@@ -265,7 +265,8 @@ def decide(findings: Sequence[Finding]) -> tuple[tuple[OemCandidate, ...], tuple
     rivals = [(c, d) for c, d in named if c.role in {"maker", "brand"}]
     if len(rivals) > 1 and rivals[1][1] >= SPLIT * rivals[0][1]:
         split = [c for c, _ in named]
-        return (), tuple(split + undecided), _split_statement(split)
+        # the statement names the makers the evidence is split between, not a distribution beside them
+        return (), tuple(split + undecided), _split_statement([c for c, _ in rivals])
     chosen = tuple(c for c, _ in named)
     return chosen, tuple(undecided), _statement(chosen, undecided)
 

@@ -195,6 +195,18 @@ def test_split_evidence_names_no_maker() -> None:
     assert "split" in statement
 
 
+def test_a_split_statement_names_the_rival_makers_not_a_distribution() -> None:
+    findings = [
+        _trace("a", "copyright", "Hikvision"),
+        _trace("b", "copyright", "Dahua"),
+        _trace("release", "distribution", "OpenWrt"),
+    ]
+    named, undecided, statement = decide(findings)
+    assert named == ()
+    assert "OpenWrt" in {c.vendor for c in undecided}
+    assert statement == "No maker can be named: the specific evidence is split between Dahua and Hikvision."
+
+
 def test_a_vendor_build_on_a_distribution_is_the_vendors() -> None:
     findings = [_trace("release", "distribution", "OpenWrt"), _trace("login", "copyright", "TP-Link")]
     assert [c.vendor for c in candidates(findings)] == ["TP-Link", "OpenWrt"]
