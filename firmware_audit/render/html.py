@@ -283,25 +283,34 @@ def _runs(report: Report) -> str:
 
 
 def _set_aside(report: Report) -> str:
-    rejected = sorted(report.coverage.rejected.items(), key=lambda item: (-item[1], item[0]))
-    if not rejected:
-        return ""
-    rows = "".join(f"<tr><td>{count:,}</td><td>{esc(reason)}</td></tr>" for reason, count in rejected)
-    return (
-        f"<h2>Set aside ({sum(c for _, c in rejected):,})</h2><p>Candidates the analyzers judged not to "
-        "be what they looked like (strings shaped like servers that are versions, file names ...), by "
-        f"reason.</p><table><tr><th>candidates</th><th>reason</th></tr>{rows}</table>"
+    rejected = report.coverage.rejected
+    return _by_reason(
+        f"Set aside ({sum(rejected.values()):,})",
+        "Candidates the analyzers judged not to be what they looked like (strings shaped like servers "
+        "that are versions, file names ...), by reason.",
+        "candidates",
+        rejected,
     )
 
 
 def _passed_over(report: Report) -> str:
-    passed = sorted(report.coverage.passed_over.items(), key=lambda item: (-item[1], item[0]))
-    if not passed:
+    return _by_reason(
+        "Passed over",
+        "Files an analyzer applies to but did not look into, by reason.",
+        "files",
+        report.coverage.passed_over,
+    )
+
+
+def _by_reason(heading: str, intro: str, unit: str, counts: dict[str, int]) -> str:
+    """A section of counts by reason, most first; nothing when there are none."""
+    if not counts:
         return ""
-    rows = "".join(f"<tr><td>{count:,}</td><td>{esc(reason)}</td></tr>" for reason, count in passed)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = "".join(f"<tr><td>{count:,}</td><td>{esc(reason)}</td></tr>" for reason, count in ordered)
     return (
-        "<h2>Passed over</h2><p>Files an analyzer applies to but did not look into, by reason.</p>"
-        f"<table><tr><th>files</th><th>reason</th></tr>{rows}</table>"
+        f"<h2>{esc(heading)}</h2><p>{esc(intro)}</p>"
+        f"<table><tr><th>{unit}</th><th>reason</th></tr>{rows}</table>"
     )
 
 
