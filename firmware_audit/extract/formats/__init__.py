@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from firmware_audit.extract.formats import (
+    allwinner,
     bzip2,
     cpio,
     dahua,
@@ -109,6 +110,8 @@ HANDLERS: tuple[Handler, ...] = (
     zstd.HANDLER,
     linux.ZIMAGE,
     linux.ARM64_IMAGE,
+    allwinner.EGON,
+    allwinner.TOC1,
     # Fallbacks, without magic: tried only on a payload in which nothing above was found.
     ubootenv.HANDLER,
     linux.UBOOT,

@@ -21,3 +21,8 @@ mkimage -q -A mips -O linux -T multi -C none -n "multi" -d "kernel.txt.gz:$work/
 printf 'bootargs=mem=64M console=ttyAMA0,115200 root=/dev/mtdblock3 mtdparts=hi_sfc:256k(boot),64k(env),2m(kernel),-(rootfs)\nbootcmd=sf probe 0;sf read 0x82000000 0x50000 0x200000;bootm 0x82000000\nserverip=192.168.1.107\nethaddr=00:12:41:aa:bb:cc\n' > "$work/env.txt"
 mkenvimage -s 0x10000 -p 255 -o env.bin "$work/env.txt"
 mkenvimage -r -s 0x10000 -p 255 -o env-redundant.bin "$work/env.txt"
+
+# An Allwinner eGON boot0 image (the header the boot ROM checks: magic, length, checksum) over a
+# stand-in SPL of 1,000 bytes, padded by mkimage.
+head -c 1000 kernel.txt > "$work/spl.bin"
+mkimage -q -A arm -T sunxi_egon -d "$work/spl.bin" boot0.egon
