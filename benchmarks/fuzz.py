@@ -70,7 +70,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "ubi": ("archive/tree.ubi", "archive/tree.ubifs"),
     "archive": ("archive/*.tar", "archive/*.cpio", "archive/*.zip"),
     "compression": ("compress/a.txt.*", "compress/concat.bin", "boot/kernel.txt.gz"),
-    "boot": ("boot/*.uimg", "boot/env*.bin", "archive/*.itb", "archive/*.dtb"),
+    "boot": ("boot/*.uimg", "boot/env*.bin", "boot/*.egon", "archive/*.itb", "archive/*.dtb"),
     "vendor": ("vendor/*.dav", "vendor/*.pak", "vendor/*.bin", "vendor/*.img", "vendor/romfs.squashfs"),
 }
 """Format family -> seed globs under tests/data (the inputs made by each folder's make.sh)."""

@@ -138,6 +138,28 @@ def elf_symbols(count: int, *, dynamic: bool = False) -> bytes:
     return header + strtab + symtab + shstrtab + text + table
 
 
+def toc1_nested(levels: int, items: int, size: int) -> bytes:
+    """Allwinner TOC1 packages nested `levels` deep, each of `items` items over the same bytes (the next).
+
+    Opened naively that is `items` to the power `levels` payloads, each carved again.
+    """
+    inner = bytes(range(256)) * (size // 256)
+    for _ in range(levels):
+        table_end = 64 + 368 * items
+        length = table_end + len(inner) + (-(table_end + len(inner)) % 4)
+        table = b"".join(
+            struct.pack("<64sIIIIII276sI", b"item%d" % i, table_end, len(inner), 0, 3, 0, 0, b"", 0x3B454949)
+            for i in range(items)
+        )
+        head = struct.pack(
+            "<16sIIIIII20sI", b"sunxi-package", 0x89119800, 0x5F0A6C39, 0, 0, items, length, b"", 0x3B45494D
+        )
+        package = bytearray((head + table + inner).ljust(length, b"\0"))
+        struct.pack_into("<I", package, 20, sum(struct.unpack_from(f"<{length // 4}I", package)) & 0xFFFFFFFF)
+        inner = bytes(package)
+    return inner
+
+
 def zip_escape_name() -> bytes:
     """A zip whose member name clears the screen and prints a fake all-clear line."""
     buf = io.BytesIO()
@@ -160,6 +182,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "elf-2m-dynsym": lambda: elf_symbols(2_000_000, dynamic=True),
     "zip-1m-entries": lambda: zip_many(1_000_000),
     "zip-escape-name": zip_escape_name,
+    "toc1-64-items-4-deep": lambda: toc1_nested(4, 64, MiB),
 }
 
 

@@ -567,6 +567,18 @@ def check_xz_streams(out: Outcome, _token: str) -> None:
     ]
 
 
+def build_toc1_nested(tmp_path: Path, _token: str) -> Path:
+    return _write(tmp_path, "nested.toc1", HOSTILE.toc1_nested(4, 64, 1 << 20))
+
+
+def check_toc1_nested(out: Outcome, _token: str) -> None:
+    # 64 items over the same bytes, 4 deep: each range is opened once (64 nodes a level, 256 in all,
+    # where 64 to the fourth would be carved), the others say where.
+    assert len(out.nodes) == 4 * 64
+    assert len(out.messages("summarised")) == 4 * 63
+    assert "the same bytes as /item0; not unpacked again" in out.messages("summarised")
+
+
 def build_gzip_members_apart(tmp_path: Path, _token: str) -> Path:
     return _write(tmp_path, "apart.gz", HOSTILE.gzip_members_apart(10_000))
 
@@ -634,6 +646,7 @@ CASES = [
     Case("gzip-10000-members", build_gzip_members, check_gzip_members, (), ("summarised",)),
     Case("gzip-10000-members-apart", build_gzip_members_apart, check_gzip_members_apart, (), ("summarised",)),
     Case("xz-10000-streams", build_xz_streams, check_xz_streams, (), ("summarised",)),
+    Case("toc1-64-items-4-deep", build_toc1_nested, check_toc1_nested, ("sunxi-toc1",), ("summarised",)),
     Case("elf-2m-symbols", build_elf_symbols, check_elf_symbols, (), ("limit",)),
     Case(
         "zip-20000-same-name", build_zip_one_name_repeated, check_one_name_repeated, ("zip",), ("malformed",)

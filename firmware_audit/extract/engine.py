@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
+
 from firmware_audit.extract import magics
 from firmware_audit.extract.entropy import shannon
 from firmware_audit.extract.formats import HANDLERS, linux
@@ -73,6 +75,8 @@ class _State:
     nodes: dict[str, Node] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     """What each opened container's header said, by path (the image's own under "")."""
+    ranges: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Payloads read from the image's memory, by (address, length): the path that opened them."""
     issues: list[Issue] = field(default_factory=list)
     unexplained: list[UnexplainedRegion] = field(default_factory=list)
     unexplained_image_bytes: float = 0.0
@@ -574,9 +578,29 @@ class _Unpacker:
                 data = self._materialize(node, None)
                 if data is None:
                     return
+            if isinstance(content, Slice) and self._opened_before(node, data):
+                return
             self.expand_payload(node, data, depth=depth, weight=weight, claims=claims)
             return
         self._identify(node, data, depth=depth, claims=claims)
+
+    def _opened_before(self, node: Node, data: memoryview) -> bool:
+        """Record a payload that is the very memory of one opened before, unopened; True when it is.
+
+        A container's table can point its items at one range again and again (a TOC1 package of 64
+        items over the same bytes, nested: 64 to the fourth payloads); each would be carved anew.
+        The same memory is the same bytes: it is opened once, and the others say where.
+        """
+        key = (np.frombuffer(data, dtype=np.uint8).ctypes.data, len(data)) if len(data) else None
+        first = self.s.ranges.get(key) if key is not None else None
+        if key is not None and first is None:
+            self.s.ranges[key] = node.path
+            return False
+        if first is None:
+            return False
+        self._add(_replace(node, withheld=f"the same bytes as {first}, unpacked there"))
+        self.s.issue(IssueKind.SUMMARISED, node.path, f"the same bytes as {first}; not unpacked again")
+        return True
 
     def _admit_lazy(self, node: Node, content: Lazy) -> str | None:
         try:
