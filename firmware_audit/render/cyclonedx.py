@@ -11,6 +11,7 @@ Finding ids ride along as properties, so a reader can go back to the proof in th
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = SchemaVersion.V1_6
 _NS = "firmware-audit"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+"""A `%` that starts no percent-escape."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """The BOM's timestamp: a report has no clock (it is deterministic), so neither has its SBOM."""
 _SDK_TYPE = {SdkKind.SOC: ComponentType.FRAMEWORK, SdkKind.CAMERA_SDK: ComponentType.FRAMEWORK}
@@ -187,6 +190,18 @@ def _soc(report: Report) -> list[Component]:
     ]
 
 
+def _uri(url: str) -> XsUri:
+    """An endpoint URL as CycloneDX takes it (`xs:anyURI`), whatever the firmware wrote.
+
+    Firmware holds URL templates (`http://%s.blob.core.windows.net/%s/%s?api-version=%s`): a `%` that
+    starts no escape is escaped itself (`%25`), as is every `#` after the first (`%23`); the
+    library refuses both, and one such URL would cost the whole SBOM.
+    """
+    escaped = _LONE_PERCENT.sub("%25", url)
+    head, mark, tail = escaped.partition("#")
+    return XsUri(head + mark + tail.replace("#", "%23"))
+
+
 def _services(findings: tuple[Finding, ...]) -> list[Service]:
     by_host: dict[str, list[Finding]] = {}
     for f in findings:
@@ -203,7 +218,7 @@ def _services(findings: tuple[Finding, ...]) -> list[Service]:
                 group=first.role.value,
                 bom_ref=f"endpoint:{host}",
                 provider=_organization(first.operator or first.vendor, first.country),
-                endpoints=[XsUri(u) for u in urls],
+                endpoints=[_uri(u) for u in urls],
                 properties=[
                     Property(name=f"{_NS}:role", value=first.role.value),
                     Property(name=f"{_NS}:country", value=first.country or "unknown"),

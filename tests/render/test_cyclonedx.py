@@ -9,6 +9,15 @@ from cyclonedx.validation.json import JsonStrictValidator
 from hostile import hostile_report
 
 from firmware_audit.audit import audit
+from firmware_audit.model import (
+    Category,
+    EndpointKind,
+    EndpointPayload,
+    EndpointRole,
+    Finding,
+    Location,
+    Severity,
+)
 from firmware_audit.render import cyclonedx
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -88,3 +97,26 @@ def test_open_source_components_with_version(xm):
         component = components[f"component:{name}:{version or ''}"]
         assert component["name"] == name
         assert component.get("version") == version
+
+
+def test_url_templates_of_the_firmware_make_a_valid_bom(xm):
+    # A Yi camera's cloud library holds `http://%s.blob.core.windows.net/...` (a printf template):
+    # the library refuses such a URI, and before, one cost the whole SBOM (and a batch's run).
+    report, _ = xm
+    template = "http://%s.blob.core.windows.net/%s/%s?api-version=%s&%s#a#b"
+    location = Location(path="/lib/libcloud.so")
+    finding = Finding(
+        id=Finding.fingerprint("endpoint/hardcoded", location, template),
+        category=Category.ENDPOINT,
+        rule="endpoint/hardcoded",
+        title="cloud endpoint blob.core.windows.net",
+        severity=Severity.MEDIUM,
+        confidence=0.8,
+        location=location,
+        endpoint=EndpointPayload(
+            value=template, kind=EndpointKind.URL, host="blob.core.windows.net", role=EndpointRole.CLOUD
+        ),
+    )
+    bom = _valid(cyclonedx.render(report.model_copy(update={"findings": (*report.findings, finding)})))
+    (service,) = [s for s in bom["services"] if s["name"] == "blob.core.windows.net"]
+    assert service["endpoints"] == ["http://%25s.blob.core.windows.net/%25s/%25s?api-version=%25s&%25s#a%23b"]
