@@ -286,7 +286,13 @@ def _finish(job: Job, future: cf.Future[dict[str, Any]], signatures: str, option
             seconds=result["seconds"],
         )
     report = Report.from_json(result["report"])
-    outputs = _write_outputs(report, job, options.out)
+    try:
+        outputs = _write_outputs(report, job, options.out)
+    except _OutputError as exc:
+        # A report that cannot be written whole is no accepted image: the row says which output failed.
+        return Row(
+            **base, status="error", outcome=_error_outcome(options), error=str(exc), seconds=result["seconds"]
+        )
     return Row(
         **base,
         sha256=report.image.sha256,
@@ -300,6 +306,10 @@ def _finish(job: Job, future: cf.Future[dict[str, Any]], signatures: str, option
     )
 
 
+class _OutputError(Exception):
+    """One output of an audited image could not be rendered (a renderer's bug, on hostile content)."""
+
+
 def _write_outputs(report: Report, job: Job, out: Path) -> dict[str, str]:
     folder = out / REPORTS / _safe(job.submission)
     folder.mkdir(parents=True, exist_ok=True)
@@ -307,7 +317,12 @@ def _write_outputs(report: Report, job: Job, out: Path) -> dict[str, str]:
     outputs = {}
     for fmt in OUTPUT_FORMATS:
         path = folder / f"{stem}{EXTENSIONS[fmt]}"
-        _write_atomic(path, render(report, fmt))
+        try:
+            text = render(report, fmt)
+        except Exception as exc:  # one image's output failing (a renderer's bug) must not end the batch
+            message = f"the {fmt} report could not be written: {type(exc).__name__}: {exc}"
+            raise _OutputError(message) from exc
+        _write_atomic(path, text)
         outputs[fmt] = path.relative_to(out).as_posix()
     return outputs
 

@@ -3,7 +3,7 @@
 import pytest
 from batch_helpers import CLEAN, EXAMPLE_POLICY, HERE, journal_rows, submission
 
-from firmware_audit.batch import BatchOptions, run_batch
+from firmware_audit.batch import BatchOptions, run_batch, runner
 from firmware_audit.exitcodes import ExitCode
 from firmware_audit.policy import Policy
 
@@ -85,3 +85,32 @@ def test_a_submission_that_cannot_be_read_is_an_error_row(tmp_path):
     assert all(r["outcome"] == "review" and r["image"] is None for r in rows.values())
     assert result.exit_code == ExitCode.REVIEW
     assert result.audited == 0
+
+
+def test_an_output_that_cannot_be_rendered_is_that_image_s_error_row(tmp_path, monkeypatch):
+    # A renderer failing on what one firmware holds (a URL CycloneDX refused, before it was escaped)
+    # ended the whole batch; it is that image's error now, and the batch goes on.
+    real = runner.render
+
+    def render(report, fmt):
+        if fmt == "cyclonedx" and report.image.name == "bad.bin":
+            raise ValueError("a URI the library refuses")
+        return real(report, fmt)
+
+    monkeypatch.setattr(runner, "render", render)
+    subs = tmp_path / "subs"
+    submission(subs, "a-bad", {"bad.bin": CLEAN})
+    submission(subs, "b-good", {"fw.bin": CLEAN})
+    out = tmp_path / "out"
+    result = run_batch(
+        subs, BatchOptions(out=out, policy=Policy.load(EXAMPLE_POLICY), jobs=1), progress=False
+    )
+    rows = {r["submission"]: r for r in journal_rows(out)}
+    assert rows["a-bad"]["status"] == "error"
+    assert (
+        rows["a-bad"]["error"]
+        == "the cyclonedx report could not be written: ValueError: a URI the library refuses"
+    )
+    assert rows["a-bad"]["outcome"] == "review"
+    assert rows["b-good"]["status"] == "audited"
+    assert result.exit_code == ExitCode.REVIEW
