@@ -591,12 +591,11 @@ class _Unpacker:
         items over the same bytes, nested: 64 to the fourth payloads); each would be carved anew.
         The same memory is the same bytes: it is opened once, and the others say where.
         """
-        key = (np.frombuffer(data, dtype=np.uint8).ctypes.data, len(data)) if len(data) else None
-        first = self.s.ranges.get(key) if key is not None else None
-        if key is not None and first is None:
-            self.s.ranges[key] = node.path
-            return False
-        if first is None:
+        # never empty here (an empty file is added before): its first byte has an address
+        first = self.s.ranges.setdefault(
+            (np.frombuffer(data, dtype=np.uint8).ctypes.data, len(data)), node.path
+        )
+        if first == node.path:
             return False
         self._add(_replace(node, withheld=f"the same bytes as {first}, unpacked there"))
         self.s.issue(IssueKind.SUMMARISED, node.path, f"the same bytes as {first}; not unpacked again")

@@ -198,10 +198,10 @@ class FileTree:
             )
         return path in self._opened
 
-    def is_code_image(self, entry: str | Node) -> bool:
+    @staticmethod
+    def is_code_image(entry: Node) -> bool:
         """Whether the entry is code that embeds other contents (`CODE_IMAGES`): read for its own bytes."""
-        node = self[entry] if isinstance(entry, str) else entry
-        return node.format in CODE_IMAGES
+        return entry.format in CODE_IMAGES
 
     def own_bytes(self, entry: Node, data: bytes) -> bytes:
         """An entry's bytes as the analyzers read it: a code image's with what it embeds blanked.
@@ -210,7 +210,7 @@ class FileTree:
         kernel, it is neither read twice nor scanned there as chance text in compressed bytes. Any
         other entry's bytes are returned as they are.
         """
-        if entry.format not in CODE_IMAGES:
+        if not self.is_code_image(entry):
             return data
         if self._embedded is None:
             embedded: dict[str, list[tuple[int, int]]] = {}

@@ -238,24 +238,26 @@ def _regions(report: Report) -> list[str]:
 def _set_aside(report: Report) -> list[str]:
     """What the analyzers judged not to be what it looked like, counted by reason, most first."""
     rejected = report.coverage.rejected
-    if not rejected:
-        return []
-    lines = ["", f"Set aside ({sum(rejected.values()):,} candidates that were not what they looked like):"]
-    for reason, count in sorted(rejected.items(), key=lambda item: (-item[1], item[0]))[:_MAX_REGIONS]:
-        lines.append(f"  {count:>8,}  {reason}")
-    if len(rejected) > _MAX_REGIONS:
-        lines.append(f"  and {len(rejected) - _MAX_REGIONS} more reasons (the JSON report lists all)")
-    return lines
+    heading = f"Set aside ({sum(rejected.values()):,} candidates that were not what they looked like):"
+    return _by_reason(heading, rejected)
 
 
 def _passed_over(report: Report) -> list[str]:
     """The files an analyzer did not look into, counted by reason, most first."""
-    passed = report.coverage.passed_over
-    if not passed:
+    return _by_reason(
+        "Passed over (files an analyzer applies to but did not look into):", report.coverage.passed_over
+    )
+
+
+def _by_reason(heading: str, counts: dict[str, int]) -> list[str]:
+    """Counts by reason under a heading, most first, at most `_MAX_REGIONS` of them; none: nothing."""
+    if not counts:
         return []
-    lines = ["", "Passed over (files an analyzer applies to but did not look into):"]
-    for reason, count in sorted(passed.items(), key=lambda item: (-item[1], item[0])):
+    lines = ["", heading]
+    for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:_MAX_REGIONS]:
         lines.append(f"  {count:>8,}  {reason}")
+    if len(counts) > _MAX_REGIONS:
+        lines.append(f"  and {len(counts) - _MAX_REGIONS} more reasons (the JSON report lists all)")
     return lines
 
 

@@ -65,7 +65,7 @@ def maker_severity(vendor: str | None) -> Severity:
 
 
 def trace_finding(
-    ctx: FileContext,
+    place: FileContext | str,
     *,
     rule: str,
     key: str,
@@ -80,8 +80,12 @@ def trace_finding(
     confidence: float = 0.8,
     offset: int | None = None,
 ) -> Finding:
-    """A trace finding for the file of `ctx`; `key` distinguishes findings of one rule in one file."""
-    location = Location(path=ctx.node.path)
+    """A trace finding for the file of a context, or for the entry at a path.
+
+    `key` distinguishes findings of one rule in one file.
+    """
+    path = place if isinstance(place, str) else place.node.path
+    location = Location(path=path)
     if vendor and vendor_country is None:
         vendor_country = country_of(vendor)
     return Finding(
@@ -91,7 +95,7 @@ def trace_finding(
         title=title,
         severity=severity if severity is not None else maker_severity(vendor),
         confidence=confidence,
-        location=Location(path=ctx.node.path, offset=offset),
+        location=Location(path=path, offset=offset),
         evidence=tuple(evidence)[:MAX_EVIDENCE],
         trace=TracePayload(kind=kind, vendor=vendor or None, vendor_country=vendor_country, detail=detail),
     )

@@ -35,7 +35,7 @@ from firmware_audit.analyze.traces._common import (
     trace_finding,
 )
 from firmware_audit.extract.formats.base import NodeKind
-from firmware_audit.model import Category, Evidence, Finding, Location, Severity, TracePayload
+from firmware_audit.model import Evidence, Location, Severity
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.extract import FileTree, Node
+    from firmware_audit.model import Finding
 
 RULE = "trace/build-environment"
 _COMPILER = re.compile(r"GCC: \(((?:[^()\n]|\([^()\n]{0,80}\)){2,160})\) ([0-9][\w.+-]{0,40})")
@@ -172,22 +173,23 @@ def _vcs(ctx: FileContext, hits: dict[tuple[str, str], list[tuple[str, int]]]) -
 def _entry_finding(node: Node, release: str) -> Finding:
     """A kernel release named by a module folder that no file in it names."""
     title = f"kernel release {clip(release, 100)}"
-    location = Location(path=node.path)
     if node.kind is NodeKind.SYMLINK:
         target = (node.link or b"").decode("utf-8", "replace")
         context = f"a symbolic link to {clip(target, 200)}"
     else:
         context = "a folder that holds no file"
-    return Finding(
-        id=Finding.fingerprint(RULE, location, f"kernel-release\x00{release}"),
-        category=Category.REBRANDING,
+    # the key, title and payload of a release a file's path names: one claim, merged with those
+    return trace_finding(
+        node.path,
         rule=RULE,
+        key=f"kernel-release\x00{release}",
+        kind="kernel-release",
         title=title,
+        detail=title,
+        evidence=(
+            Evidence(kind="path", value=node.path, location=Location(path=node.path), context=context),
+        ),
         severity=Severity.INFO,
-        confidence=0.8,
-        location=location,
-        evidence=(Evidence(kind="path", value=node.path, location=location, context=context),),
-        trace=TracePayload(kind="kernel-release", detail=title),
     )
 
 

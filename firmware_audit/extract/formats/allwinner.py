@@ -100,7 +100,11 @@ class Toc1Handler(Handler):
         stored: int = fields[2]
         items: int = fields[5]
         length: int = fields[6]
-        if length % 4 == 0 and _checksum(data, length, 20) != stored:
+        if length % 4:
+            out.issue(
+                IssueKind.MALFORMED, f"TOC1 length {length} is no multiple of 4; its checksum is not checked"
+            )
+        elif _checksum(data, length, 20) != stored:
             out.issue(IssueKind.CHECKSUM, "TOC1 checksum does not match its contents")
         for index in range(items):
             at = _TOC1_HEAD.size + index * _TOC1_ITEM.size

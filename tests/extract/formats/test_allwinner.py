@@ -69,6 +69,17 @@ def test_a_toc1_package_says_what_is_wrong_with_it() -> None:
     tree = unpack(_toc1([(b"u-boot", UBOOT * 40)], outside=True))
     assert "/u-boot" not in tree
     assert [i.kind for i in tree.issues] == [IssueKind.TRUNCATED]
+    # a length that is no multiple of 4 leaves the checksum unchecked, and says so
+    package = bytearray(_toc1([(b"u-boot", UBOOT * 40)]) + b"\0")
+    struct.pack_into("<I", package, 36, len(package))
+    tree = unpack(bytes(package))
+    assert tree["/u-boot"].format == "u-boot"
+    assert [(i.kind, i.message) for i in tree.issues] == [
+        (
+            IssueKind.MALFORMED,
+            f"sunxi-toc1: TOC1 length {len(package)} is no multiple of 4; its checksum is not checked",
+        )
+    ]
 
 
 def test_a_boot_partition_holds_boot0_then_the_package() -> None:
