@@ -40,6 +40,13 @@ servers there (1.1.1.1) come from the vendor data or stand after a key (`nameser
 _SMALL_OCTET = 10
 _BANNER = re.compile(r"^\s*[A-Za-z][\w+.-]*[ _/]$")
 """A single word then the address, and nothing after it: `IOTCAPIs 3.1.10.7`, `iLnkP2P 4.2.3.5`."""
+_HEADING_BEFORE = re.compile(r"^\s*(?:/\*+|//+|#+|\*|;+|--)?\s*$")
+_HEADING_AFTER = re.compile(r"^\s+[A-Z][a-z]+(?:-[A-Za-z]+)*(?: [A-Za-z][A-Za-z-]*)+")
+"""A numbered heading: nothing but a comment's opening before the number, a title of two words or
+more after it, as a standard's section is cited in C headers (`/* 7.18.1.1  Exact-width integer
+types */`) that libraries carry into their binaries."""
+_SECTION_OCTETS = 100
+"""Section numbers are small: a heading's every number is below this."""
 _ADDRESS_KEYS = re.compile(
     r"(?i)server|host|addr|\bip\b|dns|ntp|gateway|\bgw\b|proxy|relay|master|url|srv|svr|peer|remote|domain|broker"
 )
@@ -220,6 +227,12 @@ def _not_an_address(
         (
             not after.strip(" \t\"'") and _BANNER.fullmatch(before) is not None and not keyed,
             "a version number in a banner",
+        ),
+        (
+            all(octet < _SECTION_OCTETS for octet in octets)
+            and _HEADING_BEFORE.match(before) is not None
+            and _HEADING_AFTER.match(after) is not None,
+            "a section number (a numbered heading)",
         ),
     )
     return next((why for applies, why in checks if applies), None)

@@ -73,6 +73,12 @@ def test_reserved_names() -> None:
         ("1.1.1.1", "nameserver ", "", True),
         ("3.132.215.40", "", "", True),
         ("8.8.8.8", "Address ", "", True),
+        # a standard's section cited in a C header's comment (Debian's armhf libx264 holds this one)
+        ("7.18.1.1", "/* ", "  Exact-width integer types */", False),
+        ("6.10.3.4", "", "  Scope of macro definitions", False),
+        ("64.12.1.10", "", " Camera-Server", True),  # one word: a host's name beside its address
+        ("64.12.1.10", "# ", " primary media server", True),  # no title: a comment about the server
+        ("64.12.100.10", "/* ", "  Primary Media Server */", True),  # a number of 100 is no section
     ],
 )
 def test_addresses(address, before, after, endpoint) -> None:
