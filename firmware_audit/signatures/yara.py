@@ -32,8 +32,11 @@ MAX_HITS_PER_STRING = 64
 CLUE_META = "clue"
 """Meta that marks a chip-name rule (value `chip-string`); such rules also carry `vendor_country`,
 `model_pattern` (the whole model name, matched ignoring case) and `model_prefix` (the maker's spelling
-of the start of its model names)."""
+of the start of its model names), and may carry `model_case` (`MODEL_LOWER`: the maker writes its names
+in lower case)."""
 CHIP_META = ("vendor_country", "model_pattern", "model_prefix")
+MODEL_LOWER = "lower"
+"""`model_case` of a maker that writes its model names in lower case (Allwinner's `sun8iw19p1`)."""
 _TOKEN = re.compile(rb"[A-Za-z0-9]{1,64}(?![A-Za-z0-9])")
 
 MetaValue: TypeAlias = str | int | bool
@@ -164,8 +167,10 @@ def chip_model(data: bytes, offset: int, meta: dict[str, MetaValue]) -> str | No
     token = _TOKEN.match(data, offset)
     if token is None or not _model_regex(str(meta["model_pattern"])).fullmatch(token.group()):
         return None
-    prefix = str(meta["model_prefix"])
     text = token.group().decode("ascii")
+    if meta.get("model_case") == MODEL_LOWER:
+        return text.lower()
+    prefix = str(meta["model_prefix"])
     return prefix + text[len(prefix) :].upper()
 
 

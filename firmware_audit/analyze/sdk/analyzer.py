@@ -51,6 +51,10 @@ _SEVERITY = {
     SdkKind.OTHER: Severity.INFO,
 }
 """P2P and cloud SDKs give the device a way out to a vendor's servers; chip SDKs only say who made it."""
+MAX_CHIPS_NAMED = 4
+"""Chip models one file may name and still say which chip the device has. A file naming more is a
+table of the maker's chips (a kernel built for every platform of an SDK, a tool for all of them): it
+points to the maker, not to a model."""
 _CLUE_CONFIDENCE = {ChipClue.KERNEL_MODULE: 0.7, ChipClue.CHIP_STRING: 0.6, ChipClue.TOOLCHAIN: 0.4}
 _MODINFO_EVIDENCE = ("vermagic", "description", "author")
 
@@ -204,6 +208,7 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
     first = group[0]
     location = Location(path=path)
     models = tuple(dict.fromkeys(model for sighting in group for model in sighting.models))
+    table = first.clue is ChipClue.CHIP_STRING and len(models) > MAX_CHIPS_NAMED
     signatures_used = dict.fromkeys(f"{sighting.rule}: {sighting.source}" for sighting in group)
     evidence = [Evidence(kind="source", value=text, location=location) for text in signatures_used]
     evidence += [
@@ -221,7 +226,11 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
             for key in _MODINFO_EVIDENCE
             if (value := facts.modinfo_value(key))
         ]
-    what = ", ".join(models) if models else first.vendor
+    if table:
+        what = f"{len(models)} of its chips: a table of them, no one model"
+        evidence.append(Evidence(kind="chip-table", value=", ".join(models), location=location))
+    else:
+        what = ", ".join(models) if models else first.vendor
     return Finding(
         id=Finding.fingerprint(f"chip/{first.clue.value}", location, first.vendor),
         category=Category.SDK,
@@ -235,7 +244,7 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
             clue=first.clue,
             vendor=first.vendor,
             vendor_country=first.vendor_country,
-            models=models,
+            models=() if table else models,
             detail=first.detail,
         ),
     )

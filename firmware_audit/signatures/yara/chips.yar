@@ -3,7 +3,8 @@
  *
  * Meta of every rule: id, description, vendor (the chip maker), source, example (text the rule must match),
  * clue = "chip-string", vendor_country, and model_prefix (how the maker spells the start of its model
- * names; the rest is upper case) and model_pattern. The YARA string only locates a candidate; the
+ * names; the rest is upper case, unless model_case = "lower": the maker writes the whole name in lower case)
+ * and model_pattern. The YARA string only locates a candidate; the
  * analyzer takes the whole token there (the run of letters and digits, which must not continue a longer
  * one) and keeps it only when it matches model_pattern entirely, ignoring case.
  */
@@ -168,6 +169,47 @@ rule chip_grainmedia
 
     strings:
         $model = /gm81[0-9]{2}/ nocase
+
+    condition:
+        $model
+}
+
+rule chip_allwinner
+{
+    meta:
+        id = "chip/allwinner"
+        description = "Allwinner SoC platform name of its own SDKs (sun8iw19p1: V831/V833, sun8iw8p1: S3, ...)"
+        vendor = "Allwinner"
+        vendor_country = "CN"
+        clue = "chip-string"
+        model_prefix = "sun"
+        model_case = "lower"
+        model_pattern = "sun[0-9]{1,2}iw[0-9]{1,2}(p[0-9])?"
+        source = "OpenIPC/ipctool@f43a8f6e994c42153df1501aad977703fd148ab4:src/hal/allwinner.c (the device tree's compatible allwinner,sun..., sun8iw19p1 read as V83x, sun8iw8p1 as S3)"
+        example = "allwinner,sun8iw19p1"
+
+    strings:
+        $model = /sun[0-9]{1,2}iw[0-9]/ nocase
+
+    condition:
+        $model
+}
+
+rule chip_rockchip
+{
+    meta:
+        id = "chip/rockchip"
+        description = "Rockchip camera SoC model name (RV1103, RV1106, RV1109, RV1126)"
+        vendor = "Rockchip"
+        vendor_country = "CN"
+        clue = "chip-string"
+        model_prefix = "RV"
+        model_pattern = "rv11[0-9]{2}"
+        source = "OpenIPC/ipctool@1a7f82c53b3c017d4ccbb80d6137a75250dd9408:src/hal/rockchip.c (the device tree's compatible rockchip,rv...)"
+        example = "rockchip,rv1126"
+
+    strings:
+        $model = /rv11[0-9]{2}/ nocase
 
     condition:
         $model

@@ -5,6 +5,7 @@ from sdk_data import BENIGN, IMAGES, analyze, benign_files, corpus_tree
 
 from firmware_audit.analyze import ANALYZERS, FileContext
 from firmware_audit.analyze.sdk import SdkAnalyzer
+from firmware_audit.analyze.sdk.analyzer import MAX_CHIPS_NAMED
 from firmware_audit.audit import audit
 from firmware_audit.extract import unpack
 from firmware_audit.model import ChipClue, Report, SdkKind, SdkUse, Severity
@@ -188,3 +189,21 @@ def test_a_toolchain_banner_is_one_chip_clue_and_no_trace() -> None:
 def test_generic_and_unknown_toolchains_are_no_chip_clue() -> None:
     findings = [f for name in IMAGE_FILES if name.startswith("10-") for f in audit(IMAGES / name).findings]
     assert not [f for f in findings if f.rule == "chip/toolchain"]  # GCC: (Muster toolchain 2023.02) 12.2.0
+
+
+def _chip_of(data: bytes):
+    tree = unpack(data)
+    (chip,) = [f for f in SdkAnalyzer().analyze(FileContext(tree, tree.root)) if f.chip is not None]
+    return chip
+
+
+def test_a_file_naming_more_chips_than_a_device_has_points_to_the_maker_only() -> None:
+    # a kernel built for every platform of Allwinner's SDK lists their names (the held-out Yi 1080's does)
+    names = [b"sun8iw%dp1" % n for n in (6, 7, 8, 19, 21)]
+    table = _chip_of(b"\x00".join(b"allwinner," + name for name in names))
+    assert (table.chip.vendor, table.chip.models) == ("Allwinner", ())
+    assert [e.value for e in table.evidence if e.kind == "chip-table"] == [b", ".join(names).decode()]
+    assert "5 of its chips" in table.title
+    few = _chip_of(b"\x00".join(b"allwinner," + name for name in names[:MAX_CHIPS_NAMED]))
+    assert few.chip.models == tuple(name.decode() for name in names[:MAX_CHIPS_NAMED])
+    assert not [e for e in few.evidence if e.kind == "chip-table"]

@@ -50,6 +50,10 @@ def _chips(data: bytes) -> list[tuple[str, tuple[str, ...], str]]:
                 ("Grain Media", ("GM8136",), "GM8136"),
             ],
         ),
+        # device-tree compatibles, as OpenIPC's ipctool reads them; Allwinner writes its names lower case
+        (b"allwinner,sun8iw19p1\x00", [("Allwinner", ("sun8iw19p1",), "sun8iw19p1")]),
+        (b"ARCH_SUN8IW8P1", [("Allwinner", ("sun8iw8p1",), "SUN8IW8P1")]),
+        (b"rockchip,rv1126\x00", [("Rockchip", ("RV1126",), "rv1126")]),
     ],
 )
 def test_chip_names_are_read_as_whole_tokens(text: bytes, expected) -> None:
@@ -64,6 +68,7 @@ def test_chip_names_are_read_as_whole_tokens(text: bytes, expected) -> None:
         b"AK3918E80PIN",  # a board name, not a model
         b"XM5300 ssc3350 nt985661",
         b"version 3516 hi35 gk72",
+        b"allwinner,sun8i-h3 sun50i-a64 rv112 rv11260",  # mainline names, no model of the maker's SDK
     ],
 )
 def test_look_alikes_are_not_chip_names(text: bytes) -> None:
