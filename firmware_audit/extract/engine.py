@@ -13,7 +13,7 @@ import numpy as np
 
 from firmware_audit.extract import magics
 from firmware_audit.extract.entropy import shannon
-from firmware_audit.extract.formats import HANDLERS, linux
+from firmware_audit.extract.formats import HANDLERS, linux, tplink
 from firmware_audit.extract.formats.base import (
     Claim,
     Content,
@@ -170,7 +170,8 @@ class _Unpacker:
         self, node: Node, data: memoryview, *, depth: int, weight: float, claims: tuple[Claim, ...]
     ) -> Node:
         """Carve a payload: partitions, then known formats at any offset, then the gaps between them."""
-        tables = self._partition_tables(node, data)
+        # A kernel's command line names the flash's partitions; the kernel itself is no flash.
+        tables = [] if self._kernel(node, data) is not None else self._partition_tables(node, data)
         if tables:
             return self._expand_partitions(node, data, tables[0], depth=depth, weight=weight)
         regions = self._carve(node, data, depth=depth) or self._fallback(node, data, depth=depth)
@@ -215,16 +216,24 @@ class _Unpacker:
     def _kernel(self, node: Node, data: memoryview) -> str | None:
         """The label of a payload that is a kernel embedding other streams, or None.
 
-        A kernel is known by its banner only where it can be nothing else: in what a zImage or a
-        kernel uImage decompresses to (`linux.RawKernelHandler` otherwise claims a payload only when
-        nothing was found in it: a flash dump holding an uncompressed kernel is no kernel). Such a
-        kernel often embeds its initramfs, which carving finds; the rest of it is the kernel's code.
+        A kernel is known by its banner only where it can be nothing else: in what a zImage, a
+        kernel uImage or the kernel member of a TP-Link image decompresses to
+        (`linux.RawKernelHandler` otherwise claims a payload only when nothing was found in it: a
+        flash dump holding an uncompressed kernel is no kernel). Such a kernel often embeds its
+        initramfs, which carving finds; the rest of it is the kernel's code.
         """
-        for hop in reversed(node.provenance):
+        hops = node.provenance
+        for place in range(len(hops) - 1, -1, -1):
+            hop = hops[place]
             if hop.format in _STREAMS:
                 continue
-            kernel_image = hop.format == "zimage" or (
-                hop.format == "uimage" and " kernel," in self.s.labels.get(hop.container, "")
+            # the member of that container the payload comes from
+            member = hops[place + 1].container if place + 1 < len(hops) else node.path
+            tplink_kernel = _prefix_path(hop.container) + tplink.KERNEL
+            kernel_image = (
+                hop.format == "zimage"
+                or (hop.format == "uimage" and " kernel," in self.s.labels.get(hop.container, ""))
+                or (hop.format == tplink.HANDLER.name and member == tplink_kernel)
             )
             if not kernel_image:
                 return None
@@ -816,7 +825,12 @@ def _ordered(table: Table) -> bool:
 
 
 def _prefix(node: Node) -> str:
-    return "/" if node.path == "" else node.path + CONTAINER_SEP
+    return _prefix_path(node.path)
+
+
+def _prefix_path(path: str) -> str:
+    """What the paths of a container's members start with."""
+    return "/" if path == "" else path + CONTAINER_SEP
 
 
 _NODE_FIELDS = tuple(f.name for f in fields(Node))
