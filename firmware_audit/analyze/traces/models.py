@@ -2,7 +2,10 @@
 
 A maker's model numbers (`DS-2CD2042WD`, `IPC-HFW4320B`, `TL-WR841N`) are its own product naming; a
 firmware that carries them was built for its products. Searched in the firmware's text files and
-programs; one finding per file and maker, every model seen as evidence.
+programs; one finding per file and maker, every model seen as evidence. In a flattened device tree
+the model names the board the kernel boots on (its root node's `model` and `compatible`): the
+hardware, which a distribution's build for that board names as much as the maker's own firmware
+does, so it is a `board-model`, which never names a maker by itself.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
 
 RULE = "trace/product-model"
 MAX_MODELS = 16
+_FDT_MAGIC = b"\xd0\x0d\xfe\xed"
+"""A flattened device tree's first four bytes (Devicetree Specification, 5.2)."""
 
 
 @cache
@@ -72,14 +77,15 @@ class ProductModelAnalyzer(ContentTrace):
 
 def _finding(ctx: FileContext, maker: Maker, models: dict[str, tuple[str, int]]) -> Finding:
     shown = list(models)[:MAX_MODELS]
-    title = clip(f"{maker.name} model numbers: {', '.join(shown)}", 120)
+    board = ctx.data()[:4] == _FDT_MAGIC
+    what = f"{maker.name} {'board in a device tree' if board else 'model numbers'}: {', '.join(shown)}"
     return trace_finding(
         ctx,
         rule=RULE,
         key=maker.name,
-        kind="product-model",
-        title=title,
-        detail=f"{maker.name} model numbers: {', '.join(shown)}",
+        kind="board-model" if board else "product-model",
+        title=clip(what, 120),
+        detail=what,
         evidence=string_evidence(ctx, (place for model, place in models.items() if model in shown)),
         vendor=maker.name,
         confidence=0.8,

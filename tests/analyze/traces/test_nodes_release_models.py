@@ -1,6 +1,8 @@
+from conftest import DATA
 from traces_data import run
 
 from firmware_audit.analyze.traces import DistributionAnalyzer, ProductModelAnalyzer, VendorNodeAnalyzer
+from firmware_audit.signatures.catalogue import catalogue
 
 
 def test_vendor_nodes_and_standard_ones() -> None:
@@ -35,3 +37,13 @@ def test_model_numbers_of_known_makers() -> None:
     assert found.trace.vendor == "Dahua"
     assert "IPC-HX4XXX" in found.title
     assert run(ProductModelAnalyzer(), {"x.txt": b"jenkins-IPC_DH3.X1002_HDCameraS2LM-642 IPC-1 DS-X"}) == []
+
+
+def test_a_model_number_in_a_device_tree_names_the_board_and_decides_nothing() -> None:
+    # OpenWrt's build for a TP-Link router boots with TP-Link's board in its device tree: the
+    # hardware it runs on, which says nothing of who built the firmware.
+    (board,) = run(ProductModelAnalyzer(), {"router.dtb": (DATA / "archive" / "router.dtb").read_bytes()})
+    assert (board.trace.kind, board.trace.vendor) == ("board-model", "TP-Link")
+    assert board.title == "TP-Link board in a device tree: TL-WR841N"
+    assert not catalogue().evidence["trace:board-model"].specific
+    assert catalogue().evidence["trace:product-model"].specific

@@ -158,3 +158,13 @@ cat > "$work/board.dts" <<DTS
 };
 DTS
 dtc -q -I dts -O dtb -o board.dtb "$work/board.dts"
+# A router's device tree as OpenWrt writes it for a TP-Link board: its model is the board's, not the builder's.
+cat > "$work/router.dts" <<DTS
+/dts-v1/;
+/ {
+    model = "TP-Link TL-WR841N v11";
+    compatible = "tplink,tl-wr841-v11", "qca,qca9533";
+    memory@0 { device_type = "memory"; reg = <0x0 0x2000000>; };
+};
+DTS
+dtc -q -I dts -O dtb -o router.dtb "$work/router.dts"
