@@ -23,8 +23,10 @@ class LzmaHandler(Handler):
     """LZMA-alone stream, with a known uncompressed size or an end marker."""
 
     name = "lzma"
-    # lc=3 lp=0 pb=2 (every common tool's default) and a dictionary that is a multiple of 64 KiB.
-    magics = (b"\x5d\x00\x00",)
+    # lc=3 lp=0 pb=2 (every common tool's default), and lc=1 lp=2 pb=2 (OpenWrt's kernels and
+    # initramfs: `Build/lzma` in its include/image-commands.mk), each with a dictionary that is a
+    # multiple of 64 KiB.
+    magics = (b"\x5d\x00\x00", b"\x6d\x00\x00")
     wrapper = True
 
     def probe(self, data: memoryview) -> Detection | None:

@@ -22,6 +22,8 @@ done
 bzip2 -9 -c a.txt > a.txt.bz2
 xz -6 -c a.txt > a.txt.xz
 xz --format=lzma -6 -c a.txt > a.txt.lzma
+# lc=1 lp=2 pb=2: OpenWrt's kernels and initramfs (`Build/lzma` in include/image-commands.mk)
+xz --format=lzma --lzma1=preset=6,lc=1,lp=2,pb=2 -c a.txt > a.txt.lc1lp2pb2.lzma
 lz4 -9 -q -f --content-size a.txt a.txt.lz4
 lz4 -l -9 -q -f a.txt a.txt.legacy.lz4
 zstd -19 -q -f --no-progress a.txt -o a.txt.zst

@@ -42,6 +42,15 @@ def test_probe_wants_the_range_coder_to_start_with_zero(data_dir) -> None:
     assert lzma_format.HANDLER.probe(memoryview(bytes(stream))) is None
 
 
+def test_openwrt_properties_are_carved_too(data_dir) -> None:
+    # lc=1 lp=2 pb=2, as OpenWrt compresses its kernels: found inside other bytes, not only at a head.
+    stream = (data_dir / "compress" / "a.txt.lc1lp2pb2.lzma").read_bytes()
+    tree = unpack(b"\x01" * 1000 + stream)
+    label = "LZMA compressed data (legacy .lzma), dictionary 8192 KiB, unknown size"
+    assert tree["/0x000003e8.lzma"].label == label
+    assert tree.read("/0x000003e8.lzma!/payload") == (data_dir / "compress" / "a.txt").read_bytes()
+
+
 def test_zeros_and_text_after_the_magic_are_not_lzma() -> None:
     assert lzma_format.HANDLER.probe(memoryview(b"\x5d\x00\x00" + b"\x00" * 64)) is None
     assert (
