@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.sdk.chips import (
+    CHIP_TABLE,
     Sighting,
     banner_texts,
     chip_string_sightings,
@@ -53,8 +54,9 @@ _SEVERITY = {
 """P2P and cloud SDKs give the device a way out to a vendor's servers; chip SDKs only say who made it."""
 MAX_CHIPS_NAMED = 4
 """Chip models one file may name and still say which chip the device has. A file naming more is a
-table of the maker's chips (a kernel built for every platform of an SDK, a tool for all of them): it
-points to the maker, not to a model."""
+table of the maker's chips (a kernel built for every platform of an SDK, a tool for all of them): its
+finding says so (`CHIP_TABLE` evidence), and its names pick a model only where no other file names
+one, as the names in a chip maker's own SDK do."""
 _CLUE_CONFIDENCE = {ChipClue.KERNEL_MODULE: 0.7, ChipClue.CHIP_STRING: 0.6, ChipClue.TOOLCHAIN: 0.4}
 _MODINFO_EVIDENCE = ("vermagic", "description", "author")
 
@@ -227,8 +229,8 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
             if (value := facts.modinfo_value(key))
         ]
     if table:
-        what = f"{len(models)} of its chips: a table of them, no one model"
-        evidence.append(Evidence(kind="chip-table", value=", ".join(models), location=location))
+        what = f"{len(models)} of its chips, a table of them"
+        evidence.append(Evidence(kind=CHIP_TABLE, value=", ".join(models), location=location))
     else:
         what = ", ".join(models) if models else first.vendor
     return Finding(
@@ -244,7 +246,7 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
             clue=first.clue,
             vendor=first.vendor,
             vendor_country=first.vendor_country,
-            models=() if table else models,
+            models=models,
             detail=first.detail,
         ),
     )

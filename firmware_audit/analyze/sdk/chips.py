@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 _KERNEL_BANNER = re.compile(rb"Linux version [\x20-\x7e]{8,400}")
 MAX_BANNERS = 8
 """Kernel banners read per file: a kernel has one; more is a log or a string table."""
+CHIP_TABLE = "chip-table"
+"""Evidence kind of a chip-name finding whose file names many models: a table of the maker's chips."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from firmware_audit.analyze.sdk.chips import CHIP_TABLE
 from firmware_audit.model import ChipClue, SdkKind, SdkUse, SocIdentification
 from firmware_audit.signatures.sdk import signatures
 
@@ -194,7 +195,7 @@ def _model_clues(
 
 
 def _sdk_line_files(findings: Sequence[Finding]) -> set[str]:
-    """Files of the chip maker's own SDK: its libraries and kernel modules.
+    """Files of the chip maker's own SDK (its libraries and kernel modules), and tables of its chips.
 
     Chip names there name the SDK line, which serves several chips, rather than the device's chip.
     """
@@ -204,6 +205,8 @@ def _sdk_line_files(findings: Sequence[Finding]) -> set[str]:
         if sdk is not None and sdk.kind is SdkKind.SOC and ({SdkUse.EXPORTED, SdkUse.NAMED} & set(sdk.use)):
             files.add(finding.location.path)
         if chip is not None and chip.clue is ChipClue.KERNEL_MODULE:
+            files.add(finding.location.path)
+        if chip is not None and any(e.kind == CHIP_TABLE for e in finding.evidence):
             files.add(finding.location.path)
     return files
 

@@ -1,6 +1,7 @@
 from collections import Counter
 
 import pytest
+from builders import tar_of
 from sdk_data import BENIGN, IMAGES, analyze, benign_files, corpus_tree
 
 from firmware_audit.analyze import ANALYZERS, FileContext
@@ -197,13 +198,25 @@ def _chip_of(data: bytes):
     return chip
 
 
-def test_a_file_naming_more_chips_than_a_device_has_points_to_the_maker_only() -> None:
+def test_a_file_naming_more_chips_than_a_device_has_is_a_table_of_them() -> None:
     # a kernel built for every platform of Allwinner's SDK lists their names (the held-out Yi 1080's does)
     names = [b"sun8iw%dp1" % n for n in (6, 7, 8, 19, 21)]
     table = _chip_of(b"\x00".join(b"allwinner," + name for name in names))
-    assert (table.chip.vendor, table.chip.models) == ("Allwinner", ())
+    assert table.chip.models == tuple(name.decode() for name in names)
     assert [e.value for e in table.evidence if e.kind == "chip-table"] == [b", ".join(names).decode()]
-    assert "5 of its chips" in table.title
+    assert "5 of its chips, a table of them" in table.title
     few = _chip_of(b"\x00".join(b"allwinner," + name for name in names[:MAX_CHIPS_NAMED]))
     assert few.chip.models == tuple(name.decode() for name in names[:MAX_CHIPS_NAMED])
     assert not [e for e in few.evidence if e.kind == "chip-table"]
+
+
+def test_a_table_of_chips_picks_no_model_beside_a_file_that_names_one() -> None:
+    names = [b"sun8iw%dp1" % n for n in (6, 7, 8, 19, 21)]
+    kernel = b"\x00".join(b"allwinner," + name for name in names)
+    # a model the table does not hold: counted with the table's names, it would be one of six
+    device_tree = b"\x00allwinner,sun8iw20p1\x00"
+    both = audit(tar_of({"kernel": kernel, "board.dtb": device_tree}), jobs=1)
+    assert both.verdict.soc == "Allwinner sun8iw20p1"
+    alone = audit(tar_of({"kernel": kernel}), jobs=1)
+    assert alone.verdict.soc_detail is not None
+    assert (alone.verdict.soc_detail.model, len(alone.verdict.soc_detail.models)) == (None, 5)
