@@ -565,12 +565,13 @@ def _is_source(path: str) -> bool:
 def _spans(ctx: FileContext, size: int) -> list[tuple[int, int]]:
     """The byte ranges of this file to scan: all of it, or a container's unexplained regions.
 
-    The image itself (when an audit hands it over: nothing in it was recognised) is read by its
-    unexplained regions too, so that encrypted or compressed bytes are not scanned for chance text.
+    The image itself, when nothing in it was recognised, is read by its unexplained regions too, so
+    that encrypted or compressed bytes are not scanned for chance text; an image recognised as a
+    whole with nothing inside (a boot loader, a kernel) is read whole, as such a file inside an image is.
     """
-    is_image = ctx.node is ctx.tree.root
+    unknown_image = ctx.node is ctx.tree.root and ctx.node.format is None
     whole = ctx.node.format is None or ctx.tree.is_code_image(ctx.node) or not ctx.tree.has_members(ctx.node)
-    if not is_image and whole:
+    if whole and not unknown_image:
         return [(0, size)]
     return [
         (region.location.offset or 0, min(size, (region.location.offset or 0) + region.length))

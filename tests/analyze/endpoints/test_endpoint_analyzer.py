@@ -200,3 +200,16 @@ def test_around_a_candidate_is_read_from_the_map_of_printable_characters() -> No
         end = rng.randint(start, size)
         printable = gate.printable(text.encode("latin-1"))
         assert _File._around(text, printable, start, end) == _around_by_characters(text, start, end)
+
+
+def test_an_image_that_is_one_boot_loader_is_read_whole() -> None:
+    # A boot loader dumped alone is recognised whole, with nothing inside: its text is read as that
+    # of such a file in an image is (the default addresses of a TP-Link router's U-Boot 1.1.3).
+    rng = random.Random(5)
+    noise = bytes(rng.randrange(256) for _ in range(6000))
+    env = b"\0bootcmd=tftp\0ipaddr=192.168.0.2\0serverip=192.168.0.225\0"
+    env += b"U-Boot 1.1.3 (Nov 19 2023 - 18:30:02)\0"
+    report = audit(noise + env + noise + b"\xff" * 10000, jobs=1)
+    assert report.coverage.explained_ratio == 1.0
+    hosts = {f.endpoint.host for f in report.findings if f.endpoint is not None}
+    assert {"192.168.0.2", "192.168.0.225"} <= hosts
