@@ -32,7 +32,9 @@ _BANNER = re.compile(
 )
 _MIN_RAW_KERNEL = 512 * 1024
 """Smaller blobs with a banner are log files or strings tables, not kernels."""
-_UBOOT_BANNER = re.compile(rb"U-Boot (?:SPL )?(\d{4}\.\d{2}[^\x00\n]{0,64})")
+_UBOOT_BANNER = re.compile(rb"U-Boot (?:SPL )?((?:\d{4}\.\d{2}|1\.[0-3]\.\d{1,2}(?![\d.]))[^\x00\n]{0,64})")
+"""U-Boot's version banner: `2016.11` since 2008.10, `1.1.3` before (still in routers' and cameras'
+SDKs: Ralink's and Atheros's boot loaders are 1.1.3 and 1.1.4)."""
 _UBOOT_SEARCH = 2 * 1024 * 1024
 """A boot loader's banner sits in its first megabytes."""
 

@@ -87,3 +87,13 @@ def test_a_banner_in_a_payload_that_holds_formats_is_no_kernel_elsewhere() -> No
     assert tree.root.format == "carved"
     assert tree.coverage.explained_ratio < 0.1
     assert tree.own_bytes(tree.root, b"abc") == b"abc"
+
+
+def test_a_u_boot_of_the_old_numbering_is_known_too() -> None:
+    # Ralink's and Atheros's SDKs still ship U-Boot 1.1.3 and 1.1.4 (a TP-Link MT7628 router's boot loader).
+    boot = noise(4000, seed=14) + b"\0U-Boot 1.1.3 (Nov 19 2023 - 18:30:02)\0" + noise(2000)
+    tree = unpack(boot + b"\xff" * 10000)
+    assert tree.root.format == "u-boot"
+    assert tree.root.label == "U-Boot boot loader 1.1.3 (Nov 19 2023 - 18:30:02)"
+    for other in (b"U-Boot 1.1.3.4 (x)", b"U-Boot 1.5.0 (x)", b"U-Boot v1.1.3"):
+        assert unpack(noise(4000, seed=15) + b"\0" + other + b"\0" + noise(2000)).root.format != "u-boot"
