@@ -67,6 +67,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "cramfs": ("fs/cramfs-*.img", "vendor/user.cramfs"),
     "jffs2": ("fs/jffs2-*.img",),
     "ext": ("fs/ext*.img",),
+    "romfs": ("fs/romfs.img",),
     "ubi": ("archive/tree.ubi", "archive/tree.ubifs"),
     "archive": ("archive/*.tar", "archive/*.cpio", "archive/*.zip"),
     "compression": ("compress/a.txt.*", "compress/concat.bin", "boot/kernel.txt.gz"),

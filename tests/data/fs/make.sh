@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuilds the filesystem test images in this folder from a small source tree made here.
 # Needs: squashfs-tools (mksquashfs 4.5+), util-linux (mkfs.cramfs), mtd-utils (mkfs.jffs2),
-# genext2fs, e2fsprogs (mke2fs 1.47) and faketime (mke2fs 1.47.0 ignores SOURCE_DATE_EPOCH). Device nodes are made under fakeroot when not run as root.
+# genext2fs, e2fsprogs (mke2fs 1.47), genromfs 0.5.2 and faketime (mke2fs 1.47.0 ignores SOURCE_DATE_EPOCH). Device nodes are made under fakeroot when not run as root.
 set -eu
 if [ "$(id -u)" != 0 ]; then exec fakeroot "$0" "$@"; fi
 cd "$(dirname "$0")"
@@ -66,3 +66,6 @@ genext2fs -f -U -B 1024 -b 64 -N 32 -d "$src" ext2.img
 rm -f ext4.img
 faketime -f '1970-01-01 00:00:00' mke2fs -q -F -t ext4 -b 1024 -N 32 -O ^has_journal -U 6c1fd0d2-3bd4-4bb4-9a2a-2c4b1f2d0001 \
     -E hash_seed=6c1fd0d2-3bd4-4bb4-9a2a-2c4b1f2d0002 -L fixture -d "$src" ext4.img 128
+
+# romfs (genromfs): uncompressed, no times or owners to pin.
+genromfs -f romfs.img -d "$src" -V fixture
