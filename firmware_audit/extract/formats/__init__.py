@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from firmware_audit.extract.formats import (
     allwinner,
+    ambarella,
     bzip2,
     cpio,
     dahua,
@@ -103,6 +104,7 @@ HANDLERS: tuple[Handler, ...] = (
     Deferred(_ubi, name="ubi", magics=(b"UBI#",)),
     Deferred(_ubifs, name="ubifs", magics=(_le(0x06101831, 4),)),
     romfs.HANDLER,
+    ambarella.HANDLER,
     tar.HANDLER,
     cpio.HANDLER,
     zipfmt.HANDLER,
