@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from firmware_audit.analyze.context import FileContext
     from firmware_audit.analyze.matching.registry import Patterns
     from firmware_audit.extract import FileTree, Node
-    from firmware_audit.model import Finding, Report
+    from firmware_audit.model import Finding, Issue, Report
     from firmware_audit.options import AuditOptions
 
 
@@ -62,8 +62,11 @@ class EntryReader(Protocol):
     in the audit's process, after the files; an exception it raises is an Issue, as from `analyze`.
     """
 
-    def analyze_entries(self, tree: FileTree) -> Iterable[Finding]:
-        """Return the findings the tree's folders and links give (its files are analysed apart)."""
+    def analyze_entries(self, tree: FileTree, issues: list[Issue]) -> Iterable[Finding]:
+        """Return the findings the tree's folders and links give (its files are analysed apart).
+
+        What it meets and does not report (a limit reached) it appends to `issues`.
+        """
         ...
 
 

@@ -110,7 +110,7 @@ def _entries(tree: FileTree, analyzers: Sequence[Analyzer], issues: list[Issue])
     for analyzer in analyzers:
         if isinstance(analyzer, EntryReader):
             try:
-                found.extend(analyzer.analyze_entries(tree))
+                found.extend(analyzer.analyze_entries(tree, issues))
             except Exception as exc:  # noqa: BLE001  (one analyzer failing must not end the audit)
                 failed = Issue(
                     kind=IssueKind.ANALYZER_ERROR, location=Location(path=""), message=_failed(analyzer, exc)

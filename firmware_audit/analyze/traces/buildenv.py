@@ -35,7 +35,7 @@ from firmware_audit.analyze.traces._common import (
     trace_finding,
 )
 from firmware_audit.extract.formats.base import NodeKind
-from firmware_audit.model import Evidence, Location, Severity
+from firmware_audit.model import Evidence, Issue, IssueKind, Location, Severity
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -103,12 +103,16 @@ class BuildEnvironmentAnalyzer(ContentTrace):
             counts[kind] += 1
             if counts[kind] <= MAX_HITS:
                 yield _finding(ctx, kind, value, found)
+        for kind, count in sorted(counts.items()):
+            if count > MAX_HITS:
+                ctx.issue(IssueKind.LIMIT, _left_out(count, f"{kind} values"))
 
-    def analyze_entries(self, tree: FileTree) -> Iterator[Finding]:
+    def analyze_entries(self, tree: FileTree, issues: list[Issue]) -> Iterator[Finding]:
         """The kernel release of each module folder that is a link, or that holds no file.
 
         A folder that holds files is left to them: each file's path names the release already. At
-        most `MAX_HITS` folders, in path order, as for the values of one kind in a file.
+        most `MAX_HITS` folders, in path order, as for the values of one kind in a file; the rest
+        are counted in an Issue.
         """
         folders: dict[str, tuple[Node, str]] = {}
         for node in tree.nodes.values():
@@ -135,6 +139,20 @@ class BuildEnvironmentAnalyzer(ContentTrace):
         ]
         for folder, release in kept[:MAX_HITS]:
             yield _entry_finding(folder, release)
+        if len(kept) > MAX_HITS:
+            first = kept[MAX_HITS][0].path
+            issues.append(
+                Issue(
+                    kind=IssueKind.LIMIT,
+                    location=Location(path=first),
+                    message=_left_out(len(kept), "module folders that name a kernel release"),
+                )
+            )
+
+
+def _left_out(count: int, what: str) -> str:
+    """The message of a limit reached: `what` is a plural ("compiler values")."""
+    return f"build environment: {count} {what}, the first {MAX_HITS} reported, {count - MAX_HITS} left out"
 
 
 def _is_vcs(path: str) -> bool:

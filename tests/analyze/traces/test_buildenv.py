@@ -5,9 +5,11 @@ from builders import gz, noise, tar_of, uimage
 from traces_data import run
 
 import firmware_audit
+from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.traces import BuildEnvironmentAnalyzer
 from firmware_audit.analyze.traces.buildenv import MAX_HITS
 from firmware_audit.extract import unpack
+from firmware_audit.model import IssueKind
 
 ANALYZER = BuildEnvironmentAnalyzer()
 
@@ -108,12 +110,23 @@ def test_module_folders_give_at_most_max_hits_findings() -> None:
     # a hostile archive of many empty module folders, each of another release
     folders = [_entry(f"d{i:03d}/lib/modules/3.{i}", tarfile.DIRTYPE) for i in range(3 * MAX_HITS)]
     tree = unpack(_tree_of(folders, {}))
-    found = list(ANALYZER.analyze_entries(tree))
+    issues: list = []
+    found = list(ANALYZER.analyze_entries(tree, issues))
     assert [f.location.path for f in found] == [f"/d{i:03d}/lib/modules/3.{i}" for i in range(MAX_HITS)]
+    assert [(i.kind, i.location.path, i.message) for i in issues] == [
+        (
+            IssueKind.LIMIT,
+            f"/d{MAX_HITS:03d}/lib/modules/3.{MAX_HITS}",
+            (
+                f"build environment: {3 * MAX_HITS} module folders that name a kernel release, "
+                f"the first {MAX_HITS} reported, {2 * MAX_HITS} left out"
+            ),
+        )
+    ]
 
 
 def test_an_analyzer_failing_on_the_folders_is_an_issue_and_the_audit_goes_on(monkeypatch) -> None:
-    def broken(_tree):
+    def broken(_tree, _issues):
         raise RuntimeError("no")
 
     monkeypatch.setattr(ANALYZER, "analyze_entries", broken)
@@ -146,3 +159,17 @@ def test_a_kernel_is_read_for_its_own_bytes_and_what_it_embeds_once() -> None:
     assert found["build-banner"] == ["/payload!/payload"]
     assert found["compiler"] == ["/payload!/payload!/0x000493e0.tar!/bin/app"]
     assert report.coverage.explained_ratio == 1.0
+
+
+def test_values_past_max_hits_in_a_file_are_counted_in_an_issue() -> None:
+    users = b"\0".join(b"/home/builder%03d/sdk/lib/x.c" % i for i in range(MAX_HITS + 5))
+    tree = unpack(_tree_of([], {"bin/app": users}))
+    ctx = FileContext(tree, tree["/bin/app"])
+    found = [f for f in ANALYZER.analyze(ctx) if f.trace.kind == "build-user"]
+    assert len(found) == MAX_HITS
+    assert [(i.kind, i.message) for i in ctx.issues] == [
+        (
+            IssueKind.LIMIT,
+            f"build environment: {MAX_HITS + 5} build-user values, the first {MAX_HITS} reported, 5 left out",
+        )
+    ]
