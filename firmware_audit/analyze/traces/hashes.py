@@ -24,7 +24,7 @@ from firmware_audit.analyze.traces._common import (
 )
 from firmware_audit.analyze.traces.crack import CRYPT_HASH, crack, salt_of, scheme_of, sofia_digests
 from firmware_audit.analyze.traces.passwd import NAMES
-from firmware_audit.model import Category, Evidence, Location, Severity
+from firmware_audit.model import Category, Evidence, IssueKind, Location, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,13 +54,23 @@ class EmbeddedHashAnalyzer(ContentTrace):
         if has_members(ctx) or file_name(ctx) in NAMES:
             return
         seen: set[str] = set()
+        skipped: set[str] = set()
         for text in ctx.candidates(CRYPT_HASH):
             for match in CRYPT_HASH.finditer(text.value):
                 value = match.group()
-                if value in seen or len(seen) >= MAX_HASHES:
+                if value in seen:
+                    continue
+                if len(seen) >= MAX_HASHES:
+                    skipped.add(value)
                     continue
                 seen.add(value)
                 yield _crypt(ctx, value, text.value, text.offset)
+        if skipped:
+            ctx.issue(
+                IssueKind.LIMIT,
+                f"embedded hashes: {len(seen) + len(skipped)} crypt hashes, the first {MAX_HASHES} tested "
+                f"and reported, {len(skipped)} left out",
+            )
         digests = sofia_digests()
         data = ctx.data()
         # A token is a printable run of its own, so it stands in one of the file's (narrow) strings.

@@ -18,7 +18,7 @@ from firmware_audit.analyze.traces._common import (
     string_evidence,
     trace_finding,
 )
-from firmware_audit.model import Severity
+from firmware_audit.model import IssueKind, Severity
 from firmware_audit.signatures.makers import Maker
 from firmware_audit.signatures.makers import base as maker_base
 
@@ -152,6 +152,12 @@ class VendorNodeAnalyzer(ContentTrace):
                 hits[f"/{root}/{name}"].append((text.value, text.offset))
         for node, found in sorted(hits.items())[:MAX_NAMES]:
             yield _finding(ctx, node, found)
+        if len(hits) > MAX_NAMES:
+            ctx.issue(
+                IssueKind.LIMIT,
+                f"vendor nodes: {len(hits)} node names, the first {MAX_NAMES} reported, "
+                f"{len(hits) - MAX_NAMES} left out",
+            )
 
 
 def _finding(ctx: FileContext, node: str, found: list[tuple[str, int]]) -> Finding:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from firmware_audit.analyze.traces._common import clip, file_name, source_evidence, trace_finding
 from firmware_audit.analyze.traces.crack import crack, salt_of, scheme_of
-from firmware_audit.model import Category, Evidence, Location, Severity
+from firmware_audit.model import Category, Evidence, IssueKind, Location, Severity
 from firmware_audit.signatures.traces import signatures
 
 if TYPE_CHECKING:
@@ -47,7 +47,14 @@ class AccountDatabaseAnalyzer:
         """Findings for the accounts of one passwd or shadow file."""
         is_shadow = file_name(ctx).startswith("shadow")
         offset = 0
-        for number, raw in enumerate(ctx.data().split(b"\n")[:MAX_LINES], start=1):
+        lines = ctx.data().split(b"\n")
+        if len(lines) > MAX_LINES:
+            ctx.issue(
+                IssueKind.LIMIT,
+                f"account database: {len(lines)} lines, the first {MAX_LINES} read, "
+                f"{len(lines) - MAX_LINES} left out",
+            )
+        for number, raw in enumerate(lines[:MAX_LINES], start=1):
             line = raw.decode("utf-8", "replace").rstrip("\r")
             fields = line.split(":")
             if len(fields) >= (2 if is_shadow else 7) and fields[0] and not line.startswith("#"):

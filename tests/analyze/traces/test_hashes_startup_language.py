@@ -1,7 +1,11 @@
+from builders import tar_of
 from traces_data import run
 
+from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.traces import EmbeddedHashAnalyzer, LanguagePackAnalyzer, StartupAnalyzer
-from firmware_audit.model import Severity
+from firmware_audit.analyze.traces.hashes import MAX_HASHES
+from firmware_audit.extract import unpack
+from firmware_audit.model import IssueKind, Severity
 
 
 def test_a_sofia_digest_of_a_published_password_in_a_program() -> None:
@@ -33,3 +37,22 @@ def test_language_packs() -> None:
     (found,) = run(LanguagePackAnalyzer(), {"SimpChinese.txt": b"x"})
     assert found.title == "UI language pack SimpChinese (Simplified Chinese, for the CN market)"
     assert run(LanguagePackAnalyzer(), {"Sofia": b"x"}) == []
+
+
+def test_hashes_past_max_hashes_are_counted_in_an_issue() -> None:
+    # distinct MD5-crypt strings (not tested further than their count: each costs a crypt per password)
+    hashes = b"\n".join(
+        b"u%d:$1$salt%04d$abcdefghijklmnopqrstuv:0:0::/:/bin/sh" % (i, i) for i in range(MAX_HASHES + 3)
+    )
+    tree = unpack(tar_of({"etc/accounts.bak": hashes}))
+    ctx = FileContext(tree, tree["/etc/accounts.bak"])
+    assert len(list(EmbeddedHashAnalyzer().analyze(ctx))) == MAX_HASHES
+    assert [(i.kind, i.message) for i in ctx.issues] == [
+        (
+            IssueKind.LIMIT,
+            (
+                f"embedded hashes: {MAX_HASHES + 3} crypt hashes, "
+                f"the first {MAX_HASHES} tested and reported, 3 left out"
+            ),
+        )
+    ]

@@ -1,7 +1,12 @@
+from builders import tar_of
 from conftest import DATA
 from traces_data import run
 
+from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.traces import DistributionAnalyzer, ProductModelAnalyzer, VendorNodeAnalyzer
+from firmware_audit.analyze.traces.nodes import MAX_NAMES
+from firmware_audit.extract import unpack
+from firmware_audit.model import IssueKind
 from firmware_audit.signatures.catalogue import catalogue
 
 
@@ -47,3 +52,16 @@ def test_a_model_number_in_a_device_tree_names_the_board_and_decides_nothing() -
     assert board.title == "TP-Link board in a device tree: TL-WR841N"
     assert not catalogue().evidence["trace:board-model"].specific
     assert catalogue().evidence["trace:product-model"].specific
+
+
+def test_node_names_past_max_names_are_counted_in_an_issue() -> None:
+    script = b"\n".join(b"cat /proc/vendor%03d/state" % i for i in range(MAX_NAMES + 2))
+    tree = unpack(tar_of({"etc/init.d/rcS": script}))
+    ctx = FileContext(tree, tree["/etc/init.d/rcS"])
+    assert len(list(VendorNodeAnalyzer().analyze(ctx))) == MAX_NAMES
+    assert [(i.kind, i.message) for i in ctx.issues] == [
+        (
+            IssueKind.LIMIT,
+            f"vendor nodes: {MAX_NAMES + 2} node names, the first {MAX_NAMES} reported, 2 left out",
+        )
+    ]

@@ -1,8 +1,12 @@
 import pytest
+from builders import tar_of
 from traces_data import run
 
+from firmware_audit.analyze import FileContext
 from firmware_audit.analyze.traces import AccountDatabaseAnalyzer
-from firmware_audit.model import Category, Severity
+from firmware_audit.analyze.traces.passwd import MAX_LINES
+from firmware_audit.extract import unpack
+from firmware_audit.model import Category, IssueKind, Severity
 
 ANALYZER = AccountDatabaseAnalyzer()
 
@@ -96,3 +100,17 @@ def test_vendor_shell_and_hash_on_one_line_are_two_findings() -> None:
 
 def test_only_account_databases_are_read() -> None:
     assert run(ANALYZER, {"etc/passwd.txt": b"root:absxcfbgXtb3o:0:0:root:/:/bin/sh\n"}) == []
+
+
+def test_lines_past_max_lines_are_counted_in_an_issue() -> None:
+    lines = b"".join(b"u%d:x:1:1::/:/bin/false\n" % i for i in range(MAX_LINES + 9))
+    tree = unpack(tar_of({"etc/passwd": lines}))
+    ctx = FileContext(tree, tree["/etc/passwd"])
+    list(ANALYZER.analyze(ctx))
+    # the last line break leaves an empty line after it: 10 lines past the limit
+    assert [(i.kind, i.message) for i in ctx.issues] == [
+        (
+            IssueKind.LIMIT,
+            f"account database: {MAX_LINES + 10} lines, the first {MAX_LINES} read, 10 left out",
+        )
+    ]
