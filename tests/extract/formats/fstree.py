@@ -60,6 +60,26 @@ def check_tree(tree: FileTree, *, hard_links: bool = True) -> None:
     assert [(i.kind.value, i.location.path) for i in tree.issues] == [("unsafe-path", "/dev/console")]
 
 
+FACT_TREE = {"/generic folder", "/generic folder/test file 3_.txt", "/testfile1", "/testfile2"}
+"""The tree FACT's filesystem samples (`../shared/samples/formats/fact`) each hold."""
+
+
+def check_fact_tree(tree: FileTree) -> None:
+    """Assert that `tree` is FACT's sample tree, read whole and without a problem."""
+    assert {n.path for n in tree} == FACT_TREE
+    assert tree.read("/generic folder/test file 3_.txt").startswith(b"The third test file!")
+    assert tree.read("/testfile2").startswith(b"This is the second")
+    assert tree.issues == ()
+    assert tree.coverage.explained_ratio == 1.0
+
+
+def check_binwalk_tree(tree: FileTree) -> None:
+    """Assert that `tree` is binwalk's one-file sample tree (`lsb-release`), read whole."""
+    assert [n.path for n in tree] == ["/lsb-release"]
+    assert tree.read("/lsb-release").startswith(b"DISTRIB_ID=Ubuntu")
+    assert tree.coverage.explained_ratio == 1.0
+
+
 def lazy_files(handler: Handler, data: bytes) -> tuple[Output, dict[bytes, Lazy]]:
     """Run a handler directly over an image; return its output and its lazy files by name."""
     view = memoryview(data)
