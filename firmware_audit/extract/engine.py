@@ -170,12 +170,14 @@ class _Unpacker:
         self, node: Node, data: memoryview, *, depth: int, weight: float, claims: tuple[Claim, ...]
     ) -> Node:
         """Carve a payload: partitions, then known formats at any offset, then the gaps between them."""
+        kernel = self._kernel(node, data)
         # A kernel's command line names the flash's partitions; the kernel itself is no flash.
-        tables = [] if self._kernel(node, data) is not None else self._partition_tables(node, data)
+        tables = [] if kernel is not None else self._partition_tables(node, data)
         if tables:
             return self._expand_partitions(node, data, tables[0], depth=depth, weight=weight)
         regions = self._carve(node, data, depth=depth) or self._fallback(node, data, depth=depth)
-        kernel = self._kernel(node, data) if regions and regions[0].start > 0 else None
+        if not (regions and regions[0].start > 0):
+            kernel = None
         if kernel is not None:
             # The kernel's own code and data explain the bytes around what it embeds (an initramfs).
             node = _replace(node, format=linux.RAW_KERNEL.name, label=kernel)
