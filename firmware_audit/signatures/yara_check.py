@@ -12,6 +12,7 @@ from firmware_audit.signatures.api_rules import API_CLUE, API_NAMESPACE, api_rul
 from firmware_audit.signatures.yara import (
     CHIP_META,
     CLUE_META,
+    MODEL_LOWER,
     REQUIRED_META,
     MetaValue,
     RuleMatch,
@@ -110,6 +111,9 @@ def _rule_problems(meta: dict[str, MetaValue], sdk: SdkSignatures) -> list[str]:
     missing = [key for key in CHIP_META if not str(meta.get(key, "")).strip()]
     if missing:
         return [*problems, f"chip rule lacks meta {', '.join(missing)}"]
+    case = meta.get("model_case")
+    if case is not None and case != MODEL_LOWER:
+        problems.append(f"meta model_case {case!r} is not {MODEL_LOWER!r} (leave it out for capitals)")
     try:
         re.compile(str(meta["model_pattern"]))
     except re.error as exc:

@@ -124,6 +124,11 @@ def test_a_good_rule_has_no_problem(tmp_path) -> None:
         ({"family": "no-such-family"}, "meta family 'no-such-family' is not an SDK family"),
         ({"clue": "chip-string"}, "chip rule lacks meta vendor_country, model_pattern, model_prefix"),
         ({"clue": "gossip"}, "meta clue 'gossip' is not 'chip-string'"),
+        (
+            {"clue": "chip-string", "vendor_country": "CN", "model_pattern": "x", "model_prefix": "X"}
+            | {"model_case": "upper"},
+            "meta model_case 'upper' is not 'lower'",
+        ),
         ({"example_hex": "00ff00"}, "does not match its example_hex"),
         ({"example_hex": "not hex"}, "meta example_hex is not hexadecimal"),
     ],
