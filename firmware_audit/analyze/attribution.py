@@ -177,14 +177,21 @@ class _Evidence:
             self.titles.setdefault(finding.id, finding.title)
 
 
-def _named_makers(finding: Finding, kind: str, vendor: str | None) -> list[Maker]:
-    """The companies of the maker base a finding names: by its vendor, and an endpoint by its host."""
+def _named_makers(finding: Finding, kind: str, vendor: str | None) -> list[tuple[Maker, bool]]:
+    """The companies of the maker base a finding names, each with whether it names that row itself.
+
+    A trace or SDK names what its vendor names; an endpoint names the owner of its host, and the
+    makers its vendor data names. That vendor text describes the operator ("Dahua (Dahua, Easy4IP,
+    Lechange, Imou)", "Hualai (...), ODM of Wyze cameras"): it names the company behind the server,
+    not a brand the firmware is sold as, so only the host's owner can be a brand found in it.
+    """
     base = maker_base()
-    found = list(base.makers_named_in(vendor))
-    if finding.endpoint is not None and kind == "endpoint":
+    endpoint = finding.endpoint is not None and kind == "endpoint"
+    found = [(row, not endpoint) for row in base.makers_named_in(vendor)]
+    if endpoint and finding.endpoint is not None:
         owner = base.by_domain(finding.endpoint.host)
-        if owner is not None and owner not in found:
-            found.append(owner)
+        if owner is not None:
+            found = [(row, False) for row, _ in found if row is not owner] + [(owner, True)]
     return found
 
 
@@ -207,13 +214,18 @@ def _collect(findings: Sequence[Finding]) -> dict[str, _Evidence]:
                 entry = companies.setdefault(f"?{vendor}", _Evidence(None, vendor))
                 entry.add(kind, weight, finding, decisive=True)
             continue
-        for row in named:
-            company = base.maker_of(row)
+        # A finding that names two makers ("VStarcam or HiChip") supports each by half; a maker and
+        # its own brand are one company.
+        makers: dict[str, list[tuple[Maker, bool]]] = {}
+        for row, itself in named:
+            makers.setdefault(base.maker_of(row).id, []).append((row, itself))
+        for rows in makers.values():
+            company = base.maker_of(rows[0][0])
             entry = companies.setdefault(company.id, _Evidence(company, company.name))
-            if row is not company:
-                entry.brands[row.name] = None
-            # A finding that names two makers ("VStarcam or HiChip") supports each by half.
-            entry.add(kind, weight / len(named), finding, decisive=decisive)
+            for row, itself in rows:
+                if row is not company and itself:
+                    entry.brands[row.name] = None
+            entry.add(kind, weight / len(makers), finding, decisive=decisive)
     return companies
 
 

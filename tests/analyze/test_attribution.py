@@ -187,6 +187,21 @@ def test_a_brand_counts_for_the_company_that_makes_it() -> None:
     assert "sold as Wyze" in decide(findings)[2]
 
 
+def test_a_brand_named_in_a_servers_description_is_not_what_the_firmware_is_sold_as() -> None:
+    # The vendor data describes the operator of Dahua's servers with its brands (and Hualai's as the
+    # ODM of Wyze): the company behind the server, not the brand of the device that reaches it.
+    dahua = _endpoint("www.dahuatech.com", "Dahua (Dahua, Easy4IP, Lechange, Imou)")
+    (maker,) = candidates([dahua])
+    assert (maker.vendor, maker.brands) == ("Dahua", ())
+    hualai = _endpoint("apicn.hualaikeji.com", "Hualai (Shanghai Hualai Technology)")
+    (maker,) = candidates([hualai])
+    assert (maker.vendor, maker.brands) == ("Hualai", ())
+    # A server of the brand's own domain is the brand's.
+    imou = _endpoint("app.lechange.com", "Dahua (Dahua, Easy4IP, Lechange, Imou)")
+    (maker,) = candidates([imou])
+    assert (maker.vendor, maker.brands) == ("Dahua", ("Imou",))
+
+
 def test_split_evidence_names_no_maker() -> None:
     findings = [_trace("a", "copyright", "Hikvision"), _trace("b", "copyright", "Dahua")]
     named, undecided, statement = decide(findings)
