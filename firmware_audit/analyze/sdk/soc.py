@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
     from firmware_audit.model import Finding
 
+_FIRMWARE_DIR = "/lib/firmware/"
+"""Where a Linux system keeps the firmware its drivers load into devices (the chip's DSP, ISP)."""
+
 _TIERS = ("SDK libraries", *(clue.value.replace("-", " ") + "s" for clue in ChipClue))
 """Names of the kinds of evidence, strongest first: index 0 is SoC SDK families, then each ChipClue."""
 _CONFIDENCE = (0.95, 0.8, 0.65, 0.4)
@@ -195,13 +198,18 @@ def _model_clues(
 
 
 def _sdk_line_files(findings: Sequence[Finding]) -> set[str]:
-    """Files of the chip maker's own SDK (its libraries and kernel modules), and tables of its chips.
+    """Files of the chip maker's own SDK (libraries, kernel modules, firmware), and tables of its chips.
 
-    Chip names there name the SDK line, which serves several chips, rather than the device's chip.
+    The firmware is what the drivers load into the chip (`/lib/firmware`). Chip names there name the
+    SDK line, which serves several chips, rather than the device's chip: a Goke GK7102 doorbell's
+    modules and DSP firmware all say `gk7101`, the line's name.
     """
     files = set()
     for finding in findings:
         sdk, chip = finding.sdk, finding.chip
+        path = finding.location.path
+        if chip is not None and (path.endswith(".ko") or _FIRMWARE_DIR in path):
+            files.add(path)
         if sdk is not None and sdk.kind is SdkKind.SOC and ({SdkUse.EXPORTED, SdkUse.NAMED} & set(sdk.use)):
             files.add(finding.location.path)
         if chip is not None and chip.clue is ChipClue.KERNEL_MODULE:

@@ -34,17 +34,17 @@ rule chip_goke
 {
     meta:
         id = "chip/goke"
-        description = "Goke SoC model name (GK7205V200, ...)"
+        description = "Goke SoC model name (GK7205V200, and the first generation's GK7101, GK7102S, ...)"
         vendor = "Goke"
         vendor_country = "CN"
         clue = "chip-string"
         model_prefix = "GK"
-        model_pattern = "gk7[0-9]{3}v[0-9]{3}"
-        source = "OpenIPC/firmware:general/package/goke-osdrv-gk7205v200/; OpenIPC/ipctool:src/chipid.c (gk7205v200)"
-        example = "gk7205v200"
+        model_pattern = "gk7[0-9]{3}(v[0-9]{3}|[a-z])?"
+        source = "OpenIPC/firmware:general/package/goke-osdrv-gk7205v200/; OpenIPC/ipctool:src/chipid.c (gk7205v200); OpenIPC/firmware@5990bb14c3eb5ff0133df8878d5c5e988244030f:br-ext-chip-goke/configs/ (gk7102_lite, gk7102s_lite beside gk7205v200_lite)"
+        example = "gk7205v200 GK7102S"
 
     strings:
-        $model = /gk7[0-9]{3}v/ nocase
+        $model = /gk7[0-9]{3}/ nocase
 
     condition:
         $model

@@ -220,3 +220,14 @@ def test_a_table_of_chips_picks_no_model_beside_a_file_that_names_one() -> None:
     alone = audit(tar_of({"kernel": kernel}), jobs=1)
     assert alone.verdict.soc_detail is not None
     assert (alone.verdict.soc_detail.model, len(alone.verdict.soc_detail.models)) == (None, 5)
+
+
+def test_modules_and_chip_firmware_name_the_sdk_line_not_the_device_chip() -> None:
+    # A Goke GK7102 doorbell: its kernel modules and DSP firmware say gk7101 (the SDK line's name),
+    # the device's own identity file says gk7102.
+    files = {
+        **{f"lib/modules/3.4.43-gk/extra/{m}.ko": b"\0gk7101\0" for m in ("audio", "dsp", "isp", "vi")},
+        "lib/firmware/gk_fw.bin": b"\0GK7101 FW_MAIN\0",
+        "root/sys_info": b"chip=gk7102\n",
+    }
+    assert audit(tar_of(files), jobs=1).verdict.soc == "Goke GK7102"

@@ -54,6 +54,9 @@ def _chips(data: bytes) -> list[tuple[str, tuple[str, ...], str]]:
         (b"allwinner,sun8iw19p1\x00", [("Allwinner", ("sun8iw19p1",), "sun8iw19p1")]),
         (b"ARCH_SUN8IW8P1", [("Allwinner", ("sun8iw8p1",), "SUN8IW8P1")]),
         (b"rockchip,rv1126\x00", [("Rockchip", ("RV1126",), "rv1126")]),
+        # Goke's first generation has no V number (a Goke GK7102 doorbell's /root/sys_info)
+        (b"chip: gk7102\n", [("Goke", ("GK7102",), "gk7102")]),
+        (b"CONFIG_MACH_GK7102S_OV9732", [("Goke", ("GK7102S",), "GK7102S")]),
     ],
 )
 def test_chip_names_are_read_as_whole_tokens(text: bytes, expected) -> None:
@@ -69,6 +72,7 @@ def test_chip_names_are_read_as_whole_tokens(text: bytes, expected) -> None:
         b"XM5300 ssc3350 nt985661",
         b"version 3516 hi35 gk72",
         b"allwinner,sun8i-h3 sun50i-a64 rv112 rv11260",  # mainline names, no model of the maker's SDK
+        b"gk71021 gk710 gk7102sx",  # a Goke name runs on, or stops short
     ],
 )
 def test_look_alikes_are_not_chip_names(text: bytes) -> None:
