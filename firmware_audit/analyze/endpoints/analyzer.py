@@ -172,7 +172,8 @@ class _File:
         reference = (
             None
             if decoded
-            else role.reference(c, clues, self.data) or context.reference(c.kind, lines, facts)
+            else role.reference(c, clues, self.data)
+            or context.reference(c.kind, lines, facts, reserved=verdict.reserved is not None)
         )
         seen = _Seen(
             candidate=c if c.host == host else _lowered(c),

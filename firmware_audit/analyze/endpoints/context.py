@@ -6,7 +6,8 @@ rules here read what surrounds it and say, with a reason, when it is not:
 * `reference` — a real name or address the firmware only mentions: on a commented-out line, in an
   example or a form's placeholder or default value, in a refuse list (`bogus-nxdomain`), in a
   standard table (`/etc/protocols`, `/etc/services`), as a contact in a credit list
-  (`<name&host>`), or as a link the web interface opens in the user's browser. These become
+  (`<name&host>`), as a link the web interface opens in the user's browser, or as a boot loader's
+  network default (U-Boot's `ipaddr`, `serverip`), used only to boot the device from the network. These become
   `reference` findings (severity info), so a reader still sees them.
 * `noise` — not a name at all: a script expression (`objId=val.id;`), a file name whose labels are
   file extensions (`modules.dep.bb`), or a short printable run in binary data that is not a C string
@@ -57,6 +58,12 @@ _LINK = re.compile(
 _LINK_TEXT = re.compile(r"(?i)<a\b[^<>]*>\s*(?:https?://)?$")
 """`<a href="#" onClick="openWindow1();">dyn.com</a>`: the text of a link a person clicks, in a page."""
 _SEE = re.compile(r"(?i)(?:@|\b)see(?:\s+also)?\s*:?\s*$")
+_BOOT_NETWORK = re.compile(
+    r"^\s*(?:(?:fw_)?setenv\s+)?(?:ipaddr|serverip|gatewayip|netmask|dnsip2?)(?:\s*=|\s+)\s*$"
+)
+"""A U-Boot network variable (`ipaddr=`, `serverip=`, `gatewayip=`; U-Boot's documentation of its
+environment): the device's own address and the TFTP server of a boot from the network, which the
+boot loader uses only when someone boots the device that way (`tftp`)."""
 _EXPRESSION_BEFORE = frozenset("=(!+[{,?&|")
 _EXPRESSION_AFTER = frozenset(";)+]}")
 _FILE_WORDS = frozenset(
@@ -129,8 +136,12 @@ class Around:
     lines: str = ""
 
 
-def reference(kind: EndpointKind, around: Around, facts: FileFacts) -> str | None:
-    """Why a name or address is only mentioned, not used as a server; None when it may be one."""
+def reference(kind: EndpointKind, around: Around, facts: FileFacts, *, reserved: bool = False) -> str | None:
+    """Why a name or address is only mentioned, not used as a server; None when it may be one.
+
+    A reserved address (private, link-local ...) is reported as one already, never judged foreign:
+    a boot loader's default of that kind stays so.
+    """
     before = around.before
     checks = (
         (lambda: facts.is_standard_table, f"a name in the standard table {facts.name}, not a server"),
@@ -163,6 +174,10 @@ def reference(kind: EndpointKind, around: Around, facts: FileFacts) -> str | Non
         ),
         (lambda: facts.is_web and _LINK_TEXT.search(before), "the text of a link in the web interface"),
         (lambda: _SEE.search(before), "named in documentation (see ...)"),
+        (
+            lambda: kind is EndpointKind.IP and not reserved and _BOOT_NETWORK.match(before),
+            "a boot loader's network default (U-Boot ipaddr, serverip): used only to boot from the network",
+        ),
     )
     return next((why for applies, why in checks if applies()), None)
 

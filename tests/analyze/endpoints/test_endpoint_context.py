@@ -101,6 +101,10 @@ def _references(report, host: str) -> list[str]:
             "github.com",
             "documentation",
         ),
+        # an Ingenic SDK boot loader's environment (a held-out Xiaomi Dafang's U-Boot): TFTP boot only
+        ("u-boot.bin", b"\x00bootdelay=1\x00serverip=193.169.4.2\x00", "193.169.4.2", "boot loader"),
+        ("u-boot.bin", b"\x00ipaddr=193.169.4.81\x00", "193.169.4.81", "boot loader"),
+        ("etc/upgrade.sh", b"fw_setenv serverip 193.169.4.2\n", "193.169.4.2", "boot loader"),
     ],
 )
 def test_a_name_only_mentioned_is_a_reference(path: str, text: bytes, host: str, why: str) -> None:
@@ -116,6 +120,9 @@ def test_the_same_address_as_a_setting_is_a_server() -> None:
     report = _audit({"etc/config/dhcp": b"\tlist server '64.94.110.11'\n"})
     [finding] = _servers(report, "64.94.110.11")
     assert finding.severity is Severity.MEDIUM
+    # a server the running system updates from is no boot loader default
+    report = _audit({"etc/upgrade.conf": b"upgrade_serverip=193.169.4.2\n"})
+    assert _servers(report, "193.169.4.2")
 
 
 # -- versions shaped like addresses -------------------------------------------------------------------
