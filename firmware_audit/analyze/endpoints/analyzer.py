@@ -21,6 +21,7 @@ from firmware_audit.analyze.context import MIN_STRING
 from firmware_audit.analyze.endpoints import context, extract, gate, overrides, p2p, role, severity, validate
 from firmware_audit.analyze.endpoints.extract import Candidate
 from firmware_audit.analyze.endpoints.geo import Place, locate
+from firmware_audit.extract.formats.linux import RAW_KERNEL
 from firmware_audit.model import (
     Category,
     EndpointKind,
@@ -107,7 +108,9 @@ class _File:
     """The vendor row of each host met in the file (a script names `this.element` a hundred times)."""
 
     def __post_init__(self) -> None:
-        self.facts = context.FileFacts(self.path, self.is_text)
+        node = self.ctx.node
+        kernel = node.format == RAW_KERNEL.name or node.name.endswith(b".ko")
+        self.facts = context.FileFacts(self.path, self.is_text, is_kernel=kernel)
 
     @property
     def path(self) -> str:
@@ -238,7 +241,7 @@ class _File:
             if ":" in host and not validate.plausible_ipv6(c.host):
                 return validate.NOISE
             if vendor is not None or decoded or c.kind is EndpointKind.URL:
-                return validate.check_address(host, known=True)
+                return validate.check_address(host, known=True, line_before=before)
             return validate.check_address(
                 host, line_before=before, line_after=after, version_file=self.facts.holds_version
             )

@@ -84,10 +84,13 @@ class FileFacts:
     Attributes:
         path: Its virtual path.
         is_text: True for a text file (no NUL in its first bytes, not ELF).
+        is_kernel: True for a Linux kernel or a kernel module, which resolve no host names: the
+            kernel has no resolver of its own, so a name in it is a driver's or a maintainer's text.
     """
 
     path: str
     is_text: bool
+    is_kernel: bool = False
 
     @property
     def name(self) -> str:
@@ -174,6 +177,10 @@ def reference(kind: EndpointKind, around: Around, facts: FileFacts, *, reserved:
         ),
         (lambda: facts.is_web and _LINK_TEXT.search(before), "the text of a link in the web interface"),
         (lambda: _SEE.search(before), "named in documentation (see ...)"),
+        (
+            lambda: facts.is_kernel and kind is not EndpointKind.IP,
+            "in a Linux kernel or kernel module, which resolves no host names (a driver's text)",
+        ),
         (
             lambda: kind is EndpointKind.IP and not reserved and _BOOT_NETWORK.match(before),
             "a boot loader's network default (U-Boot ipaddr, serverip): used only to boot from the network",

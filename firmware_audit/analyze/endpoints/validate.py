@@ -45,6 +45,8 @@ _HEADING_AFTER = re.compile(r"^\s+[A-Z][a-z]+(?:-[A-Za-z]+)*(?: [A-Za-z][A-Za-z-
 """A numbered heading: nothing but a comment's opening before the number, a title of two words or
 more after it, as a standard's section is cited in C headers (`/* 7.18.1.1  Exact-width integer
 types */`) that libraries carry into their binaries."""
+_RCS_BEFORE = re.compile(r"\$(?:(?:Id|Header|Source):[^$]*,v\s+|Revision:\s*)$")
+"""A CVS or RCS keyword up to its revision: `$Id: cmds.c,v `, `$Revision: `."""
 _SECTION_OCTETS = 100
 """Section numbers are small: a heading's every number is below this."""
 _ADDRESS_KEYS = re.compile(
@@ -186,12 +188,15 @@ def check_address(
         version_file: True in a text file whose name says it holds a version (`sysversion.txt`).
 
     Four single digits (`3.0.0.2`, `9.7.3.8`) and a last number 0 (`6.0.0.0`) are versions or
-    networks, not hosts, unless the vendor data names the address (`8.8.8.8`, `1.1.1.1`).
+    networks, not hosts, unless the vendor data names the address (`8.8.8.8`, `1.1.1.1`). A CVS or
+    RCS revision (`$Id: cmds.c,v 1.1.1.1 2005/09/15 ...`) is none, whatever names it.
     """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return Verdict(endpoint=False, reason="not a valid address")
+    if _RCS_BEFORE.search(line_before):
+        return Verdict(endpoint=False, reason="a CVS or RCS revision number ($Id: file,v ...)")
     reserved = addresses.reserved_address(address)
     if isinstance(ip, ipaddress.IPv4Address) and not known:
         problem = _not_an_address(

@@ -1,6 +1,7 @@
 """Context decides what is a server: each rule on a small file made here, audited end to end."""
 
 import pytest
+from builders import noise as random_bytes
 from builders import tar_of
 
 from firmware_audit import unpack
@@ -101,6 +102,8 @@ def _references(report, host: str) -> list[str]:
             "github.com",
             "documentation",
         ),
+        # a kernel module resolves no names (the MA901 radio driver's string in a held-out T20 kernel)
+        ("lib/modules/radio-ma901.ko", b"\x00www.masterkit.ru MA901\x00", "www.masterkit.ru", "kernel"),
         # an Ingenic SDK boot loader's environment (a held-out Xiaomi Dafang's U-Boot): TFTP boot only
         ("u-boot.bin", b"\x00bootdelay=1\x00serverip=193.169.4.2\x00", "193.169.4.2", "boot loader"),
         ("u-boot.bin", b"\x00ipaddr=193.169.4.81\x00", "193.169.4.81", "boot loader"),
@@ -114,6 +117,19 @@ def test_a_name_only_mentioned_is_a_reference(path: str, text: bytes, host: str,
     assert titles, f"{host} was dropped instead of being reported as a reference"
     assert why in titles[0]
     assert all(f.severity is Severity.INFO for f in report.findings if f.endpoint)
+
+
+def test_a_host_name_in_a_kernel_image_is_a_reference_and_an_address_is_not() -> None:
+    banner = b"Linux version 3.10.14 (builder@host) (gcc version 4.7.2 (Ingenic r2.3.3 2016.12) ) #1\n"
+    kernel = bytearray(random_bytes(600_000, seed=21))
+    kernel[1000 : 1000 + len(banner)] = banner
+    strings = b"\x00www.masterkit.ru MA901\x00nfsroot=203.0.113.9:/srv\x00ip=198.18.7.7\x00"
+    kernel[5000 : 5000 + len(strings)] = strings
+    report = audit(bytes(kernel), jobs=1)
+    assert not _servers(report, "www.masterkit.ru")
+    assert "kernel" in _references(report, "www.masterkit.ru")[0]
+    # an address is read as before: the kernel's command line can name one (`ip=`, `nfsroot=`)
+    assert any(f.endpoint is not None and f.endpoint.host == "198.18.7.7" for f in report.findings)
 
 
 def test_the_same_address_as_a_setting_is_a_server() -> None:

@@ -85,6 +85,14 @@ def test_addresses(address, before, after, endpoint) -> None:
     assert validate.check_address(address, line_before=before, line_after=after).endpoint is endpoint
 
 
+def test_a_cvs_revision_is_no_address_even_one_the_vendor_data_names() -> None:
+    # busybox's ftp client carries "$Id: cmds.c,v 1.1.1.1 2005/09/15 07:32:51 ivan Exp $"
+    for before in ("$Id: cmds.c,v ", "$Revision: "):
+        verdict = validate.check_address("1.1.1.1", line_before=before, known=True)
+        assert (verdict.endpoint, verdict.reason) == (False, "a CVS or RCS revision number ($Id: file,v ...)")
+    assert validate.check_address("1.1.1.1", line_before="nameserver ", known=True).endpoint
+
+
 @pytest.mark.parametrize(
     ("address", "why"),
     [
