@@ -64,6 +64,10 @@ _BOOT_NETWORK = re.compile(
 """A U-Boot network variable (`ipaddr=`, `serverip=`, `gatewayip=`; U-Boot's documentation of its
 environment): the device's own address and the TFTP server of a boot from the network, which the
 boot loader uses only when someone boots the device that way (`tftp`)."""
+_OWN_ADDRESS = re.compile(
+    r"(?:\bifconfig\s+[\w.:-]+\s+(?:inet\s+)?|\bip\s+(?:-4\s+)?addr(?:ess)?\s+(?:add|replace)\s+)$"
+)
+"""`ifconfig wlan0 192.168.8.1`, `ip addr add 10.0.0.2/24 dev eth0`: the device's own address."""
 _EXPRESSION_BEFORE = frozenset("=(!+[{,?&|")
 _EXPRESSION_AFTER = frozenset(";)+]}")
 _FILE_WORDS = frozenset(
@@ -177,6 +181,10 @@ def reference(kind: EndpointKind, around: Around, facts: FileFacts, *, reserved:
         ),
         (lambda: facts.is_web and _LINK_TEXT.search(before), "the text of a link in the web interface"),
         (lambda: _SEE.search(before), "named in documentation (see ...)"),
+        (
+            lambda: kind is EndpointKind.IP and not reserved and _OWN_ADDRESS.search(before),
+            "the device's own address (ifconfig, ip addr), not a server it reaches",
+        ),
         (
             lambda: facts.is_kernel and kind is not EndpointKind.IP,
             "in a Linux kernel or kernel module, which resolves no host names (a driver's text)",

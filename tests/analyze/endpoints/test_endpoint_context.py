@@ -102,6 +102,9 @@ def _references(report, host: str) -> list[str]:
             "github.com",
             "documentation",
         ),
+        # the device's own address (a held-out camera's AP script, its private range mistyped)
+        ("etc/ap.sh", b"ifconfig wlan0 192.179.8.1 netmask 255.255.255.0 up\n", "192.179.8.1", "own address"),
+        ("etc/net.sh", b"ip addr add 64.12.1.10/24 dev eth0\n", "64.12.1.10", "own address"),
         # a kernel module resolves no names (the MA901 radio driver's string in a held-out T20 kernel)
         ("lib/modules/radio-ma901.ko", b"\x00www.masterkit.ru MA901\x00", "www.masterkit.ru", "kernel"),
         # an Ingenic SDK boot loader's environment (a held-out Xiaomi Dafang's U-Boot): TFTP boot only
