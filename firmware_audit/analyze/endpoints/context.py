@@ -68,6 +68,9 @@ _OWN_ADDRESS = re.compile(
     r"(?:\bifconfig\s+[\w.:-]+\s+(?:inet\s+)?|\bip\s+(?:-4\s+)?addr(?:ess)?\s+(?:add|replace)\s+)$"
 )
 """`ifconfig wlan0 192.168.8.1`, `ip addr add 10.0.0.2/24 dev eth0`: the device's own address."""
+_DHCP_POOL = re.compile(r"(?:^\s*(?:start|end)\s+|\bdhcp-range\s*=\s*(?:[\w.:,-]*,)?)$")
+"""The addresses a DHCP server leases to its clients: busybox udhcpd's `start` and `end` lines, dnsmasq's
+`dhcp-range=` (a tag and set before it, the range's first or second address)."""
 _EXPRESSION_BEFORE = frozenset("=(!+[{,?&|")
 _EXPRESSION_AFTER = frozenset(";)+]}")
 _FILE_WORDS = frozenset(
@@ -184,6 +187,10 @@ def reference(kind: EndpointKind, around: Around, facts: FileFacts, *, reserved:
         (
             lambda: kind is EndpointKind.IP and not reserved and _OWN_ADDRESS.search(before),
             "the device's own address (ifconfig, ip addr), not a server it reaches",
+        ),
+        (
+            lambda: kind is EndpointKind.IP and not reserved and facts.is_text and _DHCP_POOL.search(before),
+            "an address the device's DHCP server leases to its clients, not a server it reaches",
         ),
         (
             lambda: facts.is_kernel and kind is not EndpointKind.IP,

@@ -105,6 +105,10 @@ def _references(report, host: str) -> list[str]:
         # the device's own address (a held-out camera's AP script, its private range mistyped)
         ("etc/ap.sh", b"ifconfig wlan0 192.179.8.1 netmask 255.255.255.0 up\n", "192.179.8.1", "own address"),
         ("etc/net.sh", b"ip addr add 64.12.1.10/24 dev eth0\n", "64.12.1.10", "own address"),
+        ("etc/udhcpd.conf", b"start \t\t192.179.8.20\t#default: 192.168.0.20\n", "192.179.8.20", "leases"),
+        ("etc/udhcpd.conf", b"end\t\t192.179.8.30\n", "192.179.8.30", "leases"),
+        ("etc/ap/dhcp.conf", b"dhcp-range=64.12.1.50,64.12.1.150,12h\n", "64.12.1.50", "leases"),
+        ("etc/ap/dhcp.conf", b"dhcp-range=64.12.1.50,64.12.1.150,12h\n", "64.12.1.150", "leases"),
         # a kernel module resolves no names (the MA901 radio driver's string in a held-out T20 kernel)
         ("lib/modules/radio-ma901.ko", b"\x00www.masterkit.ru MA901\x00", "www.masterkit.ru", "kernel"),
         # an Ingenic SDK boot loader's environment (a held-out Xiaomi Dafang's U-Boot): TFTP boot only
@@ -142,6 +146,8 @@ def test_the_same_address_as_a_setting_is_a_server() -> None:
     # a server the running system updates from is no boot loader default
     report = _audit({"etc/upgrade.conf": b"upgrade_serverip=193.169.4.2\n"})
     assert _servers(report, "193.169.4.2")
+    # the DNS server a DHCP server hands out is one its clients reach
+    assert _servers(_audit({"etc/udhcpd.conf": b"opt dns 129.219.13.81\n"}), "129.219.13.81")
 
 
 # -- versions shaped like addresses -------------------------------------------------------------------
