@@ -3,7 +3,7 @@
 Per file: each candidate expression runs over the stretches of the bytes (Latin-1, so that positions
 are offsets) and the UTF-16LE strings where the matching engine says it can match (`gate`), P2P init
 strings decoded, device IDs recognised; `/etc/hosts`
-and dnsmasq files are read as overrides instead. A container whose members were unpacked is read
+and dnsmasq files are read as overrides instead, with dnsmasq's upstream resolvers as servers. A container whose members were unpacked is read
 through its members: only its unexplained regions (below `MAX_GAP_ENTROPY`) are scanned itself.
 Occurrences are grouped into one finding per endpoint (and per reference use) with every occurrence
 as evidence, up to `MAX_EVIDENCE`; a file with more than `MAX_ENDPOINTS` endpoints gets an Issue.
@@ -511,6 +511,8 @@ def _users(code: CodeView, string_offset: int) -> tuple[str, ...]:
     return (users[0].label, *code.calls_in(users[0]))
 
 
+_UPSTREAM = re.compile(r"^[ \t]*server=(?P<address>[0-9A-Fa-f.:]+)(?=[#@ \t\r\n]|$)", re.MULTILINE)
+"""A dnsmasq upstream resolver for every name: `server=` then an address (a port or interface may follow)."""
 _KIND_ORDER = {EndpointKind.URL: 0, EndpointKind.EMAIL: 1, EndpointKind.HOSTNAME: 2, EndpointKind.IP: 3}
 
 
@@ -627,6 +629,8 @@ class EndpointAnalyzer:
         if kind is not None:
             for item in overrides.parse(data, kind):
                 collected.override(item)
+            if kind == overrides.DNSMASQ:
+                _upstream_resolvers(collected, data)
             return list(collected.findings())
         spans = _spans(ctx, len(data))
         if not spans:
@@ -649,6 +653,18 @@ class EndpointAnalyzer:
                             width=2,
                         )
         return list(collected.findings())
+
+
+def _upstream_resolvers(collected: _File, data: bytes) -> None:
+    """The resolvers dnsmasq asks for every name (`server=8.8.8.8`, no domain): servers it reaches.
+
+    The lines that send one domain elsewhere (`server=/lan/10.0.0.1`) are overrides, read apart.
+    """
+    text = data.decode("latin-1")
+    printable = gate.printable(data)
+    for line in _UPSTREAM.finditer(text):
+        span = [line.span("address")]
+        collected.scan(text, {extract.IPV4: span, extract.IPV6: span}, printable=printable)
 
 
 ANALYZER = EndpointAnalyzer()

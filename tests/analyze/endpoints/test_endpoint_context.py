@@ -232,3 +232,12 @@ def test_a_setting_is_not_a_reference() -> None:
     facts = FileFacts("/etc/ntp.conf", is_text=True)
     assert reference(EndpointKind.HOSTNAME, Around(before="server "), facts) is None
     assert reference(EndpointKind.HOSTNAME, Around(before="# server "), facts) is not None
+
+
+def test_a_dnsmasq_upstream_resolver_is_a_server_and_a_domain_rule_an_override() -> None:
+    config = b"server=64.12.1.50\nserver=8.8.4.4#53\nserver=/lan/10.0.0.1\naddress=/ads.example.net/0.0.0.0\n"
+    report = _audit({"etc/dnsmasq.conf": config})
+    assert _servers(report, "64.12.1.50")
+    assert _servers(report, "8.8.4.4")
+    # the domain rules are read as overrides, as before: no server of their own target
+    assert not [f for f in report.findings if f.endpoint is not None and f.endpoint.host == "10.0.0.1"]
