@@ -2,9 +2,9 @@
 
 Per file: each candidate expression runs over the stretches of the bytes (Latin-1, so that positions
 are offsets) and the UTF-16LE strings where the matching engine says it can match (`gate`), P2P init
-strings decoded, device IDs recognised; `/etc/hosts`
-and dnsmasq files are read as overrides instead, with dnsmasq's upstream resolvers as servers. A container whose members were unpacked is read
-through its members: only its unexplained regions (below `MAX_GAP_ENTROPY`) are scanned itself.
+strings decoded, device IDs recognised; `/etc/hosts` and dnsmasq files are read as overrides
+instead, with dnsmasq's upstream resolvers as servers. A container whose members were unpacked is
+read through its members: only its unexplained regions (below `MAX_GAP_ENTROPY`) are scanned itself.
 Occurrences are grouped into one finding per endpoint (and per reference use) with every occurrence
 as evidence, up to `MAX_EVIDENCE`; a file with more than `MAX_ENDPOINTS` endpoints gets an Issue.
 Severity here does not know the audit's home country; `finalize` grades it for the report.
