@@ -10,6 +10,7 @@ from firmware_audit.analyze.sdk.chips import (
     Sighting,
     banner_texts,
     chip_string_sightings,
+    is_chip_table,
     module_sightings,
     toolchain_sightings,
 )
@@ -52,11 +53,6 @@ _SEVERITY = {
     SdkKind.OTHER: Severity.INFO,
 }
 """P2P and cloud SDKs give the device a way out to a vendor's servers; chip SDKs only say who made it."""
-MAX_CHIPS_NAMED = 4
-"""Chip models one file may name and still say which chip the device has. A file naming more is a
-table of the maker's chips (a kernel built for every platform of an SDK, a tool for all of them): its
-finding says so (`CHIP_TABLE` evidence), and its names pick a model only where no other file names
-one, as the names in a chip maker's own SDK do."""
 _CLUE_CONFIDENCE = {ChipClue.KERNEL_MODULE: 0.7, ChipClue.CHIP_STRING: 0.6, ChipClue.TOOLCHAIN: 0.4}
 _MODINFO_EVIDENCE = ("vermagic", "description", "author")
 
@@ -210,7 +206,7 @@ def _chip_finding(path: str, group: list[Sighting], facts: ElfFacts | None, data
     first = group[0]
     location = Location(path=path)
     models = tuple(dict.fromkeys(model for sighting in group for model in sighting.models))
-    table = first.clue is ChipClue.CHIP_STRING and len(models) > MAX_CHIPS_NAMED
+    table = is_chip_table(first.clue, models)
     signatures_used = dict.fromkeys(f"{sighting.rule}: {sighting.source}" for sighting in group)
     evidence = [Evidence(kind="source", value=text, location=location) for text in signatures_used]
     evidence += [

@@ -24,6 +24,16 @@ MAX_BANNERS = 8
 """Kernel banners read per file: a kernel has one; more is a log or a string table."""
 CHIP_TABLE = "chip-table"
 """Evidence kind of a chip-name finding whose file names many models: a table of the maker's chips."""
+MAX_CHIPS_NAMED = 4
+"""Chip models one file may name and still say which chip the device has. A file naming more is a
+table of the maker's chips (a kernel built for every platform of an SDK, a tool for all of them): its
+finding says so (`CHIP_TABLE` evidence), and its names pick a model only where no other file names
+one, as the names in a chip maker's own SDK do."""
+
+
+def is_chip_table(clue: ChipClue, models: tuple[str, ...]) -> bool:
+    """Whether a chip clue of these models is a table of the maker's chips (`MAX_CHIPS_NAMED`)."""
+    return clue is ChipClue.CHIP_STRING and len(models) > MAX_CHIPS_NAMED
 
 
 @dataclass(frozen=True, slots=True)

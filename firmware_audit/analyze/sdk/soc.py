@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from firmware_audit.analyze.sdk.chips import CHIP_TABLE
+from firmware_audit.analyze.sdk.chips import is_chip_table
 from firmware_audit.model import ChipClue, SdkKind, SdkUse, SocIdentification
 from firmware_audit.signatures.sdk import signatures
 
@@ -214,7 +214,7 @@ def _sdk_line_files(findings: Sequence[Finding]) -> set[str]:
             files.add(finding.location.path)
         if chip is not None and chip.clue is ChipClue.KERNEL_MODULE:
             files.add(finding.location.path)
-        if chip is not None and any(e.kind == CHIP_TABLE for e in finding.evidence):
+        if chip is not None and is_chip_table(chip.clue, chip.models):
             files.add(finding.location.path)
     return files
 

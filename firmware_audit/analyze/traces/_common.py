@@ -46,6 +46,11 @@ def file_name(ctx: FileContext) -> str:
     return ctx.node.path.rsplit("/", 1)[-1]
 
 
+def left_out(analysis: str, count: int, what: str, kept: int, done: str = "reported") -> str:
+    """The message of a limit reached: `count` `what` (a plural) found, the first `kept` `done`."""
+    return f"{analysis}: {count} {what}, the first {kept} {done}, {count - kept} left out"
+
+
 def clip(text: str, limit: int = MAX_CONTEXT) -> str:
     """A text cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -31,6 +31,7 @@ from firmware_audit.analyze.traces._common import (
     ContentTrace,
     clip,
     has_members,
+    left_out,
     string_evidence,
     trace_finding,
 )
@@ -69,6 +70,8 @@ GENERIC_USERS = frozenset(
 """User names that say nothing about who built something."""
 MAX_HITS = 64
 """Values of one kind reported per file."""
+_ANALYSIS = "build environment"
+"""How its limit issues name this analysis."""
 
 
 class BuildEnvironmentAnalyzer(ContentTrace):
@@ -105,7 +108,7 @@ class BuildEnvironmentAnalyzer(ContentTrace):
                 yield _finding(ctx, kind, value, found)
         for kind, count in sorted(counts.items()):
             if count > MAX_HITS:
-                ctx.issue(IssueKind.LIMIT, _left_out(count, f"{kind} values"))
+                ctx.issue(IssueKind.LIMIT, left_out(_ANALYSIS, count, f"{kind} values", MAX_HITS))
 
     def analyze_entries(self, tree: FileTree, issues: list[Issue]) -> Iterator[Finding]:
         """The kernel release of each module folder that is a link, or that holds no file.
@@ -145,14 +148,11 @@ class BuildEnvironmentAnalyzer(ContentTrace):
                 Issue(
                     kind=IssueKind.LIMIT,
                     location=Location(path=first),
-                    message=_left_out(len(kept), "module folders that name a kernel release"),
+                    message=left_out(
+                        _ANALYSIS, len(kept), "module folders that name a kernel release", MAX_HITS
+                    ),
                 )
             )
-
-
-def _left_out(count: int, what: str) -> str:
-    """The message of a limit reached: `what` is a plural ("compiler values")."""
-    return f"build environment: {count} {what}, the first {MAX_HITS} reported, {count - MAX_HITS} left out"
 
 
 def _is_vcs(path: str) -> bool:

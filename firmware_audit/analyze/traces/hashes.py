@@ -19,6 +19,7 @@ from firmware_audit.analyze.traces._common import (
     clip,
     file_name,
     has_members,
+    left_out,
     source_evidence,
     trace_finding,
 )
@@ -66,10 +67,10 @@ class EmbeddedHashAnalyzer(ContentTrace):
                 seen.add(value)
                 yield _crypt(ctx, value, text.value, text.offset)
         if skipped:
+            count = len(seen) + len(skipped)
             ctx.issue(
                 IssueKind.LIMIT,
-                f"embedded hashes: {len(seen) + len(skipped)} crypt hashes, the first {MAX_HASHES} tested "
-                f"and reported, {len(skipped)} left out",
+                left_out("embedded hashes", count, "crypt hashes", MAX_HASHES, "tested and reported"),
             )
         digests = sofia_digests()
         data = ctx.data()

@@ -22,6 +22,7 @@ from firmware_audit.analyze.traces._common import (
     string_evidence,
     trace_finding,
 )
+from firmware_audit.extract.formats.fit import MAGIC as FDT_MAGIC
 from firmware_audit.signatures.makers import base as maker_base
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 RULE = "trace/product-model"
 MAX_MODELS = 16
-_FDT_MAGIC = b"\xd0\x0d\xfe\xed"
-"""A flattened device tree's first four bytes (Devicetree Specification, 5.2)."""
 
 
 @cache
@@ -77,7 +76,7 @@ class ProductModelAnalyzer(ContentTrace):
 
 def _finding(ctx: FileContext, maker: Maker, models: dict[str, tuple[str, int]]) -> Finding:
     shown = list(models)[:MAX_MODELS]
-    board = ctx.data()[:4] == _FDT_MAGIC
+    board = ctx.data()[:4] == FDT_MAGIC  # a flattened device tree
     what = f"{maker.name} {'board in a device tree' if board else 'model numbers'}: {', '.join(shown)}"
     return trace_finding(
         ctx,

@@ -15,6 +15,7 @@ from firmware_audit.analyze import matching
 from firmware_audit.analyze.traces._common import (
     ContentTrace,
     has_members,
+    left_out,
     string_evidence,
     trace_finding,
 )
@@ -153,11 +154,7 @@ class VendorNodeAnalyzer(ContentTrace):
         for node, found in sorted(hits.items())[:MAX_NAMES]:
             yield _finding(ctx, node, found)
         if len(hits) > MAX_NAMES:
-            ctx.issue(
-                IssueKind.LIMIT,
-                f"vendor nodes: {len(hits)} node names, the first {MAX_NAMES} reported, "
-                f"{len(hits) - MAX_NAMES} left out",
-            )
+            ctx.issue(IssueKind.LIMIT, left_out("vendor nodes", len(hits), "node names", MAX_NAMES))
 
 
 def _finding(ctx: FileContext, node: str, found: list[tuple[str, int]]) -> Finding:

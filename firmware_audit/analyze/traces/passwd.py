@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from firmware_audit.analyze.traces._common import clip, file_name, source_evidence, trace_finding
+from firmware_audit.analyze.traces._common import clip, file_name, left_out, source_evidence, trace_finding
 from firmware_audit.analyze.traces.crack import crack, salt_of, scheme_of
 from firmware_audit.model import Category, Evidence, IssueKind, Location, Severity
 from firmware_audit.signatures.traces import signatures
@@ -49,11 +49,7 @@ class AccountDatabaseAnalyzer:
         offset = 0
         lines = ctx.data().split(b"\n")
         if len(lines) > MAX_LINES:
-            ctx.issue(
-                IssueKind.LIMIT,
-                f"account database: {len(lines)} lines, the first {MAX_LINES} read, "
-                f"{len(lines) - MAX_LINES} left out",
-            )
+            ctx.issue(IssueKind.LIMIT, left_out("account database", len(lines), "lines", MAX_LINES, "read"))
         for number, raw in enumerate(lines[:MAX_LINES], start=1):
             line = raw.decode("utf-8", "replace").rstrip("\r")
             fields = line.split(":")

@@ -6,7 +6,7 @@ from sdk_data import BENIGN, IMAGES, analyze, benign_files, corpus_tree
 
 from firmware_audit.analyze import ANALYZERS, FileContext
 from firmware_audit.analyze.sdk import SdkAnalyzer
-from firmware_audit.analyze.sdk.analyzer import MAX_CHIPS_NAMED
+from firmware_audit.analyze.sdk.chips import MAX_CHIPS_NAMED
 from firmware_audit.audit import audit
 from firmware_audit.extract import unpack
 from firmware_audit.model import ChipClue, Report, SdkKind, SdkUse, Severity
